@@ -1,0 +1,18 @@
+//! slokit turns SLO specs into everything a team needs to run them: Prometheus recording rules,
+//! multi-window multi-burn-rate alerts and the promtool tests that prove those alerts.
+//!
+//! The pipeline is load → validate → model → render → write. [`spec`] loads every supported format
+//! (reading files is its only I/O) and validates while it decodes, producing the checked
+//! [`model`]. Rendering is pure; only [`cli`] writes to disk.
+
+pub mod cli;
+pub mod conventions;
+pub mod decode;
+pub mod diag;
+pub mod duration;
+pub mod emit;
+pub mod model;
+pub mod promql;
+pub mod source;
+pub mod spec;
+pub mod yaml;

@@ -1,0 +1,332 @@
+//! Loading specs: the only stage that reads files. It finds spec files (directories recursively),
+//! parses every YAML document, recognises its format, and hands it to that format's decoder. All
+//! formats decode into the same [`Draft`]s, which [`assemble`] links into the checked [`Catalog`].
+//!
+//! Decoding happens in two passes so that references work regardless of file order: the first pass
+//! registers what other documents refer to (native SLI templates, Sloth alert windows, OpenSLO SLIs,
+//! alert policies and conditions), the second decodes SLOs, products and policies.
+
+mod assemble;
+pub mod common;
+pub mod native;
+pub mod openslo;
+pub mod sloth;
+
+use crate::decode::{Field, Map};
+use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
+use crate::model::{Catalog, Date, ErrorBudgetPolicy, Product, Slo};
+use crate::source::{FileId, SourceMap, Span};
+use crate::yaml::{self, Document, NodeKind};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use assemble::assemble;
+
+/// The result of loading: the files read, every diagnostic, and the catalog. The catalog is only
+/// meaningful when `diagnostics` holds no errors.
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub diagnostics: Diagnostics,
+    pub catalog: Catalog,
+    /// How many files and documents were read, for the summary line.
+    pub files: usize,
+    pub documents: usize,
+}
+
+/// What the run needs to know about the world. Passing "today" in keeps loading deterministic.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    pub today: Date,
+}
+
+/// An SLO as decoded from one document, before it is placed in a product.
+pub struct SloDraft {
+    pub slo: Slo,
+    /// The product the spec names explicitly, if any.
+    pub product: Option<String>,
+    pub span: Span,
+}
+
+pub struct ProductDraft {
+    pub product: Product,
+    pub span: Span,
+    /// Span of the `policy` field, for an unknown-policy error.
+    pub policy_span: Option<Span>,
+}
+
+/// Everything decoded from all documents, ready to be linked.
+#[derive(Default)]
+pub struct Drafts {
+    pub slos: Vec<SloDraft>,
+    pub products: Vec<ProductDraft>,
+    pub policies: Vec<(ErrorBudgetPolicy, Span)>,
+}
+
+/// What documents declare for others to refer to, filled by the first pass.
+#[derive(Default)]
+pub struct Registry<'a> {
+    pub native: native::Registry<'a>,
+    pub sloth: sloth::Registry,
+    pub openslo: openslo::Registry<'a>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Native,
+    Sloth,
+    SlothKubernetes,
+    OpenSlo,
+}
+
+/// Loads every spec under `paths` into a catalog, collecting all problems.
+pub fn load(paths: &[PathBuf], options: Options) -> Loaded {
+    let mut sources = SourceMap::default();
+    let mut diagnostics = Diagnostics::default();
+    let mut files = Vec::new();
+    for path in paths {
+        discover(path, true, &mut files, &mut diagnostics);
+    }
+    let mut parsed: Vec<(FileId, Vec<Document>)> = Vec::new();
+    for path in &files {
+        let display = path.to_string_lossy().into_owned();
+        match std::fs::read(path) {
+            Err(e) => diagnostics.push(Diagnostic::error(format!("cannot read `{display}`: {e}"))),
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    let id = sources.add(display, text);
+                    let docs = yaml::parse(id, &sources.file(id).text, &mut diagnostics);
+                    parsed.push((id, docs));
+                }
+                Err(e) => {
+                    let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                    let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+                    diagnostics.push(
+                        Diagnostic::error(format!(
+                            "`{display}` is not UTF-8 text (invalid byte on line {line})"
+                        ))
+                        .help("spec files must be UTF-8 YAML"),
+                    );
+                }
+            },
+        }
+    }
+    let documents = parsed.iter().map(|(_, d)| d.len()).sum();
+    let catalog = decode_all(&sources, &parsed, options, &mut diagnostics);
+    Loaded {
+        sources,
+        diagnostics,
+        catalog,
+        files: files.len(),
+        documents,
+    }
+}
+
+/// Decodes already-parsed documents. Separate from [`load`] so tests and fuzzers can feed text.
+pub fn decode_all(
+    sources: &SourceMap,
+    parsed: &[(FileId, Vec<Document>)],
+    options: Options,
+    diags: &mut Diagnostics,
+) -> Catalog {
+    let mut classified = Vec::new();
+    for (file, docs) in parsed {
+        for doc in docs {
+            if let Some(format) = classify(sources, *file, doc, diags) {
+                classified.push((format, doc));
+            }
+        }
+    }
+    let mut registry = Registry::default();
+    for (format, doc) in &classified {
+        match format {
+            Format::Native => native::register(doc, &mut registry.native, diags),
+            Format::SlothKubernetes => sloth::register(doc, &mut registry.sloth, diags),
+            Format::OpenSlo => openslo::register(doc, &mut registry.openslo, diags),
+            Format::Sloth => {}
+        }
+    }
+    let mut drafts = Drafts::default();
+    for (format, doc) in &classified {
+        let origin_file = sources.path(doc.root.span.file);
+        match format {
+            Format::Native => native::decode(doc, origin_file, &registry, &mut drafts, diags),
+            Format::Sloth | Format::SlothKubernetes => {
+                sloth::decode(doc, origin_file, &registry, &mut drafts, diags)
+            }
+            Format::OpenSlo => openslo::decode(doc, origin_file, &registry, &mut drafts, diags),
+        }
+    }
+    assemble(drafts, options, diags)
+}
+
+/// Files named on the command line are read whatever their extension; inside directories only
+/// `.yaml`, `.yml` and `.json` files are, in sorted order so that output never depends on the
+/// file system's listing order.
+fn discover(path: &Path, explicit: bool, out: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
+    let shown = path.to_string_lossy();
+    let metadata = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            diags.push(Diagnostic::error(format!("cannot read `{shown}`: {e}")));
+            return;
+        }
+    };
+    if metadata.is_dir() {
+        let entries = match std::fs::read_dir(path) {
+            Ok(entries) => entries,
+            Err(e) => {
+                diags.push(Diagnostic::error(format!("cannot list `{shown}`: {e}")));
+                return;
+            }
+        };
+        let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        children.sort();
+        for child in children {
+            let hidden = child
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if !hidden {
+                discover(&child, false, out, diags);
+            }
+        }
+    } else if explicit
+        || matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        )
+    {
+        out.push(path.to_path_buf());
+    }
+}
+
+const API_VERSIONS: &[&str] = &[
+    "slo.dev/v1",
+    "sloth.slok.dev/v1",
+    "openslo/v1",
+    "openslo/v1alpha",
+];
+
+/// Recognises a document's format from `apiVersion` (or Sloth's `version`).
+fn classify(
+    sources: &SourceMap,
+    file: FileId,
+    doc: &Document,
+    diags: &mut Diagnostics,
+) -> Option<Format> {
+    let root = Field::new(&doc.root, "");
+    let NodeKind::Map(_) = &doc.root.kind else {
+        diags.push(root.error(format!(
+            "expected a spec document (a mapping with `apiVersion`), found a {}",
+            doc.root.type_name()
+        )));
+        return None;
+    };
+    let mut map = Map::new(root, diags)?;
+    if let Some(version) = map.get("version") {
+        let text = version.string(diags)?;
+        if text == "prometheus/v1" {
+            return Some(Format::Sloth);
+        }
+        diags.push(
+            version
+                .error(format!("unknown spec version `{text}`"))
+                .help("Sloth specs use `version: prometheus/v1`"),
+        );
+        return None;
+    }
+    let Some(api) = map.get("apiVersion") else {
+        let _ = sources.path(file);
+        diags.push(map.missing("apiVersion").help(
+            "start the document with `apiVersion: slo.dev/v1` (or a Sloth or OpenSLO version)",
+        ));
+        return None;
+    };
+    let text = api.string(diags)?;
+    match text.as_str() {
+        "slo.dev/v1" => Some(Format::Native),
+        "sloth.slok.dev/v1" => Some(Format::SlothKubernetes),
+        "openslo/v1" | "openslo/v1alpha" => Some(Format::OpenSlo),
+        "openslo/v2alpha" => {
+            diags.push(
+                api.error("OpenSLO `v2alpha` is not supported")
+                    .help("write the spec as `openslo/v1`; v2alpha is still a draft"),
+            );
+            None
+        }
+        _ => {
+            let mut d = api.error(format!("unknown `apiVersion` `{text}`"));
+            d = match did_you_mean(&text, API_VERSIONS.iter().copied()) {
+                Some(best) => d.help(format!("did you mean `{best}`?")),
+                None => d.help(format!(
+                    "supported: {}",
+                    crate::decode::backticked(API_VERSIONS)
+                )),
+            };
+            diags.push(d);
+            None
+        }
+    }
+}
+
+/// The `kind` field every Kubernetes-style document has, checked against the kinds a format knows.
+pub fn kind<'a>(
+    map: &mut Map<'a>,
+    known: &[&'static str],
+    diags: &mut Diagnostics,
+) -> Option<(String, Field<'a>)> {
+    let field = map.required("kind", diags)?;
+    let text = field.string(diags)?;
+    if known.contains(&text.as_str()) {
+        return Some((text, field));
+    }
+    let mut d = field.error(format!("unknown kind `{text}`"));
+    d = match did_you_mean(&text, known.iter().copied()) {
+        Some(best) => d.help(format!("did you mean `{best}`?")),
+        None => d.help(format!(
+            "expected one of {}",
+            crate::decode::backticked(known)
+        )),
+    };
+    diags.push(d);
+    None
+}
+
+/// Kubernetes-style `metadata`: name, plus labels and annotations kept as descriptive labels.
+pub struct Metadata {
+    pub name: String,
+    pub name_span: Span,
+    pub display_name: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub namespace: Option<String>,
+}
+
+pub fn metadata(map: &mut Map<'_>, diags: &mut Diagnostics) -> Option<Metadata> {
+    let field = map.required("metadata", diags)?;
+    let mut meta = field.map(diags)?;
+    let name_field = meta.required("name", diags);
+    let name = name_field.as_ref().and_then(|f| f.non_empty(diags));
+    let display_name = meta.get("displayName").and_then(|f| f.string(diags));
+    let namespace = meta.get("namespace").and_then(|f| f.string(diags));
+    let labels = meta
+        .get("labels")
+        .map(|f| common::labels(&f, diags))
+        .unwrap_or_default();
+    meta.ignore(&[
+        "annotations",
+        "uid",
+        "resourceVersion",
+        "generation",
+        "creationTimestamp",
+        "managedFields",
+    ]);
+    meta.finish(diags);
+    let name_field = name_field?;
+    Some(Metadata {
+        name: name?,
+        name_span: name_field.span(),
+        display_name,
+        labels,
+        namespace,
+    })
+}
