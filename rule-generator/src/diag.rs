@@ -109,14 +109,15 @@ impl Diagnostic {
                 );
             }
         }
+        let pad = self.span.map(|s| " ".repeat(s.start.line.to_string().len())).unwrap_or_default();
         if let Some(field) = &self.field {
-            let _ = writeln!(out, "   = field: {field}");
+            let _ = writeln!(out, " {pad} = field: {field}");
         }
         for note in &self.notes {
-            let _ = writeln!(out, "   = note: {note}");
+            let _ = writeln!(out, " {pad} = note: {note}");
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "   = help: {help}");
+            let _ = writeln!(out, " {pad} = help: {help}");
         }
         out
     }

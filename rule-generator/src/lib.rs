@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod conventions;
+pub mod convert;
 pub mod decode;
 pub mod diag;
 pub mod duration;

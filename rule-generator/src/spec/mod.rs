@@ -28,6 +28,9 @@ pub struct Loaded {
     pub sources: SourceMap,
     pub diagnostics: Diagnostics,
     pub catalog: Catalog,
+    /// Files or directories that could not be read. They are usage or I/O problems (exit code 2),
+    /// not problems in a spec.
+    pub io_errors: Vec<String>,
     /// How many files and documents were read, for the summary line.
     pub files: usize,
     pub documents: usize,
@@ -83,14 +86,15 @@ pub fn load(paths: &[PathBuf], options: Options) -> Loaded {
     let mut sources = SourceMap::default();
     let mut diagnostics = Diagnostics::default();
     let mut files = Vec::new();
+    let mut io_errors = Vec::new();
     for path in paths {
-        discover(path, true, &mut files, &mut diagnostics);
+        discover(path, true, &mut files, &mut io_errors);
     }
     let mut parsed: Vec<(FileId, Vec<Document>)> = Vec::new();
     for path in &files {
         let display = path.to_string_lossy().into_owned();
         match std::fs::read(path) {
-            Err(e) => diagnostics.push(Diagnostic::error(format!("cannot read `{display}`: {e}"))),
+            Err(e) => io_errors.push(format!("cannot read `{display}`: {e}")),
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => {
                     let id = sources.add(display, text);
@@ -116,6 +120,7 @@ pub fn load(paths: &[PathBuf], options: Options) -> Loaded {
         sources,
         diagnostics,
         catalog,
+        io_errors,
         files: files.len(),
         documents,
     }
@@ -162,12 +167,12 @@ pub fn decode_all(
 /// Files named on the command line are read whatever their extension; inside directories only
 /// `.yaml`, `.yml` and `.json` files are, in sorted order so that output never depends on the
 /// file system's listing order.
-fn discover(path: &Path, explicit: bool, out: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
+fn discover(path: &Path, explicit: bool, out: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
     let shown = path.to_string_lossy();
     let metadata = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
-            diags.push(Diagnostic::error(format!("cannot read `{shown}`: {e}")));
+            errors.push(format!("cannot read `{shown}`: {e}"));
             return;
         }
     };
@@ -175,7 +180,7 @@ fn discover(path: &Path, explicit: bool, out: &mut Vec<PathBuf>, diags: &mut Dia
         let entries = match std::fs::read_dir(path) {
             Ok(entries) => entries,
             Err(e) => {
-                diags.push(Diagnostic::error(format!("cannot list `{shown}`: {e}")));
+                errors.push(format!("cannot list `{shown}`: {e}"));
                 return;
             }
         };
@@ -187,7 +192,7 @@ fn discover(path: &Path, explicit: bool, out: &mut Vec<PathBuf>, diags: &mut Dia
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with('.'));
             if !hidden {
-                discover(&child, false, out, diags);
+                discover(&child, false, out, errors);
             }
         }
     } else if explicit

@@ -1,20 +1,819 @@
-//! Placeholder.
-use super::{Drafts, Registry as All};
-use crate::diag::Diagnostics;
-use crate::yaml::Document;
+//! Our own format, `apiVersion: slo.dev/v1`, with four kinds: `ServiceLevelObjective`, `Product`,
+//! `SLITemplate` and `ErrorBudgetPolicy`. It accepts the customers' original template as written,
+//! including its swapped `shortWindow`/`longWindow`, which is normalised with a warning.
+//!
+//! Templates are registered in the first pass; an SLO that uses one gets a copy of the template's
+//! indicator with `{{ .param }}` placeholders filled, decoded as if written inline, so a mistake
+//! inside a template is reported at the template's line with a note naming the SLO.
 
+use super::common::{self, check_file_safe_name, duration, labels, objective_ratio, trim_float};
+use super::{metadata, Drafts, ProductDraft, Registry as All, SloDraft};
+use crate::conventions::DEFAULT_PERIOD;
+use crate::decode::{backticked, Field, Map};
+use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
+use crate::duration::Duration;
+use crate::model::{
+    AlertTier, Alerting, BurnWindow, Comparison, Counted, Date, ErrorBudgetPolicy, EventSource, Indicator, LatencyIndicator, Maturity,
+    Origin, Phase, Phases, PolicyCondition, PolicyStep, Product, RatioIndicator, Review, Selector, Slo, SpecFormat, ThresholdIndicator,
+};
+use crate::promql;
+use crate::source::Span;
+use crate::yaml::{Document, Node, NodeKind};
+use std::collections::BTreeMap;
+
+const KINDS: &[&str] = &["ServiceLevelObjective", "Product", "SLITemplate", "ErrorBudgetPolicy"];
+
+/// The customers' default ladder of progressive targets, used when an SLO names a current phase
+/// without listing phases: (name, availability target, p95 ms, p99 ms, days; 0 days = ongoing).
+pub const DEFAULT_LADDER: [(&str, f64, u64, u64, u64); 4] = [
+    ("baseline", 0.99, 2000, 5000, 30),
+    ("improvement", 0.995, 1000, 2000, 60),
+    ("production_ready", 0.999, 500, 1000, 90),
+    ("excellence", 0.9995, 200, 500, 0),
+];
+
+/// SLI templates by name, from the first pass.
 #[derive(Default)]
 pub struct Registry<'a> {
-    _p: std::marker::PhantomData<&'a ()>,
+    templates: BTreeMap<String, Template<'a>>,
 }
 
-pub fn register(_doc: &Document, _reg: &mut Registry<'_>, _diags: &mut Diagnostics) {}
+struct Template<'a> {
+    params: Vec<(String, Option<String>)>,
+    indicator: &'a Node,
+}
 
-pub fn decode(
-    _doc: &Document,
-    _file: &str,
-    _reg: &All<'_>,
-    _drafts: &mut Drafts,
-    _diags: &mut Diagnostics,
-) {
+fn header<'a>(doc: &'a Document, diags: &mut Diagnostics) -> Option<(Map<'a>, String)> {
+    let mut root = Field::new(&doc.root, "").map(diags)?;
+    root.ignore(&["apiVersion"]);
+    let (kind, _) = super::kind(&mut root, KINDS, diags)?;
+    Some((root, kind))
+}
+
+pub fn register<'a>(doc: &'a Document, registry: &mut Registry<'a>, diags: &mut Diagnostics) {
+    let Some((mut root, kind)) = header(doc, diags) else { return };
+    if kind != "SLITemplate" {
+        return;
+    }
+    // Full validation of the template document happens in the second pass; this pass only needs
+    // its name, parameters and indicator node. Diagnostics from here are dropped to avoid repeats.
+    let mut quiet = Diagnostics::default();
+    let Some(meta) = metadata(&mut root, &mut quiet) else { return };
+    let Some(mut spec) = root.get("spec").and_then(|f| f.map(&mut quiet)) else { return };
+    let Some(indicator) = spec.get("indicator") else { return };
+    let params = spec.get("parameters").map(|f| template_params(&f, &mut quiet)).unwrap_or_default();
+    if registry.templates.contains_key(&meta.name) {
+        diags.push(Diagnostic::error(format!("SLI template `{}` is defined twice", meta.name)).at(meta.name_span).field("metadata.name"));
+        return;
+    }
+    registry.templates.insert(meta.name, Template { params, indicator: indicator.node });
+}
+
+pub fn decode(doc: &Document, file: &str, all: &All<'_>, drafts: &mut Drafts, diags: &mut Diagnostics) {
+    let Some((mut root, kind)) = header(doc, diags) else { return };
+    let meta = metadata(&mut root, diags);
+    let spec = root.required("spec", diags);
+    root.finish(diags);
+    let (Some(meta), Some(spec)) = (meta, spec) else { return };
+    let Some(mut spec) = spec.map(diags) else { return };
+    let origin = Origin { file: file.to_string(), line: doc.root.span.start.line, format: SpecFormat::Native };
+    match kind.as_str() {
+        "ServiceLevelObjective" => slo(meta, &mut spec, origin, &all.native, drafts, diags),
+        "Product" => product(meta, &mut spec, origin, drafts, diags),
+        "SLITemplate" => template(&mut spec, &all.native, diags),
+        _ => policy(meta, &mut spec, origin, drafts, diags),
+    }
+    spec.finish(diags);
+}
+
+fn slo(meta: super::Metadata, spec: &mut Map<'_>, origin: Origin, templates: &Registry<'_>, drafts: &mut Drafts, diags: &mut Diagnostics) {
+    let service = spec.required("service", diags).and_then(|f| f.non_empty(diags));
+    let product = spec.get("product").and_then(|f| f.non_empty(diags));
+    let description = spec.get("description").and_then(|f| f.string(diags));
+    let owner = spec.get("owner").and_then(|f| f.string(diags));
+    let tier = spec.get("tier").and_then(|f| f.string(diags));
+    let group_by = spec.get("groupBy").map(|f| group_by(&f, diags)).unwrap_or_default();
+    let mut descriptive = meta.labels.clone();
+    if let Some(f) = spec.get("labels") {
+        descriptive.extend(labels(&f, diags));
+    }
+    let indicator = spec.required("indicator", diags).and_then(|f| indicator(&f, templates, &meta.name, diags));
+    let phases = spec.get("phases").and_then(|f| phases(&f, diags));
+    let review = spec.get("review").map(|f| review(&f, diags).0).unwrap_or_default();
+    let objectives = match spec.get("objectives") {
+        Some(f) => objectives(&f, phases.as_ref(), diags),
+        None if phases.is_some() => vec![(None, DEFAULT_PERIOD, phases.as_ref().map(|p| p.list[p.current].target), spec.field.span())],
+        None => {
+            diags.push(spec.missing("objectives").help("add `objectives: [{displayName: availability, window: 30d, target: 0.999}]`"));
+            Vec::new()
+        }
+    };
+    // Alerting is decoded once, even when objectives are broken, so its problems are reported too.
+    let alerting_spec = match spec.get("alerting") {
+        Some(f) => alerting(&f, diags),
+        None => Some((default_alerting(DEFAULT_PERIOD), None)),
+    };
+    let (Some(service), Some(indicator)) = (service, indicator) else { return };
+    if let Indicator::Raw { .. } = indicator {
+        diags.push(
+            Diagnostic::warning("a `raw` indicator cannot give exact long-window SLIs")
+                .at(meta.name_span)
+                .note("a ready error ratio can only be averaged over time, which overweights quiet periods")
+                .help("use a `ratio` indicator with good (or bad) and total counters when you can"),
+        );
+    }
+    let several = objectives.len() > 1;
+    for (index, (display_name, period, target, span)) in objectives.into_iter().enumerate() {
+        let (Some(objective), Some((alerting, explicit))) = (target, &alerting_spec) else { continue };
+        let mut alerting = alerting.clone();
+        match explicit {
+            Some((span, path)) => common::check_tiers(&alerting.tiers, objective, *span, path, diags),
+            None => alerting.tiers = common::default_tiers(period),
+        }
+        let name = match (&display_name, several) {
+            (Some(d), true) => format!("{}-{}", meta.name, d),
+            (None, true) => format!("{}-{}", meta.name, index),
+            _ => meta.name.clone(),
+        };
+        let slo = Slo {
+            name,
+            product: String::new(),
+            service: service.clone(),
+            display_name: display_name.clone().or_else(|| meta.display_name.clone()),
+            description: description.clone(),
+            objective,
+            period,
+            indicator: indicator.clone(),
+            group_by: group_by.clone(),
+            labels: descriptive.clone(),
+            owner: owner.clone(),
+            tier: tier.clone(),
+            alerting,
+            phases: phases.clone(),
+            review,
+            origin: origin.clone(),
+        };
+        drafts.slos.push(SloDraft { slo, product: product.clone(), span: if several { span } else { meta.name_span } });
+    }
+}
+
+fn group_by(field: &Field<'_>, diags: &mut Diagnostics) -> Vec<String> {
+    let mut out = Vec::new();
+    for item in field.list(diags) {
+        if let Some(name) = item.string(diags) {
+            if common::check_label_name(&name, item.span(), &item.path, diags) {
+                if out.contains(&name) {
+                    diags.push(item.error(format!("label `{name}` is listed twice")));
+                } else {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Each objective: (display name, period, target, span). The target may come from the current
+/// phase; a target that disagrees with it is reported.
+fn objectives(field: &Field<'_>, phases: Option<&Phases>, diags: &mut Diagnostics) -> Vec<(Option<String>, Duration, Option<f64>, Span)> {
+    let items = field.list(diags);
+    if items.is_empty() && !matches!(field.node.kind, NodeKind::Seq(_) | NodeKind::Null) {
+        return Vec::new();
+    }
+    if items.is_empty() {
+        diags.push(field.error("at least one objective is required").help("add `- {displayName: availability, window: 30d, target: 0.999}`"));
+    }
+    let phase_target = phases.map(|p| (&p.list[p.current].name, p.list[p.current].target));
+    let mut out = Vec::new();
+    for item in items {
+        let Some(mut map) = item.map(diags) else { continue };
+        let display_name = map.get("displayName").and_then(|f| f.non_empty(diags));
+        let period = map.get("window").and_then(|f| duration(&f, diags));
+        let window_ok = map.has("window");
+        let target = match (map.get("target"), phase_target) {
+            (Some(f), Some((phase, phase_target))) => {
+                if let Some(t) = objective_ratio(&f, diags) {
+                    if (t - phase_target).abs() > 1e-12 {
+                        diags.push(
+                            f.warning(format!("phase `{phase}` sets the target to {}; this target ({}) is not used", trim_float(phase_target), trim_float(t)))
+                                .help("remove `target` here, or change the phase"),
+                        );
+                    }
+                }
+                Some(phase_target)
+            }
+            (Some(f), None) => objective_ratio(&f, diags),
+            (None, Some((_, t))) => Some(t),
+            (None, None) => {
+                diags.push(map.missing("target").help("add `target: 0.999` (a ratio, 99.9%)"));
+                None
+            }
+        };
+        map.finish(diags);
+        if window_ok && period.is_none() {
+            continue;
+        }
+        out.push((display_name, period.unwrap_or(DEFAULT_PERIOD), target, item.span()));
+    }
+    out
+}
+
+const INDICATOR_TYPES: &[&str] = &["ratio", "latency", "threshold", "raw"];
+
+fn indicator(field: &Field<'_>, templates: &Registry<'_>, slo_name: &str, diags: &mut Diagnostics) -> Option<Indicator> {
+    let mut map = field.map(diags)?;
+    if let Some(template_field) = map.get("template") {
+        let params_field = map.get("params");
+        map.finish(diags);
+        return from_template(&template_field, params_field.as_ref(), templates, slo_name, diags);
+    }
+    map.ignore(&["params"]);
+    let written_type = map.get("type");
+    let present: Vec<&'static str> = INDICATOR_TYPES.iter().copied().filter(|t| map.has(t)).collect();
+    let kind = match &written_type {
+        Some(f) => {
+            let text = f.string(diags)?;
+            match INDICATOR_TYPES.iter().find(|t| **t == text) {
+                Some(t) => *t,
+                None => {
+                    let mut d = f.error(format!("unknown indicator type `{text}`"));
+                    d = match did_you_mean(&text, INDICATOR_TYPES.iter().copied()) {
+                        Some(best) => d.help(format!("did you mean `{best}`?")),
+                        None => d.help(format!("expected one of {}", backticked(INDICATOR_TYPES))),
+                    };
+                    diags.push(d);
+                    map.ignore(INDICATOR_TYPES);
+                    map.finish(diags);
+                    return None;
+                }
+            }
+        }
+        None => match present.as_slice() {
+            [only] => only,
+            _ => {
+                diags.push(map.missing("type").help(format!("set `type:` to one of {} and add the matching section", backticked(INDICATOR_TYPES))));
+                map.ignore(INDICATOR_TYPES);
+                map.finish(diags);
+                return None;
+            }
+        },
+    };
+    for other in present.iter().filter(|t| **t != kind) {
+        if let Some(f) = map.get(other) {
+            diags.push(f.error(format!("`{other}` does not belong to an indicator of type `{kind}`")).help("remove it, or change `type`"));
+        }
+    }
+    let body = map.get(kind);
+    let missing = body.is_none().then(|| map.missing(kind).help(format!("add a `{kind}:` section describing the indicator")));
+    map.finish(diags);
+    if let Some(d) = missing {
+        diags.push(d);
+    }
+    let mut body = body?.map(diags)?;
+    let result = match kind {
+        "ratio" => ratio(&mut body, diags),
+        "latency" => latency(&mut body, diags),
+        "threshold" => threshold(&mut body, diags),
+        _ => body.required("errorRatioQuery", diags).and_then(|f| common::window_query(&f, diags)).map(|error_ratio| Indicator::Raw { error_ratio }),
+    };
+    body.finish(diags);
+    result
+}
+
+fn ratio(map: &mut Map<'_>, diags: &mut Diagnostics) -> Option<Indicator> {
+    let good = map.get("good");
+    let bad = map.get("bad");
+    let total = map.required("total", diags).and_then(|f| event_source(&f, diags));
+    let (counts, numerator) = match (good, bad) {
+        (Some(g), None) => (Counted::Good, event_source(&g, diags)),
+        (None, Some(b)) => (Counted::Bad, event_source(&b, diags)),
+        (Some(_), Some(b)) => {
+            diags.push(b.error("an indicator counts either `good` or `bad` events, not both").help("keep the one you have a counter for"));
+            return None;
+        }
+        (None, None) => {
+            diags.push(map.missing("good").help("add `good:` (or `bad:`) with the counter of good (or bad) events"));
+            return None;
+        }
+    };
+    Some(Indicator::Ratio(RatioIndicator { counts, numerator: numerator?, total: total? }))
+}
+
+/// `{metric, filters}`, `{query}` with a `{{.window}}` placeholder, or a selector string.
+fn event_source(field: &Field<'_>, diags: &mut Diagnostics) -> Option<EventSource> {
+    if field.scalar().is_some() {
+        return selector_string(field, diags).map(EventSource::Counter);
+    }
+    let mut map = field.map(diags)?;
+    if let Some(query) = map.get("query") {
+        map.finish(diags);
+        return common::window_query(&query, diags).map(EventSource::Query);
+    }
+    let selector = selector(&mut map, diags);
+    map.finish(diags);
+    selector.map(EventSource::Counter)
+}
+
+fn selector_string(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Selector> {
+    let text = field.non_empty(diags)?;
+    match promql::parse_selector(&text) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            diags.push(field.error(format!("invalid metric selector: {e}")).help("write `metric_name{label=\"value\"}`, or use `metric:` and `filters:`"));
+            None
+        }
+    }
+}
+
+/// `metric:` plus optional `filters:`, each filter one PromQL label matcher.
+fn selector(map: &mut Map<'_>, diags: &mut Diagnostics) -> Option<Selector> {
+    let metric_field = map.required("metric", diags);
+    let filters = map.get("filters").map(|f| f.list(diags)).unwrap_or_default();
+    let mut matchers = Vec::new();
+    let mut ok = true;
+    for item in filters {
+        let Some(text) = item.string(diags) else {
+            ok = false;
+            continue;
+        };
+        match promql::parse_filter(&text) {
+            Ok(m) => matchers.push(m),
+            Err(e) => {
+                ok = false;
+                diags.push(item.error(format!("invalid filter: {e}")).help("write one label matcher such as `status_code !~ \"5..\"`"));
+            }
+        }
+    }
+    let metric_field = metric_field?;
+    let metric = metric_field.non_empty(diags)?;
+    if !promql::is_metric_name(&metric) {
+        diags.push(metric_field.error(format!("`{metric}` is not a valid metric name")).help("metric names match `[a-zA-Z_:][a-zA-Z0-9_:]*`; put label matchers in `filters`"));
+        return None;
+    }
+    ok.then_some(Selector { metric, matchers })
+}
+
+fn latency(map: &mut Map<'_>, diags: &mut Diagnostics) -> Option<Indicator> {
+    let histogram = map.required("histogram", diags).and_then(|f| {
+        if f.scalar().is_some() {
+            return selector_string(&f, diags);
+        }
+        let mut inner = f.map(diags)?;
+        let s = selector(&mut inner, diags);
+        inner.finish(diags);
+        s
+    });
+    let threshold = map.required("threshold", diags).and_then(|f| {
+        // A duration (`300ms`) reads as seconds; a bare number is in the histogram's own unit.
+        match f.scalar().map(|s| s.text.clone()) {
+            Some(text) if text.trim().parse::<f64>().is_err() => duration(&f, diags).map(|d| d.secs_f64()),
+            _ => f.number(diags).filter(|v| {
+                let ok = *v > 0.0;
+                if !ok {
+                    diags.push(f.error("a latency threshold must be greater than zero"));
+                }
+                ok
+            }),
+        }
+    });
+    let native = map.get("native").and_then(|f| f.boolean(diags)).unwrap_or(false);
+    let mut histogram = histogram?;
+    if let Some(base) = histogram.metric.strip_suffix("_bucket") {
+        if !native {
+            diags.push(
+                Diagnostic::warning(format!("`{}` names the bucket series; using the histogram `{base}`", histogram.metric))
+                    .at(map.field.span())
+                    .field(crate::decode::join(&map.field.path, "histogram.metric"))
+                    .help(format!("write `metric: {base}`")),
+            );
+            histogram.metric = base.to_string();
+        }
+    }
+    Some(Indicator::Latency(LatencyIndicator { histogram, threshold: threshold?, native }))
+}
+
+const COMPARISONS: [(&str, Comparison); 5] = [
+    ("<", Comparison::Less),
+    ("<=", Comparison::LessOrEqual),
+    (">", Comparison::Greater),
+    (">=", Comparison::GreaterOrEqual),
+    ("==", Comparison::Equal),
+];
+
+fn threshold(map: &mut Map<'_>, diags: &mut Diagnostics) -> Option<Indicator> {
+    let gauge = selector(map, diags);
+    let op = map.required("op", diags).and_then(|f| {
+        let text = f.string(diags)?;
+        let found = COMPARISONS.iter().find(|(s, _)| *s == text).map(|(_, c)| *c);
+        if found.is_none() {
+            diags.push(f.error(format!("unknown comparison `{text}`")).help("use one of `<`, `<=`, `>`, `>=`, `==` (good when `metric op value` holds)"));
+        }
+        found
+    });
+    let bound = map.required("value", diags).and_then(|f| f.number(diags));
+    Some(Indicator::Threshold(ThresholdIndicator { gauge: gauge?, op: op?, bound: bound? }))
+}
+
+fn from_template(name_field: &Field<'_>, params_field: Option<&Field<'_>>, templates: &Registry<'_>, slo_name: &str, diags: &mut Diagnostics) -> Option<Indicator> {
+    let name = name_field.non_empty(diags)?;
+    let Some(template) = templates.templates.get(&name) else {
+        let mut d = name_field.error(format!("unknown SLI template `{name}`"));
+        d = match did_you_mean(&name, templates.templates.keys().map(String::as_str)) {
+            Some(best) => d.help(format!("did you mean `{best}`?")),
+            None => d.help("define it in a document of `kind: SLITemplate`"),
+        };
+        diags.push(d);
+        return None;
+    };
+    let given = params_field.map(|f| f.string_map(diags)).unwrap_or_default();
+    let mut values: BTreeMap<String, String> = BTreeMap::new();
+    let mut ok = true;
+    for (param, (_, span)) in &given {
+        if !template.params.iter().any(|(p, _)| p == param) {
+            ok = false;
+            let mut d = Diagnostic::error(format!("template `{name}` has no parameter `{param}`")).at(*span);
+            d = match did_you_mean(param, template.params.iter().map(|(p, _)| p.as_str())) {
+                Some(best) => d.help(format!("did you mean `{best}`?")),
+                None => d.help(format!("its parameters are {}", backticked(&template.params.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>()))),
+            };
+            diags.push(d);
+        }
+    }
+    for (param, default) in &template.params {
+        match given.get(param).map(|(v, _)| v.clone()).or_else(|| default.clone()) {
+            Some(value) => {
+                values.insert(param.clone(), value);
+            }
+            None => {
+                ok = false;
+                let at = params_field.unwrap_or(name_field);
+                diags.push(at.error(format!("template `{name}` needs parameter `{param}`")).help(format!("add `{param}: ...` under `params`")));
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let filled = substitute(template.indicator, &values);
+    let mut inner = Diagnostics::default();
+    let no_templates = Registry::default();
+    let result = indicator(&Field::new(&filled, format!("(template `{name}`).indicator")), &no_templates, slo_name, &mut inner);
+    for d in inner.iter() {
+        diags.push(d.clone().note(format!("in SLI template `{name}`, used by SLO `{slo_name}`")));
+    }
+    result
+}
+
+/// A copy of `node` with `{{ .param }}` and `{{.param}}` replaced in every scalar.
+fn substitute(node: &Node, values: &BTreeMap<String, String>) -> Node {
+    let mut copy = node.clone();
+    let mut stack = vec![&mut copy];
+    while let Some(n) = stack.pop() {
+        match &mut n.kind {
+            NodeKind::Scalar(s) => {
+                for (k, v) in values {
+                    s.text = s.text.replace(&format!("{{{{ .{k} }}}}"), v).replace(&format!("{{{{.{k}}}}}"), v);
+                }
+            }
+            NodeKind::Seq(items) => stack.extend(items.iter_mut()),
+            NodeKind::Map(entries) => stack.extend(entries.iter_mut().map(|(_, v)| v)),
+            NodeKind::Null => {}
+        }
+    }
+    copy
+}
+
+fn template_params(field: &Field<'_>, diags: &mut Diagnostics) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    for item in field.list(diags) {
+        let Some(mut map) = item.map(diags) else { continue };
+        let name = map.required("name", diags).and_then(|f| {
+            let n = f.non_empty(diags)?;
+            let ok = n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && n != "window";
+            if !ok {
+                diags.push(f.error(format!("`{n}` cannot be a parameter name")).help("use letters, digits and `_`; `window` is reserved for the rate window"));
+            }
+            ok.then_some(n)
+        });
+        let default = map.get("default").and_then(|f| f.string(diags));
+        map.ignore(&["description"]);
+        map.finish(diags);
+        if let Some(name) = name {
+            if out.iter().any(|(n, _)| *n == name) {
+                diags.push(item.error(format!("parameter `{name}` is declared twice")));
+            } else {
+                out.push((name, default));
+            }
+        }
+    }
+    out
+}
+
+/// Second-pass validation of a template document: its parameters, and its indicator with every
+/// parameter replaced by its default or by `1` (valid as a label value, a number and a threshold),
+/// so that PromQL and structure errors show up once, at the template.
+fn template(spec: &mut Map<'_>, _templates: &Registry<'_>, diags: &mut Diagnostics) {
+    spec.ignore(&["description"]);
+    let params = spec.get("parameters").map(|f| template_params(&f, diags)).unwrap_or_default();
+    let Some(indicator_field) = spec.required("indicator", diags) else { return };
+    let values = params.iter().map(|(p, default)| (p.clone(), default.clone().unwrap_or_else(|| "1".to_string()))).collect();
+    let filled = substitute(indicator_field.node, &values);
+    indicator(&Field::new(&filled, indicator_field.path.clone()), &Registry::default(), "", diags);
+}
+
+fn default_alerting(period: Duration) -> Alerting {
+    Alerting {
+        enabled: true,
+        name: None,
+        tiers: common::default_tiers(period),
+        for_duration: None,
+        labels: BTreeMap::new(),
+        annotations: BTreeMap::new(),
+        runbook_url: None,
+        budget_exhausted: false,
+        no_data: None,
+    }
+}
+
+/// The alerting section, and where its explicit `burnRates` are (`None` means the default tiers,
+/// which depend on each objective's period and are filled in per objective).
+fn alerting(field: &Field<'_>, diags: &mut Diagnostics) -> Option<(Alerting, Option<(Span, String)>)> {
+    let mut map = field.map(diags)?;
+    let mut out = default_alerting(DEFAULT_PERIOD);
+    let mut explicit = None;
+    out.enabled = map.get("enabled").and_then(|f| f.boolean(diags)).unwrap_or(true);
+    out.name = map.get("name").and_then(|f| f.non_empty(diags));
+    out.for_duration = map.get("for").and_then(|f| duration(&f, diags));
+    out.labels = map.get("labels").map(|f| labels(&f, diags)).unwrap_or_default();
+    out.annotations = map.get("annotations").map(|f| common::annotations(&f, diags)).unwrap_or_default();
+    out.runbook_url = map.get_any(&["runbookUrl", "runbook"]).and_then(|f| f.non_empty(diags));
+    out.budget_exhausted = map.get("budgetExhausted").and_then(|f| f.boolean(diags)).unwrap_or(false);
+    out.no_data = map.get("noData").and_then(|f| duration(&f, diags));
+    if let Some(f) = map.get("burnRates") {
+        out.tiers = burn_rates(&f, diags);
+        explicit = Some((f.span(), f.path.clone()));
+    }
+    map.finish(diags);
+    Some((out, explicit))
+}
+
+/// `burnRates` items, grouped into one tier per severity in order of first appearance. A pair
+/// whose short window is longer than its long window is the customers' template: swapped back.
+fn burn_rates(field: &Field<'_>, diags: &mut Diagnostics) -> Vec<AlertTier> {
+    let mut tiers: Vec<AlertTier> = Vec::new();
+    for item in field.list(diags) {
+        let Some(mut map) = item.map(diags) else { continue };
+        let severity = map.required("severity", diags).and_then(|f| f.non_empty(diags));
+        let short_field = map.required("shortWindow", diags);
+        let long_field = map.required("longWindow", diags);
+        let short = short_field.as_ref().and_then(|f| duration(f, diags));
+        let long = long_field.as_ref().and_then(|f| duration(f, diags));
+        let factor = map.required("burnRate", diags).and_then(|f| {
+            let v = f.number(diags)?;
+            if v <= 0.0 {
+                diags.push(f.error(format!("burn rate `{}` must be greater than zero", trim_float(v))).help("a burn rate of 1 spends the budget exactly over the period"));
+                return None;
+            }
+            Some(v)
+        });
+        let tier_labels = map.get("labels").map(|f| labels(&f, diags)).unwrap_or_default();
+        let tier_annotations = map.get("annotations").map(|f| common::annotations(&f, diags)).unwrap_or_default();
+        map.finish(diags);
+        let (Some(severity), Some(mut short), Some(mut long), Some(factor)) = (severity, short, long, factor) else { continue };
+        if short == long {
+            diags.push(item.error(format!("`shortWindow` and `longWindow` are both {short}")).help("the short window confirms the long one; make it about 1/12 of it"));
+            continue;
+        }
+        if short > long {
+            diags.push(
+                Diagnostic::warning(format!("`shortWindow` ({short}) is longer than `longWindow` ({long}); treating {long} as the short window and {short} as the long one"))
+                    .at(short_field.as_ref().map(|f| f.span()).unwrap_or(item.span()))
+                    .field(short_field.as_ref().map(|f| f.path.clone()).unwrap_or(item.path.clone()))
+                    .note("the long window decides whether enough budget burned; the short one, about 1/12 of it, makes the alert reset quickly once the burn stops")
+                    .help(format!("write `shortWindow: {long}` and `longWindow: {short}`")),
+            );
+            std::mem::swap(&mut short, &mut long);
+        }
+        let window = BurnWindow { long, short, factor };
+        match tiers.iter_mut().find(|t| t.severity == severity) {
+            Some(tier) => tier.windows.push(window),
+            None => tiers.push(AlertTier { severity, windows: vec![window], labels: tier_labels, annotations: tier_annotations }),
+        }
+    }
+    tiers
+}
+
+fn phases(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Phases> {
+    let mut map = field.map(diags)?;
+    let current_field = map.required("current", diags);
+    let list = match map.get("steps") {
+        Some(f) => phase_list(&f, diags),
+        None => DEFAULT_LADDER
+            .iter()
+            .map(|(name, target, p95, p99, days)| Phase {
+                name: name.to_string(),
+                target: *target,
+                latency_p95: Some(Duration::from_millis(*p95)),
+                latency_p99: Some(Duration::from_millis(*p99)),
+                duration: (*days > 0).then(|| Duration::from_days(*days)),
+                starts: None,
+                criteria: Vec::new(),
+            })
+            .collect(),
+    };
+    map.finish(diags);
+    let current_field = current_field?;
+    let current = current_field.non_empty(diags)?;
+    match list.iter().position(|p| p.name == current) {
+        Some(index) => Some(Phases { list, current: index }),
+        None => {
+            let mut d = current_field.error(format!("unknown phase `{current}`"));
+            d = match did_you_mean(&current, list.iter().map(|p| p.name.as_str())) {
+                Some(best) => d.help(format!("did you mean `{best}`?")),
+                None => d.help(format!("the phases are {}", backticked(&list.iter().map(|p| p.name.as_str()).collect::<Vec<_>>()))),
+            };
+            diags.push(d);
+            None
+        }
+    }
+}
+
+fn phase_list(field: &Field<'_>, diags: &mut Diagnostics) -> Vec<Phase> {
+    let mut out: Vec<Phase> = Vec::new();
+    for item in field.list(diags) {
+        let Some(mut map) = item.map(diags) else { continue };
+        let name = map.required("name", diags).and_then(|f| f.non_empty(diags));
+        let target = map.required("target", diags).and_then(|f| objective_ratio(&f, diags));
+        let latency_p95 = map.get("latencyP95").and_then(|f| duration(&f, diags));
+        let latency_p99 = map.get("latencyP99").and_then(|f| duration(&f, diags));
+        let phase_duration = map.get("duration").and_then(|f| duration(&f, diags));
+        let starts = map.get("starts").and_then(|f| date(&f, diags));
+        let criteria = map.get("criteria").map(|f| f.strings(diags)).unwrap_or_default();
+        map.finish(diags);
+        if let (Some(p95), Some(p99)) = (latency_p95, latency_p99) {
+            if p95 > p99 {
+                diags.push(item.error(format!("`latencyP95` ({p95}) is above `latencyP99` ({p99})")).help("the 95th percentile cannot be slower than the 99th"));
+            }
+        }
+        let (Some(name), Some(target)) = (name, target) else { continue };
+        if let Some(previous) = out.last() {
+            if target < previous.target {
+                diags.push(item.warning(format!("phase `{name}` lowers the target from {} to {}", trim_float(previous.target), trim_float(target))).help("progressive targets usually only rise"));
+            }
+        }
+        out.push(Phase { name, target, latency_p95, latency_p99, duration: phase_duration, starts, criteria });
+    }
+    out
+}
+
+fn date(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Date> {
+    let text = field.string(diags)?;
+    let parsed = Date::parse(&text);
+    if parsed.is_none() {
+        diags.push(field.error(format!("`{text}` is not a date")).help("write dates as `YYYY-MM-DD`"));
+    }
+    parsed
+}
+
+/// `review: {cadence, lastReviewed, approvers}`; approvers are returned separately.
+fn review(field: &Field<'_>, diags: &mut Diagnostics) -> (Review, Vec<String>) {
+    let Some(mut map) = field.map(diags) else { return (Review::default(), Vec::new()) };
+    let cadence = map.get("cadence").and_then(|f| duration(&f, diags));
+    let last_reviewed = map.get("lastReviewed").and_then(|f| date(&f, diags));
+    let approvers = map.get("approvers").map(|f| f.strings(diags)).unwrap_or_default();
+    map.finish(diags);
+    (Review { cadence, last_reviewed }, approvers)
+}
+
+fn product(meta: super::Metadata, spec: &mut Map<'_>, origin: Origin, drafts: &mut Drafts, diags: &mut Diagnostics) {
+    let name_ok = check_file_safe_name(&Field::new(&Node { kind: NodeKind::Null, span: meta.name_span }, "metadata.name"), &meta.name, "product", diags);
+    let display_name = spec.get("displayName").and_then(|f| f.string(diags)).or(meta.display_name.clone());
+    let description = spec.get("description").and_then(|f| f.string(diags));
+    let team = spec.get("team").and_then(|f| f.string(diags));
+    let owners = spec.get("owners").map(|f| f.strings(diags)).unwrap_or_default();
+    let mut services = Vec::new();
+    if let Some(f) = spec.get("services") {
+        for item in f.list(diags) {
+            if let Some(s) = item.non_empty(diags) {
+                if services.contains(&s) {
+                    diags.push(item.error(format!("service `{s}` is listed twice")));
+                } else {
+                    services.push(s);
+                }
+            }
+        }
+    }
+    services.sort();
+    let maturity = match spec.get("maturity") {
+        None => Maturity::Greenfield,
+        Some(f) => {
+            let text = f.string(diags).unwrap_or_default();
+            match Maturity::ALL.iter().find(|(s, _)| *s == text) {
+                Some((_, m)) => *m,
+                None => {
+                    let names: Vec<&str> = Maturity::ALL.iter().map(|(s, _)| *s).collect();
+                    let mut d = f.error(format!("unknown maturity level `{text}`"));
+                    d = match did_you_mean(&text, names.iter().copied()) {
+                        Some(best) => d.help(format!("did you mean `{best}`?")),
+                        None => d.help(format!("expected one of {}", backticked(&names))),
+                    };
+                    diags.push(d);
+                    Maturity::Greenfield
+                }
+            }
+        }
+    };
+    let (review, mut approvers) = spec.get("review").map(|f| review(&f, diags)).unwrap_or_default();
+    if let Some(f) = spec.get("approvers") {
+        approvers.extend(f.strings(diags));
+    }
+    let policy_field = spec.get("policy");
+    let policy = policy_field.as_ref().and_then(|f| f.non_empty(diags));
+    if !name_ok {
+        return;
+    }
+    let product = Product {
+        name: meta.name,
+        display_name,
+        description,
+        team,
+        owners,
+        maturity,
+        review,
+        approvers,
+        policy,
+        services,
+        slos: Vec::new(),
+        origin: Some(origin),
+    };
+    drafts.products.push(ProductDraft { product, span: meta.name_span, policy_span: policy_field.map(|f| f.span()) });
+}
+
+fn policy(meta: super::Metadata, spec: &mut Map<'_>, origin: Origin, drafts: &mut Drafts, diags: &mut Diagnostics) {
+    let description = spec.get("description").and_then(|f| f.string(diags));
+    let mut steps = Vec::new();
+    match spec.required("steps", diags) {
+        Some(f) => {
+            let items = f.list(diags);
+            if items.is_empty() {
+                diags.push(f.error("a policy needs at least one step"));
+            }
+            for item in items {
+                if let Some(step) = policy_step(&item, diags) {
+                    steps.push(step);
+                }
+            }
+        }
+        None => return,
+    }
+    drafts.policies.push((ErrorBudgetPolicy { name: meta.name, description, steps, origin }, meta.name_span));
+}
+
+const CONDITIONS: &[&str] = &["budgetRemainingBelow", "budgetExhausted", "burnRateAbove"];
+
+fn policy_step(item: &Field<'_>, diags: &mut Diagnostics) -> Option<PolicyStep> {
+    let mut map = item.map(diags)?;
+    let name = map.required("name", diags).and_then(|f| f.non_empty(diags));
+    let action = map.required("action", diags).and_then(|f| f.non_empty(diags));
+    let blocks_releases = map.get("blockReleases").and_then(|f| f.boolean(diags)).unwrap_or(false);
+    let when = map.required("when", diags).and_then(|f| {
+        let mut when = f.map(diags)?;
+        let present: Vec<&'static str> = CONDITIONS.iter().copied().filter(|c| when.has(c)).collect();
+        let condition = match present.as_slice() {
+            ["budgetRemainingBelow"] => when.get("budgetRemainingBelow").and_then(|f| {
+                let v = f.number(diags)?;
+                if !(0.0..=1.0).contains(&v) {
+                    let hint = if v > 1.0 && v <= 100.0 { format!("did you mean `{}`?", trim_float(v / 100.0)) } else { "use a ratio between 0 and 1".into() };
+                    diags.push(f.error(format!("budget share `{}` must be between 0 and 1", trim_float(v))).help(hint));
+                    return None;
+                }
+                Some(PolicyCondition::BudgetRemainingBelow(v))
+            }),
+            ["budgetExhausted"] => when.get("budgetExhausted").and_then(|f| f.boolean(diags)).and_then(|b| {
+                if !b {
+                    diags.push(f.error("`budgetExhausted: false` never matches").help("write `budgetExhausted: true`"));
+                }
+                b.then_some(PolicyCondition::BudgetExhausted)
+            }),
+            ["burnRateAbove"] => {
+                let factor = when.get("burnRateAbove").and_then(|f| f.number(diags));
+                let window = when.required("window", diags).and_then(|f| duration(&f, diags));
+                Some(PolicyCondition::BurnRateAbove { factor: factor?, window: window? })
+            }
+            [] => {
+                diags.push(f.error("a step needs a condition").help(format!("use one of {}", backticked(CONDITIONS))));
+                None
+            }
+            _ => {
+                diags.push(f.error("a step has exactly one condition").help("split it into several steps"));
+                None
+            }
+        };
+        when.ignore(CONDITIONS);
+        when.ignore(&["window"]);
+        when.finish(diags);
+        condition
+    });
+    map.finish(diags);
+    Some(PolicyStep { name: name?, when: when?, action: action?, blocks_releases })
 }
