@@ -86,7 +86,12 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { paths, strict } => validate(&paths, strict),
-        Command::Generate { paths, out, target, strict } => generate(&paths, out, target, strict),
+        Command::Generate {
+            paths,
+            out,
+            target,
+            strict,
+        } => generate(&paths, out, target, strict),
         Command::Test { dir } => match crate::promtool::test_tree(&dir) {
             Ok(report) => {
                 print!("{report}");
@@ -97,17 +102,26 @@ pub fn run() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Command::Convert { paths, to: ConvertTo::Native } => convert(&paths),
+        Command::Convert {
+            paths,
+            to: ConvertTo::Native,
+        } => convert(&paths),
     }
 }
 
 /// "Today" for review checks: the `SLOKIT_TODAY` variable (`YYYY-MM-DD`, for reproducible runs
 /// and tests) or the system clock.
 fn today() -> Date {
-    if let Some(date) = std::env::var("SLOKIT_TODAY").ok().and_then(|v| Date::parse(&v)) {
+    if let Some(date) = std::env::var("SLOKIT_TODAY")
+        .ok()
+        .and_then(|v| Date::parse(&v))
+    {
         return date;
     }
-    let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     Date::from_days_since_epoch((seconds / 86_400) as i64)
 }
 
@@ -134,12 +148,23 @@ fn load_and_report(paths: &[PathBuf], strict: bool) -> Result<Loaded, ExitCode> 
     let errors = loaded.diagnostics.error_count();
     let warnings = loaded.diagnostics.warning_count();
     if errors > 0 || (strict && warnings > 0) {
-        let what = if errors > 0 { plural(errors, "error") } else { format!("{} (--strict)", plural(warnings, "warning")) };
-        let _ = writeln!(stderr, "{what} in {}; nothing was generated or changed", plural(loaded.files, "file"));
+        let what = if errors > 0 {
+            plural(errors, "error")
+        } else {
+            format!("{} (--strict)", plural(warnings, "warning"))
+        };
+        let _ = writeln!(
+            stderr,
+            "{what} in {}; nothing was generated or changed",
+            plural(loaded.files, "file")
+        );
         return Err(ExitCode::from(1));
     }
     if loaded.files == 0 {
-        let _ = writeln!(stderr, "error: no spec files found (looked for .yaml, .yml and .json files)");
+        let _ = writeln!(
+            stderr,
+            "error: no spec files found (looked for .yaml, .yml and .json files)"
+        );
         return Err(ExitCode::from(2));
     }
     Ok(loaded)
@@ -164,9 +189,17 @@ fn summary(loaded: &Loaded) -> String {
     let slos = loaded.catalog.slos().count();
     let products = loaded.catalog.products.len();
     let warnings = loaded.diagnostics.warning_count();
-    let mut line = format!("{} in {} from {}", plural(slos, "SLO"), plural(products, "product"), plural(loaded.files, "file"));
+    let mut line = format!(
+        "{} in {} from {}",
+        plural(slos, "SLO"),
+        plural(products, "product"),
+        plural(loaded.files, "file")
+    );
     if !loaded.catalog.policies.is_empty() {
-        line.push_str(&format!(", {}", plural(loaded.catalog.policies.len(), "policy").replace("policys", "policies")));
+        line.push_str(&format!(
+            ", {}",
+            plural(loaded.catalog.policies.len(), "policy").replace("policys", "policies")
+        ));
     }
     if warnings > 0 {
         line.push_str(&format!(" ({})", plural(warnings, "warning")));
@@ -197,10 +230,18 @@ fn generate(paths: &[PathBuf], out: PathBuf, target: TargetArg, strict: bool) ->
     };
     let files = generate::generate(&loaded.catalog, &GenerateOptions { target });
     if let Err(e) = crate::write::write_tree(&out, &files) {
-        eprintln!("error: cannot write `{}`: {e}; nothing under it was changed", out.display());
+        eprintln!(
+            "error: cannot write `{}`: {e}; nothing under it was changed",
+            out.display()
+        );
         return ExitCode::from(2);
     }
-    println!("generated {} for {} into {}", plural(files.len(), "file"), summary(&loaded), out.display());
+    println!(
+        "generated {} for {} into {}",
+        plural(files.len(), "file"),
+        summary(&loaded),
+        out.display()
+    );
     ExitCode::SUCCESS
 }
 

@@ -75,7 +75,9 @@ impl Diagnostic {
             Severity::Warning => "warning",
         };
         let _ = writeln!(out, "{label}: {}", self.message);
-        if let Some(span) = self.span {
+        if let Some(span) = self.span.filter(|s| s.start.line == 0) {
+            let _ = writeln!(out, "  --> {}", sources.path(span.file));
+        } else if let Some(span) = self.span {
             let file = sources.file(span.file);
             let _ = writeln!(
                 out,
@@ -83,33 +85,23 @@ impl Diagnostic {
                 file.path, span.start.line, span.start.col
             );
             if let Some(text) = file.line(span.start.line) {
+                let (shown, start, width) = excerpt(text, span);
                 let number = span.start.line.to_string();
                 let gutter = " ".repeat(number.len());
-                let shown: String = text
-                    .chars()
-                    .map(|c| if c == '\t' { ' ' } else { c })
-                    .collect();
-                let line_len = shown.chars().count() as u32;
-                let start = span.start.col.saturating_sub(1).min(line_len);
-                let end = if span.end.line == span.start.line {
-                    span.end.col.saturating_sub(1)
-                } else {
-                    line_len
-                };
-                let width = end
-                    .saturating_sub(start)
-                    .clamp(1, line_len.saturating_sub(start).max(1));
                 let _ = writeln!(out, " {gutter} |");
                 let _ = writeln!(out, " {number} | {}", shown.trim_end());
                 let _ = writeln!(
                     out,
                     " {gutter} | {}{}",
-                    " ".repeat(start as usize),
-                    "^".repeat(width as usize)
+                    " ".repeat(start),
+                    "^".repeat(width)
                 );
             }
         }
-        let pad = self.span.map(|s| " ".repeat(s.start.line.to_string().len())).unwrap_or_default();
+        let pad = self
+            .span
+            .map(|s| " ".repeat(s.start.line.to_string().len()))
+            .unwrap_or_default();
         if let Some(field) = &self.field {
             let _ = writeln!(out, " {pad} = field: {field}");
         }
@@ -121,6 +113,42 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// The part of a source line to show: tabs become spaces, and lines longer than
+/// [`MAX_SHOWN`] characters are clipped around the caret with `…` marks. Returns the text, the
+/// caret's column in it and the caret's width, all in characters.
+fn excerpt(line: &str, span: Span) -> (String, usize, usize) {
+    const MAX_SHOWN: usize = 120;
+    let chars: Vec<char> = line
+        .chars()
+        .map(|c| if c == '\t' || c.is_control() { ' ' } else { c })
+        .collect();
+    let len = chars.len();
+    let start = (span.start.col as usize).saturating_sub(1).min(len);
+    let end = if span.end.line == span.start.line {
+        (span.end.col as usize).saturating_sub(1)
+    } else {
+        len
+    };
+    let width = end
+        .saturating_sub(start)
+        .clamp(1, len.saturating_sub(start).max(1));
+    if len <= MAX_SHOWN {
+        return (chars.iter().collect(), start, width);
+    }
+    let from = start.saturating_sub(MAX_SHOWN / 3);
+    let to = (from + MAX_SHOWN).min(len);
+    let mut shown = String::new();
+    if from > 0 {
+        shown.push('…');
+    }
+    shown.extend(&chars[from..to]);
+    if to < len {
+        shown.push('…');
+    }
+    let caret = start - from + usize::from(from > 0);
+    (shown, caret, width.min(to.saturating_sub(start)).max(1))
 }
 
 /// Every problem found in one run, in the order found. Rendering sorts them by file and position.

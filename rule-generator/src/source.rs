@@ -23,6 +23,16 @@ pub struct Span {
 }
 
 impl Span {
+    /// A location that names a file but no position in it (line 0), for problems with the file as
+    /// a whole, such as its size.
+    pub fn whole_file(file: FileId) -> Span {
+        Span {
+            file,
+            start: Pos { line: 0, col: 0 },
+            end: Pos { line: 0, col: 0 },
+        }
+    }
+
     /// A span that covers `len` characters from `start` on one line.
     pub fn on_line(file: FileId, start: Pos, len: u32) -> Span {
         Span {

@@ -83,19 +83,12 @@ impl Node {
 /// Parses every document of one file. Problems are reported into `diags`; a document with a syntax
 /// error is dropped whole so that no half-read spec reaches validation.
 pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
-    let whole = Span {
-        file,
-        start: Pos { line: 1, col: 1 },
-        end: Pos { line: 1, col: 1 },
-    };
     if text.len() > MAX_FILE_BYTES {
         diags.push(
             Diagnostic::error(format!(
-                "file is {} bytes; spec files are limited to {} bytes",
-                text.len(),
-                MAX_FILE_BYTES
+                "file is larger than {MAX_FILE_BYTES} bytes, the limit for spec files"
             ))
-            .at(whole)
+            .at(Span::whole_file(file))
             .help("split the specs into several files"),
         );
         return Vec::new();

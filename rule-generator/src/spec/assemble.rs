@@ -77,15 +77,17 @@ pub fn assemble(drafts: Drafts, options: Options, diags: &mut Diagnostics) -> Ca
     let mut seen: BTreeMap<(String, String), crate::source::Span> = BTreeMap::new();
     for draft in drafts.slos {
         let mut slo = draft.slo;
-        let product_name = draft
-            .product
+        let explicit = draft.product.as_ref().map(|(name, _)| name.clone());
+        let product_name = explicit
             .clone()
             .or_else(|| owner_of_service.get(&slo.service).cloned())
             .unwrap_or_else(|| slo.service.clone());
-        if draft.product.is_some() && !products.contains_key(&product_name) {
+        if let (Some((_, product_span)), false) =
+            (&draft.product, products.contains_key(&product_name))
+        {
             let known: Vec<&str> = products.keys().map(String::as_str).collect();
             let mut d = Diagnostic::error(format!("unknown product `{product_name}`"))
-                .at(draft.span)
+                .at(*product_span)
                 .field("spec.product");
             d = match crate::diag::did_you_mean(&product_name, known.iter().copied()) {
                 Some(best) => d.help(format!("did you mean `{best}`?")),
@@ -120,7 +122,7 @@ pub fn assemble(drafts: Drafts, options: Options, diags: &mut Diagnostics) -> Ca
             .entry(product_name.clone())
             .or_insert_with(|| implicit_product(&product_name));
         if !product.services.contains(&slo.service) {
-            if product.origin.is_some() && draft.product.is_some() && !product.services.is_empty() {
+            if product.origin.is_some() && explicit.is_some() && !product.services.is_empty() {
                 diags.push(
                     Diagnostic::warning(format!(
                         "service `{}` is not listed in product `{product_name}`",

@@ -45,8 +45,8 @@ pub struct Options {
 /// An SLO as decoded from one document, before it is placed in a product.
 pub struct SloDraft {
     pub slo: Slo,
-    /// The product the spec names explicitly, if any.
-    pub product: Option<String>,
+    /// The product the spec names explicitly, if any, and where.
+    pub product: Option<(String, Span)>,
     pub span: Span,
 }
 
@@ -93,12 +93,20 @@ pub fn load(paths: &[PathBuf], options: Options) -> Loaded {
     let mut parsed: Vec<(FileId, Vec<Document>)> = Vec::new();
     for path in &files {
         let display = path.to_string_lossy().into_owned();
-        match std::fs::read(path) {
+        match read_bounded(path) {
             Err(e) => io_errors.push(format!("cannot read `{display}`: {e}")),
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => {
-                    let id = sources.add(display, text);
+                    let id = sources.add(display.clone(), text);
+                    let before = diagnostics.error_count();
                     let docs = yaml::parse(id, &sources.file(id).text, &mut diagnostics);
+                    if docs.is_empty() && diagnostics.error_count() == before {
+                        diagnostics.push(
+                            Diagnostic::error(format!("`{display}` holds no spec documents"))
+                                .at(Span::whole_file(id))
+                                .help("add a spec, or remove the empty file"),
+                        );
+                    }
                     parsed.push((id, docs));
                 }
                 Err(e) => {
@@ -133,11 +141,35 @@ pub fn decode_all(
     options: Options,
     diags: &mut Diagnostics,
 ) -> Catalog {
+    // OpenSLO tools (the Go SDK, `oslo`) also write several objects as one YAML list; each item is
+    // read as a document of its own, in file order.
+    let items: Vec<Vec<Document>> = parsed
+        .iter()
+        .flat_map(|(_, docs)| docs)
+        .map(|doc| match &doc.root.kind {
+            NodeKind::Seq(nodes) => nodes
+                .iter()
+                .map(|node| Document {
+                    root: node.clone(),
+                    index: doc.index,
+                })
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
     let mut classified = Vec::new();
+    let mut lists = items.iter();
     for (file, docs) in parsed {
         for doc in docs {
-            if let Some(format) = classify(sources, *file, doc, diags) {
-                classified.push((format, doc));
+            let list = lists.next();
+            let expanded = match (&doc.root.kind, list) {
+                (NodeKind::Seq(_), Some(list)) => list.iter().collect(),
+                _ => vec![doc],
+            };
+            for doc in expanded {
+                if let Some(format) = classify(sources, *file, doc, diags) {
+                    classified.push((format, doc));
+                }
             }
         }
     }
@@ -162,6 +194,17 @@ pub fn decode_all(
         }
     }
     assemble(drafts, options, diags)
+}
+
+/// Reads at most one byte more than the YAML size limit, so a huge file costs no more memory or
+/// time than a file just over the limit; the parser then reports it as too large.
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(yaml::MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Files named on the command line are read whatever their extension; inside directories only
@@ -334,4 +377,24 @@ pub fn metadata(map: &mut Map<'_>, diags: &mut Diagnostics) -> Option<Metadata> 
         labels,
         namespace,
     })
+}
+
+/// Loads in-memory files for unit tests: the rendered diagnostics and the catalog.
+#[cfg(test)]
+pub(crate) fn test_load(files: &[(&str, &str)]) -> (String, Catalog) {
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::default();
+    let mut parsed = Vec::new();
+    for (path, text) in files {
+        let id = sources.add(*path, *text);
+        let docs = yaml::parse(id, text, &mut diags);
+        parsed.push((id, docs));
+    }
+    let today = Date {
+        year: 2026,
+        month: 11,
+        day: 1,
+    };
+    let catalog = decode_all(&sources, &parsed, Options { today }, &mut diags);
+    (diags.render(&sources), catalog)
 }

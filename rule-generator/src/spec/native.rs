@@ -13,15 +13,21 @@ use crate::decode::{backticked, Field, Map};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::duration::Duration;
 use crate::model::{
-    AlertTier, Alerting, BurnWindow, Comparison, Counted, Date, ErrorBudgetPolicy, EventSource, Indicator, LatencyIndicator, Maturity,
-    Origin, Phase, Phases, PolicyCondition, PolicyStep, Product, RatioIndicator, Review, Selector, Slo, SpecFormat, ThresholdIndicator,
+    AlertTier, Alerting, BurnWindow, Comparison, Counted, Date, ErrorBudgetPolicy, EventSource,
+    Indicator, LatencyIndicator, Maturity, Origin, Phase, Phases, PolicyCondition, PolicyStep,
+    Product, RatioIndicator, Review, Selector, Slo, SpecFormat, ThresholdIndicator,
 };
 use crate::promql;
 use crate::source::Span;
 use crate::yaml::{Document, Node, NodeKind};
 use std::collections::BTreeMap;
 
-const KINDS: &[&str] = &["ServiceLevelObjective", "Product", "SLITemplate", "ErrorBudgetPolicy"];
+const KINDS: &[&str] = &[
+    "ServiceLevelObjective",
+    "Product",
+    "SLITemplate",
+    "ErrorBudgetPolicy",
+];
 
 /// The customers' default ladder of progressive targets, used when an SLO names a current phase
 /// without listing phases: (name, availability target, p95 ms, p99 ms, days; 0 days = ongoing).
@@ -51,32 +57,69 @@ fn header<'a>(doc: &'a Document, diags: &mut Diagnostics) -> Option<(Map<'a>, St
 }
 
 pub fn register<'a>(doc: &'a Document, registry: &mut Registry<'a>, diags: &mut Diagnostics) {
-    let Some((mut root, kind)) = header(doc, diags) else { return };
+    let Some((mut root, kind)) = header(doc, diags) else {
+        return;
+    };
     if kind != "SLITemplate" {
         return;
     }
     // Full validation of the template document happens in the second pass; this pass only needs
     // its name, parameters and indicator node. Diagnostics from here are dropped to avoid repeats.
     let mut quiet = Diagnostics::default();
-    let Some(meta) = metadata(&mut root, &mut quiet) else { return };
-    let Some(mut spec) = root.get("spec").and_then(|f| f.map(&mut quiet)) else { return };
-    let Some(indicator) = spec.get("indicator") else { return };
-    let params = spec.get("parameters").map(|f| template_params(&f, &mut quiet)).unwrap_or_default();
+    let Some(meta) = metadata(&mut root, &mut quiet) else {
+        return;
+    };
+    let Some(mut spec) = root.get("spec").and_then(|f| f.map(&mut quiet)) else {
+        return;
+    };
+    let Some(indicator) = spec.get("indicator") else {
+        return;
+    };
+    let params = spec
+        .get("parameters")
+        .map(|f| template_params(&f, &mut quiet))
+        .unwrap_or_default();
     if registry.templates.contains_key(&meta.name) {
-        diags.push(Diagnostic::error(format!("SLI template `{}` is defined twice", meta.name)).at(meta.name_span).field("metadata.name"));
+        diags.push(
+            Diagnostic::error(format!("SLI template `{}` is defined twice", meta.name))
+                .at(meta.name_span)
+                .field("metadata.name"),
+        );
         return;
     }
-    registry.templates.insert(meta.name, Template { params, indicator: indicator.node });
+    registry.templates.insert(
+        meta.name,
+        Template {
+            params,
+            indicator: indicator.node,
+        },
+    );
 }
 
-pub fn decode(doc: &Document, file: &str, all: &All<'_>, drafts: &mut Drafts, diags: &mut Diagnostics) {
-    let Some((mut root, kind)) = header(doc, diags) else { return };
+pub fn decode(
+    doc: &Document,
+    file: &str,
+    all: &All<'_>,
+    drafts: &mut Drafts,
+    diags: &mut Diagnostics,
+) {
+    let Some((mut root, kind)) = header(doc, diags) else {
+        return;
+    };
     let meta = metadata(&mut root, diags);
     let spec = root.required("spec", diags);
     root.finish(diags);
-    let (Some(meta), Some(spec)) = (meta, spec) else { return };
-    let Some(mut spec) = spec.map(diags) else { return };
-    let origin = Origin { file: file.to_string(), line: doc.root.span.start.line, format: SpecFormat::Native };
+    let (Some(meta), Some(spec)) = (meta, spec) else {
+        return;
+    };
+    let Some(mut spec) = spec.map(diags) else {
+        return;
+    };
+    let origin = Origin {
+        file: file.to_string(),
+        line: doc.root.span.start.line,
+        format: SpecFormat::Native,
+    };
     match kind.as_str() {
         "ServiceLevelObjective" => slo(meta, &mut spec, origin, &all.native, drafts, diags),
         "Product" => product(meta, &mut spec, origin, drafts, diags),
@@ -86,25 +129,51 @@ pub fn decode(doc: &Document, file: &str, all: &All<'_>, drafts: &mut Drafts, di
     spec.finish(diags);
 }
 
-fn slo(meta: super::Metadata, spec: &mut Map<'_>, origin: Origin, templates: &Registry<'_>, drafts: &mut Drafts, diags: &mut Diagnostics) {
-    let service = spec.required("service", diags).and_then(|f| f.non_empty(diags));
-    let product = spec.get("product").and_then(|f| f.non_empty(diags));
+fn slo(
+    meta: super::Metadata,
+    spec: &mut Map<'_>,
+    origin: Origin,
+    templates: &Registry<'_>,
+    drafts: &mut Drafts,
+    diags: &mut Diagnostics,
+) {
+    let service = spec
+        .required("service", diags)
+        .and_then(|f| f.non_empty(diags));
+    let product = spec
+        .get("product")
+        .and_then(|f| Some((f.non_empty(diags)?, f.span())));
     let description = spec.get("description").and_then(|f| f.string(diags));
     let owner = spec.get("owner").and_then(|f| f.string(diags));
     let tier = spec.get("tier").and_then(|f| f.string(diags));
-    let group_by = spec.get("groupBy").map(|f| group_by(&f, diags)).unwrap_or_default();
+    let group_by = spec
+        .get("groupBy")
+        .map(|f| group_by(&f, diags))
+        .unwrap_or_default();
     let mut descriptive = meta.labels.clone();
     if let Some(f) = spec.get("labels") {
         descriptive.extend(labels(&f, diags));
     }
-    let indicator = spec.required("indicator", diags).and_then(|f| indicator(&f, templates, &meta.name, diags));
+    let indicator = spec
+        .required("indicator", diags)
+        .and_then(|f| indicator(&f, templates, &meta.name, diags));
     let phases = spec.get("phases").and_then(|f| phases(&f, diags));
-    let review = spec.get("review").map(|f| review(&f, diags).0).unwrap_or_default();
+    let review = spec
+        .get("review")
+        .map(|f| review(&f, diags).0)
+        .unwrap_or_default();
     let objectives = match spec.get("objectives") {
         Some(f) => objectives(&f, phases.as_ref(), diags),
-        None if phases.is_some() => vec![(None, DEFAULT_PERIOD, phases.as_ref().map(|p| p.list[p.current].target), spec.field.span())],
+        None if phases.is_some() => vec![(
+            None,
+            DEFAULT_PERIOD,
+            phases.as_ref().map(|p| p.list[p.current].target),
+            spec.field.span(),
+        )],
         None => {
-            diags.push(spec.missing("objectives").help("add `objectives: [{displayName: availability, window: 30d, target: 0.999}]`"));
+            diags.push(spec.missing("objectives").help(
+                "add `objectives: [{displayName: availability, window: 30d, target: 0.999}]`",
+            ));
             Vec::new()
         }
     };
@@ -113,7 +182,9 @@ fn slo(meta: super::Metadata, spec: &mut Map<'_>, origin: Origin, templates: &Re
         Some(f) => alerting(&f, diags),
         None => Some((default_alerting(DEFAULT_PERIOD), None)),
     };
-    let (Some(service), Some(indicator)) = (service, indicator) else { return };
+    let (Some(service), Some(indicator)) = (service, indicator) else {
+        return;
+    };
     if let Indicator::Raw { .. } = indicator {
         diags.push(
             Diagnostic::warning("a `raw` indicator cannot give exact long-window SLIs")
@@ -124,10 +195,14 @@ fn slo(meta: super::Metadata, spec: &mut Map<'_>, origin: Origin, templates: &Re
     }
     let several = objectives.len() > 1;
     for (index, (display_name, period, target, span)) in objectives.into_iter().enumerate() {
-        let (Some(objective), Some((alerting, explicit))) = (target, &alerting_spec) else { continue };
+        let (Some(objective), Some((alerting, explicit))) = (target, &alerting_spec) else {
+            continue;
+        };
         let mut alerting = alerting.clone();
         match explicit {
-            Some((span, path)) => common::check_tiers(&alerting.tiers, objective, *span, path, diags),
+            Some((span, path)) => {
+                common::check_tiers(&alerting.tiers, objective, *span, path, diags)
+            }
             None => alerting.tiers = common::default_tiers(period),
         }
         let name = match (&display_name, several) {
@@ -153,7 +228,11 @@ fn slo(meta: super::Metadata, spec: &mut Map<'_>, origin: Origin, templates: &Re
             review,
             origin: origin.clone(),
         };
-        drafts.slos.push(SloDraft { slo, product: product.clone(), span: if several { span } else { meta.name_span } });
+        drafts.slos.push(SloDraft {
+            slo,
+            product: product.clone(),
+            span: if several { span } else { meta.name_span },
+        });
     }
 }
 
@@ -175,18 +254,28 @@ fn group_by(field: &Field<'_>, diags: &mut Diagnostics) -> Vec<String> {
 
 /// Each objective: (display name, period, target, span). The target may come from the current
 /// phase; a target that disagrees with it is reported.
-fn objectives(field: &Field<'_>, phases: Option<&Phases>, diags: &mut Diagnostics) -> Vec<(Option<String>, Duration, Option<f64>, Span)> {
+fn objectives(
+    field: &Field<'_>,
+    phases: Option<&Phases>,
+    diags: &mut Diagnostics,
+) -> Vec<(Option<String>, Duration, Option<f64>, Span)> {
     let items = field.list(diags);
     if items.is_empty() && !matches!(field.node.kind, NodeKind::Seq(_) | NodeKind::Null) {
         return Vec::new();
     }
     if items.is_empty() {
-        diags.push(field.error("at least one objective is required").help("add `- {displayName: availability, window: 30d, target: 0.999}`"));
+        diags.push(
+            field
+                .error("at least one objective is required")
+                .help("add `- {displayName: availability, window: 30d, target: 0.999}`"),
+        );
     }
     let phase_target = phases.map(|p| (&p.list[p.current].name, p.list[p.current].target));
     let mut out = Vec::new();
     for item in items {
-        let Some(mut map) = item.map(diags) else { continue };
+        let Some(mut map) = item.map(diags) else {
+            continue;
+        };
         let display_name = map.get("displayName").and_then(|f| f.non_empty(diags));
         let period = map.get("window").and_then(|f| duration(&f, diags));
         let window_ok = map.has("window");
@@ -205,7 +294,10 @@ fn objectives(field: &Field<'_>, phases: Option<&Phases>, diags: &mut Diagnostic
             (Some(f), None) => objective_ratio(&f, diags),
             (None, Some((_, t))) => Some(t),
             (None, None) => {
-                diags.push(map.missing("target").help("add `target: 0.999` (a ratio, 99.9%)"));
+                diags.push(
+                    map.missing("target")
+                        .help("add `target: 0.999` (a ratio, 99.9%)"),
+                );
                 None
             }
         };
@@ -213,23 +305,43 @@ fn objectives(field: &Field<'_>, phases: Option<&Phases>, diags: &mut Diagnostic
         if window_ok && period.is_none() {
             continue;
         }
-        out.push((display_name, period.unwrap_or(DEFAULT_PERIOD), target, item.span()));
+        out.push((
+            display_name,
+            period.unwrap_or(DEFAULT_PERIOD),
+            target,
+            item.span(),
+        ));
     }
     out
 }
 
 const INDICATOR_TYPES: &[&str] = &["ratio", "latency", "threshold", "raw"];
 
-fn indicator(field: &Field<'_>, templates: &Registry<'_>, slo_name: &str, diags: &mut Diagnostics) -> Option<Indicator> {
+fn indicator(
+    field: &Field<'_>,
+    templates: &Registry<'_>,
+    slo_name: &str,
+    diags: &mut Diagnostics,
+) -> Option<Indicator> {
     let mut map = field.map(diags)?;
     if let Some(template_field) = map.get("template") {
         let params_field = map.get("params");
         map.finish(diags);
-        return from_template(&template_field, params_field.as_ref(), templates, slo_name, diags);
+        return from_template(
+            &template_field,
+            params_field.as_ref(),
+            templates,
+            slo_name,
+            diags,
+        );
     }
     map.ignore(&["params"]);
     let written_type = map.get("type");
-    let present: Vec<&'static str> = INDICATOR_TYPES.iter().copied().filter(|t| map.has(t)).collect();
+    let present: Vec<&'static str> = INDICATOR_TYPES
+        .iter()
+        .copied()
+        .filter(|t| map.has(t))
+        .collect();
     let kind = match &written_type {
         Some(f) => {
             let text = f.string(diags)?;
@@ -251,7 +363,10 @@ fn indicator(field: &Field<'_>, templates: &Registry<'_>, slo_name: &str, diags:
         None => match present.as_slice() {
             [only] => only,
             _ => {
-                diags.push(map.missing("type").help(format!("set `type:` to one of {} and add the matching section", backticked(INDICATOR_TYPES))));
+                diags.push(map.missing("type").help(format!(
+                    "set `type:` to one of {} and add the matching section",
+                    backticked(INDICATOR_TYPES)
+                )));
                 map.ignore(INDICATOR_TYPES);
                 map.finish(diags);
                 return None;
@@ -260,11 +375,19 @@ fn indicator(field: &Field<'_>, templates: &Registry<'_>, slo_name: &str, diags:
     };
     for other in present.iter().filter(|t| **t != kind) {
         if let Some(f) = map.get(other) {
-            diags.push(f.error(format!("`{other}` does not belong to an indicator of type `{kind}`")).help("remove it, or change `type`"));
+            diags.push(
+                f.error(format!(
+                    "`{other}` does not belong to an indicator of type `{kind}`"
+                ))
+                .help("remove it, or change `type`"),
+            );
         }
     }
     let body = map.get(kind);
-    let missing = body.is_none().then(|| map.missing(kind).help(format!("add a `{kind}:` section describing the indicator")));
+    let missing = body.is_none().then(|| {
+        map.missing(kind)
+            .help(format!("add a `{kind}:` section describing the indicator"))
+    });
     map.finish(diags);
     if let Some(d) = missing {
         diags.push(d);
@@ -274,7 +397,10 @@ fn indicator(field: &Field<'_>, templates: &Registry<'_>, slo_name: &str, diags:
         "ratio" => ratio(&mut body, diags),
         "latency" => latency(&mut body, diags),
         "threshold" => threshold(&mut body, diags),
-        _ => body.required("errorRatioQuery", diags).and_then(|f| common::window_query(&f, diags)).map(|error_ratio| Indicator::Raw { error_ratio }),
+        _ => body
+            .required("errorRatioQuery", diags)
+            .and_then(|f| common::window_query(&f, diags))
+            .map(|error_ratio| Indicator::Raw { error_ratio }),
     };
     body.finish(diags);
     result
@@ -283,20 +409,32 @@ fn indicator(field: &Field<'_>, templates: &Registry<'_>, slo_name: &str, diags:
 fn ratio(map: &mut Map<'_>, diags: &mut Diagnostics) -> Option<Indicator> {
     let good = map.get("good");
     let bad = map.get("bad");
-    let total = map.required("total", diags).and_then(|f| event_source(&f, diags));
+    let total = map
+        .required("total", diags)
+        .and_then(|f| event_source(&f, diags));
     let (counts, numerator) = match (good, bad) {
         (Some(g), None) => (Counted::Good, event_source(&g, diags)),
         (None, Some(b)) => (Counted::Bad, event_source(&b, diags)),
         (Some(_), Some(b)) => {
-            diags.push(b.error("an indicator counts either `good` or `bad` events, not both").help("keep the one you have a counter for"));
+            diags.push(
+                b.error("an indicator counts either `good` or `bad` events, not both")
+                    .help("keep the one you have a counter for"),
+            );
             return None;
         }
         (None, None) => {
-            diags.push(map.missing("good").help("add `good:` (or `bad:`) with the counter of good (or bad) events"));
+            diags.push(
+                map.missing("good")
+                    .help("add `good:` (or `bad:`) with the counter of good (or bad) events"),
+            );
             return None;
         }
     };
-    Some(Indicator::Ratio(RatioIndicator { counts, numerator: numerator?, total: total? }))
+    Some(Indicator::Ratio(RatioIndicator {
+        counts,
+        numerator: numerator?,
+        total: total?,
+    }))
 }
 
 /// `{metric, filters}`, `{query}` with a `{{.window}}` placeholder, or a selector string.
@@ -319,7 +457,11 @@ fn selector_string(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Selecto
     match promql::parse_selector(&text) {
         Ok(s) => Some(s),
         Err(e) => {
-            diags.push(field.error(format!("invalid metric selector: {e}")).help("write `metric_name{label=\"value\"}`, or use `metric:` and `filters:`"));
+            diags.push(
+                field
+                    .error(format!("invalid metric selector: {e}"))
+                    .help("write `metric_name{label=\"value\"}`, or use `metric:` and `filters:`"),
+            );
             None
         }
     }
@@ -328,7 +470,10 @@ fn selector_string(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Selecto
 /// `metric:` plus optional `filters:`, each filter one PromQL label matcher.
 fn selector(map: &mut Map<'_>, diags: &mut Diagnostics) -> Option<Selector> {
     let metric_field = map.required("metric", diags);
-    let filters = map.get("filters").map(|f| f.list(diags)).unwrap_or_default();
+    let filters = map
+        .get("filters")
+        .map(|f| f.list(diags))
+        .unwrap_or_default();
     let mut matchers = Vec::new();
     let mut ok = true;
     for item in filters {
@@ -340,7 +485,10 @@ fn selector(map: &mut Map<'_>, diags: &mut Diagnostics) -> Option<Selector> {
             Ok(m) => matchers.push(m),
             Err(e) => {
                 ok = false;
-                diags.push(item.error(format!("invalid filter: {e}")).help("write one label matcher such as `status_code !~ \"5..\"`"));
+                diags.push(
+                    item.error(format!("invalid filter: {e}"))
+                        .help("write one label matcher such as `status_code !~ \"5..\"`"),
+                );
             }
         }
     }
@@ -366,7 +514,9 @@ fn latency(map: &mut Map<'_>, diags: &mut Diagnostics) -> Option<Indicator> {
     let threshold = map.required("threshold", diags).and_then(|f| {
         // A duration (`300ms`) reads as seconds; a bare number is in the histogram's own unit.
         match f.scalar().map(|s| s.text.clone()) {
-            Some(text) if text.trim().parse::<f64>().is_err() => duration(&f, diags).map(|d| d.secs_f64()),
+            Some(text) if text.trim().parse::<f64>().is_err() => {
+                duration(&f, diags).map(|d| d.secs_f64())
+            }
             _ => f.number(diags).filter(|v| {
                 let ok = *v > 0.0;
                 if !ok {
@@ -376,20 +526,30 @@ fn latency(map: &mut Map<'_>, diags: &mut Diagnostics) -> Option<Indicator> {
             }),
         }
     });
-    let native = map.get("native").and_then(|f| f.boolean(diags)).unwrap_or(false);
+    let native = map
+        .get("native")
+        .and_then(|f| f.boolean(diags))
+        .unwrap_or(false);
     let mut histogram = histogram?;
     if let Some(base) = histogram.metric.strip_suffix("_bucket") {
         if !native {
             diags.push(
-                Diagnostic::warning(format!("`{}` names the bucket series; using the histogram `{base}`", histogram.metric))
-                    .at(map.field.span())
-                    .field(crate::decode::join(&map.field.path, "histogram.metric"))
-                    .help(format!("write `metric: {base}`")),
+                Diagnostic::warning(format!(
+                    "`{}` names the bucket series; using the histogram `{base}`",
+                    histogram.metric
+                ))
+                .at(map.field.span())
+                .field(crate::decode::join(&map.field.path, "histogram.metric"))
+                .help(format!("write `metric: {base}`")),
             );
             histogram.metric = base.to_string();
         }
     }
-    Some(Indicator::Latency(LatencyIndicator { histogram, threshold: threshold?, native }))
+    Some(Indicator::Latency(LatencyIndicator {
+        histogram,
+        threshold: threshold?,
+        native,
+    }))
 }
 
 const COMPARISONS: [(&str, Comparison); 5] = [
@@ -402,19 +562,35 @@ const COMPARISONS: [(&str, Comparison); 5] = [
 
 fn threshold(map: &mut Map<'_>, diags: &mut Diagnostics) -> Option<Indicator> {
     let gauge = selector(map, diags);
-    let op = map.required("op", diags).and_then(|f| {
-        let text = f.string(diags)?;
-        let found = COMPARISONS.iter().find(|(s, _)| *s == text).map(|(_, c)| *c);
-        if found.is_none() {
-            diags.push(f.error(format!("unknown comparison `{text}`")).help("use one of `<`, `<=`, `>`, `>=`, `==` (good when `metric op value` holds)"));
-        }
-        found
-    });
+    let op =
+        map.required("op", diags).and_then(|f| {
+            let text = f.string(diags)?;
+            let found = COMPARISONS
+                .iter()
+                .find(|(s, _)| *s == text)
+                .map(|(_, c)| *c);
+            if found.is_none() {
+                diags.push(f.error(format!("unknown comparison `{text}`")).help(
+                    "use one of `<`, `<=`, `>`, `>=`, `==` (good when `metric op value` holds)",
+                ));
+            }
+            found
+        });
     let bound = map.required("value", diags).and_then(|f| f.number(diags));
-    Some(Indicator::Threshold(ThresholdIndicator { gauge: gauge?, op: op?, bound: bound? }))
+    Some(Indicator::Threshold(ThresholdIndicator {
+        gauge: gauge?,
+        op: op?,
+        bound: bound?,
+    }))
 }
 
-fn from_template(name_field: &Field<'_>, params_field: Option<&Field<'_>>, templates: &Registry<'_>, slo_name: &str, diags: &mut Diagnostics) -> Option<Indicator> {
+fn from_template(
+    name_field: &Field<'_>,
+    params_field: Option<&Field<'_>>,
+    templates: &Registry<'_>,
+    slo_name: &str,
+    diags: &mut Diagnostics,
+) -> Option<Indicator> {
     let name = name_field.non_empty(diags)?;
     let Some(template) = templates.templates.get(&name) else {
         let mut d = name_field.error(format!("unknown SLI template `{name}`"));
@@ -425,29 +601,48 @@ fn from_template(name_field: &Field<'_>, params_field: Option<&Field<'_>>, templ
         diags.push(d);
         return None;
     };
-    let given = params_field.map(|f| f.string_map(diags)).unwrap_or_default();
+    let given = params_field
+        .map(|f| f.string_map(diags))
+        .unwrap_or_default();
     let mut values: BTreeMap<String, String> = BTreeMap::new();
     let mut ok = true;
     for (param, (_, span)) in &given {
         if !template.params.iter().any(|(p, _)| p == param) {
             ok = false;
-            let mut d = Diagnostic::error(format!("template `{name}` has no parameter `{param}`")).at(*span);
+            let mut d = Diagnostic::error(format!("template `{name}` has no parameter `{param}`"))
+                .at(*span);
             d = match did_you_mean(param, template.params.iter().map(|(p, _)| p.as_str())) {
                 Some(best) => d.help(format!("did you mean `{best}`?")),
-                None => d.help(format!("its parameters are {}", backticked(&template.params.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>()))),
+                None => d.help(format!(
+                    "its parameters are {}",
+                    backticked(
+                        &template
+                            .params
+                            .iter()
+                            .map(|(p, _)| p.as_str())
+                            .collect::<Vec<_>>()
+                    )
+                )),
             };
             diags.push(d);
         }
     }
     for (param, default) in &template.params {
-        match given.get(param).map(|(v, _)| v.clone()).or_else(|| default.clone()) {
+        match given
+            .get(param)
+            .map(|(v, _)| v.clone())
+            .or_else(|| default.clone())
+        {
             Some(value) => {
                 values.insert(param.clone(), value);
             }
             None => {
                 ok = false;
                 let at = params_field.unwrap_or(name_field);
-                diags.push(at.error(format!("template `{name}` needs parameter `{param}`")).help(format!("add `{param}: ...` under `params`")));
+                diags.push(
+                    at.error(format!("template `{name}` needs parameter `{param}`"))
+                        .help(format!("add `{param}: ...` under `params`")),
+                );
             }
         }
     }
@@ -457,9 +652,16 @@ fn from_template(name_field: &Field<'_>, params_field: Option<&Field<'_>>, templ
     let filled = substitute(template.indicator, &values);
     let mut inner = Diagnostics::default();
     let no_templates = Registry::default();
-    let result = indicator(&Field::new(&filled, format!("(template `{name}`).indicator")), &no_templates, slo_name, &mut inner);
+    let result = indicator(
+        &Field::new(&filled, format!("(template `{name}`).indicator")),
+        &no_templates,
+        slo_name,
+        &mut inner,
+    );
     for d in inner.iter() {
-        diags.push(d.clone().note(format!("in SLI template `{name}`, used by SLO `{slo_name}`")));
+        diags.push(d.clone().note(format!(
+            "in SLI template `{name}`, used by SLO `{slo_name}`"
+        )));
     }
     result
 }
@@ -472,7 +674,10 @@ fn substitute(node: &Node, values: &BTreeMap<String, String>) -> Node {
         match &mut n.kind {
             NodeKind::Scalar(s) => {
                 for (k, v) in values {
-                    s.text = s.text.replace(&format!("{{{{ .{k} }}}}"), v).replace(&format!("{{{{.{k}}}}}"), v);
+                    s.text = s
+                        .text
+                        .replace(&format!("{{{{ .{k} }}}}"), v)
+                        .replace(&format!("{{{{.{k}}}}}"), v);
                 }
             }
             NodeKind::Seq(items) => stack.extend(items.iter_mut()),
@@ -486,15 +691,20 @@ fn substitute(node: &Node, values: &BTreeMap<String, String>) -> Node {
 fn template_params(field: &Field<'_>, diags: &mut Diagnostics) -> Vec<(String, Option<String>)> {
     let mut out: Vec<(String, Option<String>)> = Vec::new();
     for item in field.list(diags) {
-        let Some(mut map) = item.map(diags) else { continue };
-        let name = map.required("name", diags).and_then(|f| {
-            let n = f.non_empty(diags)?;
-            let ok = n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && n != "window";
-            if !ok {
-                diags.push(f.error(format!("`{n}` cannot be a parameter name")).help("use letters, digits and `_`; `window` is reserved for the rate window"));
-            }
-            ok.then_some(n)
-        });
+        let Some(mut map) = item.map(diags) else {
+            continue;
+        };
+        let name =
+            map.required("name", diags).and_then(|f| {
+                let n = f.non_empty(diags)?;
+                let ok = n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && n != "window";
+                if !ok {
+                    diags.push(f.error(format!("`{n}` cannot be a parameter name")).help(
+                        "use letters, digits and `_`; `window` is reserved for the rate window",
+                    ));
+                }
+                ok.then_some(n)
+            });
         let default = map.get("default").and_then(|f| f.string(diags));
         map.ignore(&["description"]);
         map.finish(diags);
@@ -514,11 +724,29 @@ fn template_params(field: &Field<'_>, diags: &mut Diagnostics) -> Vec<(String, O
 /// so that PromQL and structure errors show up once, at the template.
 fn template(spec: &mut Map<'_>, _templates: &Registry<'_>, diags: &mut Diagnostics) {
     spec.ignore(&["description"]);
-    let params = spec.get("parameters").map(|f| template_params(&f, diags)).unwrap_or_default();
-    let Some(indicator_field) = spec.required("indicator", diags) else { return };
-    let values = params.iter().map(|(p, default)| (p.clone(), default.clone().unwrap_or_else(|| "1".to_string()))).collect();
+    let params = spec
+        .get("parameters")
+        .map(|f| template_params(&f, diags))
+        .unwrap_or_default();
+    let Some(indicator_field) = spec.required("indicator", diags) else {
+        return;
+    };
+    let values = params
+        .iter()
+        .map(|(p, default)| {
+            (
+                p.clone(),
+                default.clone().unwrap_or_else(|| "1".to_string()),
+            )
+        })
+        .collect();
     let filled = substitute(indicator_field.node, &values);
-    indicator(&Field::new(&filled, indicator_field.path.clone()), &Registry::default(), "", diags);
+    indicator(
+        &Field::new(&filled, indicator_field.path.clone()),
+        &Registry::default(),
+        "",
+        diags,
+    );
 }
 
 fn default_alerting(period: Duration) -> Alerting {
@@ -537,17 +765,34 @@ fn default_alerting(period: Duration) -> Alerting {
 
 /// The alerting section, and where its explicit `burnRates` are (`None` means the default tiers,
 /// which depend on each objective's period and are filled in per objective).
-fn alerting(field: &Field<'_>, diags: &mut Diagnostics) -> Option<(Alerting, Option<(Span, String)>)> {
+fn alerting(
+    field: &Field<'_>,
+    diags: &mut Diagnostics,
+) -> Option<(Alerting, Option<(Span, String)>)> {
     let mut map = field.map(diags)?;
     let mut out = default_alerting(DEFAULT_PERIOD);
     let mut explicit = None;
-    out.enabled = map.get("enabled").and_then(|f| f.boolean(diags)).unwrap_or(true);
+    out.enabled = map
+        .get("enabled")
+        .and_then(|f| f.boolean(diags))
+        .unwrap_or(true);
     out.name = map.get("name").and_then(|f| f.non_empty(diags));
     out.for_duration = map.get("for").and_then(|f| duration(&f, diags));
-    out.labels = map.get("labels").map(|f| labels(&f, diags)).unwrap_or_default();
-    out.annotations = map.get("annotations").map(|f| common::annotations(&f, diags)).unwrap_or_default();
-    out.runbook_url = map.get_any(&["runbookUrl", "runbook"]).and_then(|f| f.non_empty(diags));
-    out.budget_exhausted = map.get("budgetExhausted").and_then(|f| f.boolean(diags)).unwrap_or(false);
+    out.labels = map
+        .get("labels")
+        .map(|f| labels(&f, diags))
+        .unwrap_or_default();
+    out.annotations = map
+        .get("annotations")
+        .map(|f| common::annotations(&f, diags))
+        .unwrap_or_default();
+    out.runbook_url = map
+        .get_any(&["runbookUrl", "runbook"])
+        .and_then(|f| f.non_empty(diags));
+    out.budget_exhausted = map
+        .get("budgetExhausted")
+        .and_then(|f| f.boolean(diags))
+        .unwrap_or(false);
     out.no_data = map.get("noData").and_then(|f| duration(&f, diags));
     if let Some(f) = map.get("burnRates") {
         out.tiers = burn_rates(&f, diags);
@@ -562,8 +807,12 @@ fn alerting(field: &Field<'_>, diags: &mut Diagnostics) -> Option<(Alerting, Opt
 fn burn_rates(field: &Field<'_>, diags: &mut Diagnostics) -> Vec<AlertTier> {
     let mut tiers: Vec<AlertTier> = Vec::new();
     for item in field.list(diags) {
-        let Some(mut map) = item.map(diags) else { continue };
-        let severity = map.required("severity", diags).and_then(|f| f.non_empty(diags));
+        let Some(mut map) = item.map(diags) else {
+            continue;
+        };
+        let severity = map
+            .required("severity", diags)
+            .and_then(|f| f.non_empty(diags));
         let short_field = map.required("shortWindow", diags);
         let long_field = map.required("longWindow", diags);
         let short = short_field.as_ref().and_then(|f| duration(f, diags));
@@ -571,17 +820,36 @@ fn burn_rates(field: &Field<'_>, diags: &mut Diagnostics) -> Vec<AlertTier> {
         let factor = map.required("burnRate", diags).and_then(|f| {
             let v = f.number(diags)?;
             if v <= 0.0 {
-                diags.push(f.error(format!("burn rate `{}` must be greater than zero", trim_float(v))).help("a burn rate of 1 spends the budget exactly over the period"));
+                diags.push(
+                    f.error(format!(
+                        "burn rate `{}` must be greater than zero",
+                        trim_float(v)
+                    ))
+                    .help("a burn rate of 1 spends the budget exactly over the period"),
+                );
                 return None;
             }
             Some(v)
         });
-        let tier_labels = map.get("labels").map(|f| labels(&f, diags)).unwrap_or_default();
-        let tier_annotations = map.get("annotations").map(|f| common::annotations(&f, diags)).unwrap_or_default();
+        let tier_labels = map
+            .get("labels")
+            .map(|f| labels(&f, diags))
+            .unwrap_or_default();
+        let tier_annotations = map
+            .get("annotations")
+            .map(|f| common::annotations(&f, diags))
+            .unwrap_or_default();
         map.finish(diags);
-        let (Some(severity), Some(mut short), Some(mut long), Some(factor)) = (severity, short, long, factor) else { continue };
+        let (Some(severity), Some(mut short), Some(mut long), Some(factor)) =
+            (severity, short, long, factor)
+        else {
+            continue;
+        };
         if short == long {
-            diags.push(item.error(format!("`shortWindow` and `longWindow` are both {short}")).help("the short window confirms the long one; make it about 1/12 of it"));
+            diags.push(
+                item.error(format!("`shortWindow` and `longWindow` are both {short}"))
+                    .help("the short window confirms the long one; make it about 1/12 of it"),
+            );
             continue;
         }
         if short > long {
@@ -594,10 +862,19 @@ fn burn_rates(field: &Field<'_>, diags: &mut Diagnostics) -> Vec<AlertTier> {
             );
             std::mem::swap(&mut short, &mut long);
         }
-        let window = BurnWindow { long, short, factor };
+        let window = BurnWindow {
+            long,
+            short,
+            factor,
+        };
         match tiers.iter_mut().find(|t| t.severity == severity) {
             Some(tier) => tier.windows.push(window),
-            None => tiers.push(AlertTier { severity, windows: vec![window], labels: tier_labels, annotations: tier_annotations }),
+            None => tiers.push(AlertTier {
+                severity,
+                windows: vec![window],
+                labels: tier_labels,
+                annotations: tier_annotations,
+            }),
         }
     }
     tiers
@@ -625,12 +902,18 @@ fn phases(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Phases> {
     let current_field = current_field?;
     let current = current_field.non_empty(diags)?;
     match list.iter().position(|p| p.name == current) {
-        Some(index) => Some(Phases { list, current: index }),
+        Some(index) => Some(Phases {
+            list,
+            current: index,
+        }),
         None => {
             let mut d = current_field.error(format!("unknown phase `{current}`"));
             d = match did_you_mean(&current, list.iter().map(|p| p.name.as_str())) {
                 Some(best) => d.help(format!("did you mean `{best}`?")),
-                None => d.help(format!("the phases are {}", backticked(&list.iter().map(|p| p.name.as_str()).collect::<Vec<_>>()))),
+                None => d.help(format!(
+                    "the phases are {}",
+                    backticked(&list.iter().map(|p| p.name.as_str()).collect::<Vec<_>>())
+                )),
             };
             diags.push(d);
             None
@@ -641,27 +924,56 @@ fn phases(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Phases> {
 fn phase_list(field: &Field<'_>, diags: &mut Diagnostics) -> Vec<Phase> {
     let mut out: Vec<Phase> = Vec::new();
     for item in field.list(diags) {
-        let Some(mut map) = item.map(diags) else { continue };
+        let Some(mut map) = item.map(diags) else {
+            continue;
+        };
         let name = map.required("name", diags).and_then(|f| f.non_empty(diags));
-        let target = map.required("target", diags).and_then(|f| objective_ratio(&f, diags));
+        let target = map
+            .required("target", diags)
+            .and_then(|f| objective_ratio(&f, diags));
         let latency_p95 = map.get("latencyP95").and_then(|f| duration(&f, diags));
         let latency_p99 = map.get("latencyP99").and_then(|f| duration(&f, diags));
         let phase_duration = map.get("duration").and_then(|f| duration(&f, diags));
         let starts = map.get("starts").and_then(|f| date(&f, diags));
-        let criteria = map.get("criteria").map(|f| f.strings(diags)).unwrap_or_default();
+        let criteria = map
+            .get("criteria")
+            .map(|f| f.strings(diags))
+            .unwrap_or_default();
         map.finish(diags);
         if let (Some(p95), Some(p99)) = (latency_p95, latency_p99) {
             if p95 > p99 {
-                diags.push(item.error(format!("`latencyP95` ({p95}) is above `latencyP99` ({p99})")).help("the 95th percentile cannot be slower than the 99th"));
+                diags.push(
+                    item.error(format!(
+                        "`latencyP95` ({p95}) is above `latencyP99` ({p99})"
+                    ))
+                    .help("the 95th percentile cannot be slower than the 99th"),
+                );
             }
         }
-        let (Some(name), Some(target)) = (name, target) else { continue };
+        let (Some(name), Some(target)) = (name, target) else {
+            continue;
+        };
         if let Some(previous) = out.last() {
             if target < previous.target {
-                diags.push(item.warning(format!("phase `{name}` lowers the target from {} to {}", trim_float(previous.target), trim_float(target))).help("progressive targets usually only rise"));
+                diags.push(
+                    item.warning(format!(
+                        "phase `{name}` lowers the target from {} to {}",
+                        trim_float(previous.target),
+                        trim_float(target)
+                    ))
+                    .help("progressive targets usually only rise"),
+                );
             }
         }
-        out.push(Phase { name, target, latency_p95, latency_p99, duration: phase_duration, starts, criteria });
+        out.push(Phase {
+            name,
+            target,
+            latency_p95,
+            latency_p99,
+            duration: phase_duration,
+            starts,
+            criteria,
+        });
     }
     out
 }
@@ -670,27 +982,65 @@ fn date(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Date> {
     let text = field.string(diags)?;
     let parsed = Date::parse(&text);
     if parsed.is_none() {
-        diags.push(field.error(format!("`{text}` is not a date")).help("write dates as `YYYY-MM-DD`"));
+        diags.push(
+            field
+                .error(format!("`{text}` is not a date"))
+                .help("write dates as `YYYY-MM-DD`"),
+        );
     }
     parsed
 }
 
 /// `review: {cadence, lastReviewed, approvers}`; approvers are returned separately.
 fn review(field: &Field<'_>, diags: &mut Diagnostics) -> (Review, Vec<String>) {
-    let Some(mut map) = field.map(diags) else { return (Review::default(), Vec::new()) };
+    let Some(mut map) = field.map(diags) else {
+        return (Review::default(), Vec::new());
+    };
     let cadence = map.get("cadence").and_then(|f| duration(&f, diags));
     let last_reviewed = map.get("lastReviewed").and_then(|f| date(&f, diags));
-    let approvers = map.get("approvers").map(|f| f.strings(diags)).unwrap_or_default();
+    let approvers = map
+        .get("approvers")
+        .map(|f| f.strings(diags))
+        .unwrap_or_default();
     map.finish(diags);
-    (Review { cadence, last_reviewed }, approvers)
+    (
+        Review {
+            cadence,
+            last_reviewed,
+        },
+        approvers,
+    )
 }
 
-fn product(meta: super::Metadata, spec: &mut Map<'_>, origin: Origin, drafts: &mut Drafts, diags: &mut Diagnostics) {
-    let name_ok = check_file_safe_name(&Field::new(&Node { kind: NodeKind::Null, span: meta.name_span }, "metadata.name"), &meta.name, "product", diags);
-    let display_name = spec.get("displayName").and_then(|f| f.string(diags)).or(meta.display_name.clone());
+fn product(
+    meta: super::Metadata,
+    spec: &mut Map<'_>,
+    origin: Origin,
+    drafts: &mut Drafts,
+    diags: &mut Diagnostics,
+) {
+    let name_ok = check_file_safe_name(
+        &Field::new(
+            &Node {
+                kind: NodeKind::Null,
+                span: meta.name_span,
+            },
+            "metadata.name",
+        ),
+        &meta.name,
+        "product",
+        diags,
+    );
+    let display_name = spec
+        .get("displayName")
+        .and_then(|f| f.string(diags))
+        .or(meta.display_name.clone());
     let description = spec.get("description").and_then(|f| f.string(diags));
     let team = spec.get("team").and_then(|f| f.string(diags));
-    let owners = spec.get("owners").map(|f| f.strings(diags)).unwrap_or_default();
+    let owners = spec
+        .get("owners")
+        .map(|f| f.strings(diags))
+        .unwrap_or_default();
     let mut services = Vec::new();
     if let Some(f) = spec.get("services") {
         for item in f.list(diags) {
@@ -723,7 +1073,10 @@ fn product(meta: super::Metadata, spec: &mut Map<'_>, origin: Origin, drafts: &m
             }
         }
     };
-    let (review, mut approvers) = spec.get("review").map(|f| review(&f, diags)).unwrap_or_default();
+    let (review, mut approvers) = spec
+        .get("review")
+        .map(|f| review(&f, diags))
+        .unwrap_or_default();
     if let Some(f) = spec.get("approvers") {
         approvers.extend(f.strings(diags));
     }
@@ -746,10 +1099,20 @@ fn product(meta: super::Metadata, spec: &mut Map<'_>, origin: Origin, drafts: &m
         slos: Vec::new(),
         origin: Some(origin),
     };
-    drafts.products.push(ProductDraft { product, span: meta.name_span, policy_span: policy_field.map(|f| f.span()) });
+    drafts.products.push(ProductDraft {
+        product,
+        span: meta.name_span,
+        policy_span: policy_field.map(|f| f.span()),
+    });
 }
 
-fn policy(meta: super::Metadata, spec: &mut Map<'_>, origin: Origin, drafts: &mut Drafts, diags: &mut Diagnostics) {
+fn policy(
+    meta: super::Metadata,
+    spec: &mut Map<'_>,
+    origin: Origin,
+    drafts: &mut Drafts,
+    diags: &mut Diagnostics,
+) {
     let description = spec.get("description").and_then(|f| f.string(diags));
     let mut steps = Vec::new();
     match spec.required("steps", diags) {
@@ -766,7 +1129,15 @@ fn policy(meta: super::Metadata, spec: &mut Map<'_>, origin: Origin, drafts: &mu
         }
         None => return,
     }
-    drafts.policies.push((ErrorBudgetPolicy { name: meta.name, description, steps, origin }, meta.name_span));
+    drafts.policies.push((
+        ErrorBudgetPolicy {
+            name: meta.name,
+            description,
+            steps,
+            origin,
+        },
+        meta.name_span,
+    ));
 }
 
 const CONDITIONS: &[&str] = &["budgetRemainingBelow", "budgetExhausted", "burnRateAbove"];
@@ -774,38 +1145,71 @@ const CONDITIONS: &[&str] = &["budgetRemainingBelow", "budgetExhausted", "burnRa
 fn policy_step(item: &Field<'_>, diags: &mut Diagnostics) -> Option<PolicyStep> {
     let mut map = item.map(diags)?;
     let name = map.required("name", diags).and_then(|f| f.non_empty(diags));
-    let action = map.required("action", diags).and_then(|f| f.non_empty(diags));
-    let blocks_releases = map.get("blockReleases").and_then(|f| f.boolean(diags)).unwrap_or(false);
+    let action = map
+        .required("action", diags)
+        .and_then(|f| f.non_empty(diags));
+    let blocks_releases = map
+        .get("blockReleases")
+        .and_then(|f| f.boolean(diags))
+        .unwrap_or(false);
     let when = map.required("when", diags).and_then(|f| {
         let mut when = f.map(diags)?;
-        let present: Vec<&'static str> = CONDITIONS.iter().copied().filter(|c| when.has(c)).collect();
+        let present: Vec<&'static str> =
+            CONDITIONS.iter().copied().filter(|c| when.has(c)).collect();
         let condition = match present.as_slice() {
             ["budgetRemainingBelow"] => when.get("budgetRemainingBelow").and_then(|f| {
                 let v = f.number(diags)?;
                 if !(0.0..=1.0).contains(&v) {
-                    let hint = if v > 1.0 && v <= 100.0 { format!("did you mean `{}`?", trim_float(v / 100.0)) } else { "use a ratio between 0 and 1".into() };
-                    diags.push(f.error(format!("budget share `{}` must be between 0 and 1", trim_float(v))).help(hint));
+                    let hint = if v > 1.0 && v <= 100.0 {
+                        format!("did you mean `{}`?", trim_float(v / 100.0))
+                    } else {
+                        "use a ratio between 0 and 1".into()
+                    };
+                    diags.push(
+                        f.error(format!(
+                            "budget share `{}` must be between 0 and 1",
+                            trim_float(v)
+                        ))
+                        .help(hint),
+                    );
                     return None;
                 }
                 Some(PolicyCondition::BudgetRemainingBelow(v))
             }),
-            ["budgetExhausted"] => when.get("budgetExhausted").and_then(|f| f.boolean(diags)).and_then(|b| {
-                if !b {
-                    diags.push(f.error("`budgetExhausted: false` never matches").help("write `budgetExhausted: true`"));
-                }
-                b.then_some(PolicyCondition::BudgetExhausted)
-            }),
+            ["budgetExhausted"] => when
+                .get("budgetExhausted")
+                .and_then(|f| f.boolean(diags))
+                .and_then(|b| {
+                    if !b {
+                        diags.push(
+                            f.error("`budgetExhausted: false` never matches")
+                                .help("write `budgetExhausted: true`"),
+                        );
+                    }
+                    b.then_some(PolicyCondition::BudgetExhausted)
+                }),
             ["burnRateAbove"] => {
                 let factor = when.get("burnRateAbove").and_then(|f| f.number(diags));
-                let window = when.required("window", diags).and_then(|f| duration(&f, diags));
-                Some(PolicyCondition::BurnRateAbove { factor: factor?, window: window? })
+                let window = when
+                    .required("window", diags)
+                    .and_then(|f| duration(&f, diags));
+                Some(PolicyCondition::BurnRateAbove {
+                    factor: factor?,
+                    window: window?,
+                })
             }
             [] => {
-                diags.push(f.error("a step needs a condition").help(format!("use one of {}", backticked(CONDITIONS))));
+                diags.push(
+                    f.error("a step needs a condition")
+                        .help(format!("use one of {}", backticked(CONDITIONS))),
+                );
                 None
             }
             _ => {
-                diags.push(f.error("a step has exactly one condition").help("split it into several steps"));
+                diags.push(
+                    f.error("a step has exactly one condition")
+                        .help("split it into several steps"),
+                );
                 None
             }
         };
@@ -815,5 +1219,10 @@ fn policy_step(item: &Field<'_>, diags: &mut Diagnostics) -> Option<PolicyStep> 
         condition
     });
     map.finish(diags);
-    Some(PolicyStep { name: name?, when: when?, action: action?, blocks_releases })
+    Some(PolicyStep {
+        name: name?,
+        when: when?,
+        action: action?,
+        blocks_releases,
+    })
 }
