@@ -144,6 +144,9 @@ struct Builder {
     docs: Vec<Document>,
 }
 
+// A builder error ends the document, so it happens at most once per document: the size of the
+// `Err` variant does not matter here, and boxing it would only add noise.
+#[allow(clippy::result_large_err)]
 impl Builder {
     fn span(&self, span: YamlSpan) -> Span {
         let pos = |m: saphyr_parser::Marker| Pos {

@@ -666,14 +666,23 @@ fn from_template(
     result
 }
 
-/// A copy of `node` with `{{ .param }}` and `{{.param}}` replaced in every scalar.
+/// A copy of `node` with `{{ .param }}` and `{{.param}}` replaced in every scalar. Values are
+/// escaped as inside a PromQL double-quoted string: that is where parameters go (`job="{{ .job }}"`),
+/// and in every other valid place (a number, a metric name) escaping changes nothing.
 fn substitute(node: &Node, values: &BTreeMap<String, String>) -> Node {
+    let values: BTreeMap<&String, String> = values
+        .iter()
+        .map(|(k, v)| {
+            let quoted = promql::quote(v);
+            (k, quoted[1..quoted.len() - 1].to_string())
+        })
+        .collect();
     let mut copy = node.clone();
     let mut stack = vec![&mut copy];
     while let Some(n) = stack.pop() {
         match &mut n.kind {
             NodeKind::Scalar(s) => {
-                for (k, v) in values {
+                for (k, v) in &values {
                     s.text = s
                         .text
                         .replace(&format!("{{{{ .{k} }}}}"), v)
@@ -1225,4 +1234,155 @@ fn policy_step(item: &Field<'_>, diags: &mut Diagnostics) -> Option<PolicyStep> 
         action: action?,
         blocks_releases,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::Diagnostics;
+    use crate::model::{BurnWindow, Catalog, Counted, Date, EventSource, Indicator, MatchOp};
+    use crate::source::SourceMap;
+    use crate::spec::{decode_all, Options};
+    use crate::yaml;
+
+    fn load(text: &str) -> (Catalog, String) {
+        let mut sources = SourceMap::default();
+        let id = sources.add("spec.yaml", text);
+        let mut diags = Diagnostics::default();
+        let docs = yaml::parse(id, text, &mut diags);
+        let today = Date {
+            year: 2026,
+            month: 11,
+            day: 22,
+        };
+        let catalog = decode_all(&sources, &[(id, docs)], Options { today }, &mut diags);
+        (catalog, diags.render(&sources))
+    }
+
+    const CUSTOMER_TEMPLATE: &str = r#"
+apiVersion: slo.dev/v1
+kind: ServiceLevelObjective
+metadata: {name: api-service-availability, namespace: production, labels: {service: api-service}}
+spec:
+  service: api-service
+  indicator: {type: ratio, ratio: {good: {metric: http_requests_total, filters: ['status_code !~ "5.."']}, total: {metric: http_requests_total}}}
+  objectives: [{displayName: availability, window: 30d, target: 0.999}]
+  alerting: {enabled: true, burnRates: [{severity: critical, shortWindow: 1h, longWindow: 5m, burnRate: 14.4}]}
+"#;
+
+    #[test]
+    fn the_customer_template_loads_with_its_windows_normalised() {
+        let (catalog, rendered) = load(CUSTOMER_TEMPLATE);
+        assert!(
+            rendered.starts_with("warning: `shortWindow` (1h) is longer than `longWindow` (5m)"),
+            "{rendered}"
+        );
+        let slo = catalog.slos().next().expect("one SLO");
+        assert_eq!(
+            (
+                slo.product.as_str(),
+                slo.service.as_str(),
+                slo.name.as_str()
+            ),
+            ("api-service", "api-service", "api-service-availability")
+        );
+        assert_eq!(slo.objective, 0.999);
+        assert_eq!(slo.period.to_string(), "30d");
+        assert_eq!(
+            slo.labels.get("service").map(String::as_str),
+            Some("api-service")
+        );
+        let Indicator::Ratio(ratio) = &slo.indicator else {
+            panic!("ratio expected")
+        };
+        assert_eq!(ratio.counts, Counted::Good);
+        let EventSource::Counter(good) = &ratio.numerator else {
+            panic!("counter expected")
+        };
+        assert_eq!(
+            (
+                good.metric.as_str(),
+                good.matchers[0].label.as_str(),
+                good.matchers[0].op,
+                good.matchers[0].value.as_str()
+            ),
+            (
+                "http_requests_total",
+                "status_code",
+                MatchOp::NotRegex,
+                "5.."
+            )
+        );
+        let tier = &slo.alerting.tiers[..];
+        assert_eq!(tier.len(), 1);
+        assert_eq!(tier[0].severity, "critical");
+        let window = tier[0].windows[0];
+        assert_eq!(
+            window,
+            BurnWindow {
+                long: crate::duration::Duration::from_hours(1),
+                short: crate::duration::Duration::from_mins(5),
+                factor: 14.4
+            }
+        );
+    }
+
+    #[test]
+    fn default_tiers_scale_with_the_period() {
+        let text = CUSTOMER_TEMPLATE.replace("window: 30d", "window: 7d").replace("  alerting: {enabled: true, burnRates: [{severity: critical, shortWindow: 1h, longWindow: 5m, burnRate: 14.4}]}\n", "");
+        let (catalog, rendered) = load(&text);
+        assert_eq!(rendered, "");
+        let slo = catalog.slos().next().expect("one SLO");
+        let factors: Vec<(String, String, f64)> = slo
+            .alerting
+            .tiers
+            .iter()
+            .flat_map(|t| {
+                t.windows
+                    .iter()
+                    .map(move |w| (t.severity.clone(), w.long.to_string(), w.factor))
+            })
+            .collect();
+        // 7 days is 168 hours: each tier keeps its share of budget (2%, 5%, 10%, 10%).
+        assert_eq!(
+            factors,
+            vec![
+                ("page".into(), "1h".into(), 3.36),
+                ("page".into(), "6h".into(), 1.4),
+                ("ticket".into(), "1d".into(), 0.7),
+                ("ticket".into(), "3d".into(), 0.233333),
+            ]
+        );
+    }
+
+    #[test]
+    fn templates_fill_parameters_and_report_at_the_template() {
+        let text = r#"
+apiVersion: slo.dev/v1
+kind: SLITemplate
+metadata: {name: http}
+spec:
+  parameters: [{name: job}, {name: code, default: "5.."}]
+  indicator: {type: ratio, ratio: {bad: {metric: http_requests_total, filters: ['job="{{ .job }}"', 'code=~"{{.code}}"']}, total: {metric: http_requests_total, filters: ['job="{{ .job }}"']}}}
+---
+apiVersion: slo.dev/v1
+kind: ServiceLevelObjective
+metadata: {name: api}
+spec:
+  service: api
+  indicator: {template: http, params: {job: 'api "v2"'}}
+  objectives: [{window: 30d, target: 0.99}]
+"#;
+        let (catalog, rendered) = load(text);
+        assert_eq!(rendered, "");
+        let Indicator::Ratio(ratio) = &catalog.slos().next().expect("one SLO").indicator else {
+            panic!("ratio expected")
+        };
+        let EventSource::Counter(bad) = &ratio.numerator else {
+            panic!("counter expected")
+        };
+        assert_eq!(
+            crate::promql::render_selector(bad, &[]),
+            r#"http_requests_total{job="api \"v2\"",code=~"5.."}"#
+        );
+    }
 }
