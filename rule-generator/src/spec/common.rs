@@ -30,7 +30,10 @@ pub fn objective_ratio(field: &Field<'_>, diags: &mut Diagnostics) -> Option<f64
 /// An objective written as a percentage, as Sloth and OpenSLO's `targetPercent` do.
 pub fn objective_percent(field: &Field<'_>, diags: &mut Diagnostics) -> Option<f64> {
     let value = field.number(diags)?;
-    check_objective(field, value / 100.0, 100.0, diags)
+    // `99.9 / 100.0` is 0.9990000000000001; rounding to 12 decimals gives the double a user who
+    // wrote `target: 0.999` gets, so both spellings compare, print and convert alike.
+    let ratio = (value / 100.0 * 1e12).round() / 1e12;
+    check_objective(field, ratio, 100.0, diags)
 }
 
 fn check_objective(

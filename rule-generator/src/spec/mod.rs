@@ -295,7 +295,7 @@ fn classify(
         "slo.dev/v1" => Some(Format::Native),
         "sloth.slok.dev/v1" => Some(Format::SlothKubernetes),
         "openslo/v1" | "openslo/v1alpha" => Some(Format::OpenSlo),
-        "openslo/v2alpha" => {
+        "openslo/v2alpha" | "openslo.com/v2alpha" => {
             diags.push(
                 api.error("OpenSLO `v2alpha` is not supported")
                     .help("write the spec as `openslo/v1`; v2alpha is still a draft"),
