@@ -21,6 +21,8 @@ pub struct Diagnostic {
     /// The field path inside the document, e.g. `spec.objectives[0].target`.
     pub field: Option<String>,
     pub notes: Vec<String>,
+    /// Notes that point at another place, possibly in another file: `first defined at a.yaml:3:5`.
+    pub located_notes: Vec<(String, Span)>,
     /// How to fix it, e.g. ``did you mean `objectives`?``.
     pub help: Option<String>,
 }
@@ -33,6 +35,7 @@ impl Diagnostic {
             span: None,
             field: None,
             notes: Vec::new(),
+            located_notes: Vec::new(),
             help: None,
         }
     }
@@ -59,6 +62,12 @@ impl Diagnostic {
 
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
+        self
+    }
+
+    /// A note about another place, rendered as `<note> at <file>:<line>:<col>`.
+    pub fn note_at(mut self, note: impl Into<String>, span: Span) -> Diagnostic {
+        self.located_notes.push((note.into(), span));
         self
     }
 
@@ -104,6 +113,9 @@ impl Diagnostic {
             .unwrap_or_default();
         if let Some(field) = &self.field {
             let _ = writeln!(out, " {pad} = field: {field}");
+        }
+        for (note, at) in &self.located_notes {
+            let _ = writeln!(out, " {pad} = note: {note} at {}:{}:{}", sources.path(at.file), at.start.line, at.start.col);
         }
         for note in &self.notes {
             let _ = writeln!(out, " {pad} = note: {note}");

@@ -297,7 +297,7 @@ impl Builder {
                     {
                         return Err(Diagnostic::error(format!("duplicate key `{name}`"))
                             .at(node.span)
-                            .note(format!("first defined at line {}", first.span.start.line))
+                            .note_at("first defined", first.span)
                             .help("remove one of the two entries"));
                     }
                     *key = Some(Key {

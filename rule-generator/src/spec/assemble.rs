@@ -104,7 +104,7 @@ pub fn assemble(drafts: Drafts, options: Options, diags: &mut Diagnostics) -> Ca
                     slo.name
                 ))
                 .at(draft.span)
-                .note(format!("first defined at line {}", first.start.line))
+                .note_at("first defined", *first)
                 .help("SLO names must be unique within a product; rename one"),
             );
             continue;

@@ -89,10 +89,7 @@ pub fn register<'a>(doc: &'a Document, reg: &mut Registry<'a>, diags: &mut Diagn
             Diagnostic::error(format!("{kind} `{name}` is defined twice"))
                 .at(name_node.span)
                 .field("metadata.name")
-                .note(format!(
-                    "first defined at line {}",
-                    first.name_span.start.line
-                ))
+                .note_at("first defined", first.name_span)
                 .help("references would be ambiguous; rename or remove one"),
         );
         return;

@@ -115,7 +115,7 @@ fn alert_windows(doc: &Document, reg: &mut Registry, diags: &mut Diagnostics) {
                 .error(format!(
                     "alert windows for the period `{period}` are defined twice"
                 ))
-                .note(format!("first defined at line {}", first.span.start.line))
+                .note_at("first defined", first.span)
                 .help("keep one `AlertWindows` document per period"),
         );
         return;
