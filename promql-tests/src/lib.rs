@@ -1,1 +1,132 @@
-//! Shared helpers for the promtool and Prometheus tests.
+//! Shared helpers for the promtool and Prometheus tests: finding promtool, generating a catalog
+//! into a temporary tree, running `promtool check rules` / `promtool test rules`, and mutating
+//! generated rule files to prove the generated tests can fail.
+//!
+//! promtool is required: under the `CI` environment variable a missing promtool fails the test
+//! (it never silently skips); locally the test prints why it did nothing.
+
+use slokit::generate::{generate, GenerateOptions, Target};
+use slokit::model::Catalog;
+use std::path::{Path, PathBuf};
+
+/// Whether promtool can be run. Panics under `CI` when it cannot.
+pub fn promtool_available() -> bool {
+    let found = std::process::Command::new(slokit::promtool::promtool_command())
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !found {
+        let message = format!(
+            "promtool is not available; {}",
+            slokit::promtool::INSTALL_HINT
+        );
+        if std::env::var_os("CI").is_some() {
+            panic!("{message}");
+        }
+        eprintln!("skipping: {message}");
+    }
+    found
+}
+
+/// A generated Prometheus tree in a temporary directory.
+pub struct Tree {
+    pub dir: tempfile::TempDir,
+}
+
+impl Tree {
+    pub fn generate(catalog: &Catalog) -> Tree {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let files = generate(
+            catalog,
+            &GenerateOptions {
+                target: Target::Prometheus,
+            },
+        );
+        slokit::write::write_tree(&dir.path().join("out"), &files).expect("write the tree");
+        Tree { dir }
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    pub fn rules(&self) -> Vec<PathBuf> {
+        slokit::promtool::find_files(&self.root()).0
+    }
+
+    pub fn tests(&self) -> Vec<PathBuf> {
+        slokit::promtool::find_files(&self.root()).1
+    }
+
+    /// Applies `mutate` to the text of every rule file.
+    pub fn mutate_rules(&self, mutate: impl Fn(&str) -> String) {
+        for path in self.rules() {
+            let text = std::fs::read_to_string(&path).expect("read rules");
+            let changed = mutate(&text);
+            assert_ne!(
+                text,
+                changed,
+                "the mutation changed nothing in {}",
+                path.display()
+            );
+            std::fs::write(&path, changed).expect("write rules");
+        }
+    }
+}
+
+/// `promtool check rules` on the files; the output either way.
+pub fn check_rules(files: &[PathBuf]) -> Result<String, String> {
+    run(&["check", "rules"], files)
+}
+
+/// `promtool test rules` on the files; the output either way.
+pub fn test_rules(files: &[PathBuf]) -> Result<String, String> {
+    run(&["test", "rules"], files)
+}
+
+fn run(args: &[&str], files: &[PathBuf]) -> Result<String, String> {
+    let (ok, output) = slokit::promtool::run(args, files)?;
+    if ok {
+        Ok(output)
+    } else {
+        Err(output)
+    }
+}
+
+/// Removes every `- alert:` rule from a rule file (the rule's lines up to the next rule or group).
+pub fn remove_alerts(text: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if trimmed.starts_with("- alert:") {
+            skipping = true;
+            continue;
+        }
+        if skipping && trimmed.starts_with("- ") && indent <= 2 {
+            skipping = false;
+        }
+        if skipping && indent > 2 {
+            continue;
+        }
+        skipping = false;
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Replaces every comparison with the burn-rate factor `factor` by `> replacement`.
+pub fn replace_factor(text: &str, factor: &str, replacement: &str) -> String {
+    text.replace(&format!(" > {factor}\n"), &format!(" > {replacement}\n"))
+}
+
+/// The path of a file relative to the tree, for messages.
+pub fn relative(tree: &Tree, path: &Path) -> String {
+    path.strip_prefix(tree.root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}

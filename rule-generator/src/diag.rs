@@ -115,7 +115,13 @@ impl Diagnostic {
             let _ = writeln!(out, " {pad} = field: {field}");
         }
         for (note, at) in &self.located_notes {
-            let _ = writeln!(out, " {pad} = note: {note} at {}:{}:{}", sources.path(at.file), at.start.line, at.start.col);
+            let _ = writeln!(
+                out,
+                " {pad} = note: {note} at {}:{}:{}",
+                sources.path(at.file),
+                at.start.line,
+                at.start.col
+            );
         }
         for note in &self.notes {
             let _ = writeln!(out, " {pad} = note: {note}");

@@ -16,6 +16,7 @@ pub mod generate;
 pub mod model;
 pub mod promql;
 pub mod promtool;
+pub mod render;
 pub mod source;
 pub mod spec;
 pub mod write;

@@ -1,16 +1,165 @@
 //! Writing generated files. The only module besides spec loading that touches the disk.
-//! (Stub: filled in by the rule-generator work.)
+//!
+//! Writing is atomic at the level of the output directory: the new tree is built in a temporary
+//! directory beside `out` (same filesystem, so renames are atomic), holding a copy of everything
+//! in `out` that this run does not regenerate, and then swapped in with two renames. If anything
+//! fails before the swap, `out` is untouched; if the second rename fails, the old tree is put back.
+//! Top-level folders this run writes into (`prometheus/`, say) are replaced whole, so files for
+//! products that no longer exist disappear.
 
 use crate::generate::OutputFile;
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
 
-pub fn write_tree(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
+pub fn write_tree(out: &Path, files: &[OutputFile]) -> io::Result<()> {
     for file in files {
-        let path = out.join(&file.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+        if file.path.is_absolute()
+            || file
+                .path
+                .components()
+                .any(|c| !matches!(c, Component::Normal(_)))
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "refusing to write outside the output directory: {}",
+                    file.path.display()
+                ),
+            ));
         }
-        std::fs::write(path, &file.contents)?;
+    }
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent)?;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let staging = unique(&parent, &format!(".{name}.slokit-new"));
+    let result = stage(out, &staging, files).and_then(|()| swap(out, &staging, &parent, &name));
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn stage(out: &Path, staging: &Path, files: &[OutputFile]) -> io::Result<()> {
+    fs::create_dir(staging)?;
+    let regenerated: BTreeSet<_> = files
+        .iter()
+        .filter_map(|f| f.path.components().next())
+        .map(|c| c.as_os_str().to_owned())
+        .collect();
+    if out.is_dir() {
+        for entry in fs::read_dir(out)? {
+            let entry = entry?;
+            if !regenerated.contains(&entry.file_name()) {
+                copy_recursively(&entry.path(), &staging.join(entry.file_name()))?;
+            }
+        }
+    }
+    for file in files {
+        let path = staging.join(&file.path);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        fs::write(path, &file.contents)?;
     }
     Ok(())
+}
+
+fn swap(out: &Path, staging: &Path, parent: &Path, name: &str) -> io::Result<()> {
+    if !out.exists() {
+        return fs::rename(staging, out);
+    }
+    let old = unique(parent, &format!(".{name}.slokit-old"));
+    fs::rename(out, &old)?;
+    if let Err(e) = fs::rename(staging, out) {
+        let _ = fs::rename(&old, out);
+        return Err(e);
+    }
+    // The new tree is in place; failing to delete the old one is not worth failing the run.
+    let _ = fs::remove_dir_all(&old);
+    Ok(())
+}
+
+fn unique(parent: &Path, stem: &str) -> PathBuf {
+    let pid = std::process::id();
+    (0..)
+        .map(|n| parent.join(format!("{stem}-{pid}-{n}")))
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| parent.join(stem))
+}
+
+fn copy_recursively(from: &Path, to: &Path) -> io::Result<()> {
+    let meta = fs::symlink_metadata(from)?;
+    if meta.is_dir() {
+        fs::create_dir_all(to)?;
+        for entry in fs::read_dir(from)? {
+            let entry = entry?;
+            copy_recursively(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else {
+        fs::copy(from, to).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    fn file(path: &str, contents: &str) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            contents: contents.into(),
+        }
+    }
+
+    #[test]
+    fn replaces_generated_folders_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        write_tree(
+            &out,
+            &[
+                file("prometheus/rules/a.yml", "a"),
+                file("prometheus/rules/b.yml", "b"),
+            ],
+        )
+        .unwrap();
+        fs::write(out.join("README"), "mine").unwrap();
+        write_tree(&out, &[file("prometheus/rules/a.yml", "a2")]).unwrap();
+        assert_eq!(
+            fs::read_to_string(out.join("prometheus/rules/a.yml")).unwrap(),
+            "a2"
+        );
+        assert!(!out.join("prometheus/rules/b.yml").exists());
+        assert_eq!(fs::read_to_string(out.join("README")).unwrap(), "mine");
+        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no staging directories are left behind");
+    }
+
+    #[test]
+    fn an_error_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        write_tree(&out, &[file("prometheus/rules/a.yml", "a")]).unwrap();
+        // A file and a directory at the same path cannot both be written.
+        let err = write_tree(
+            &out,
+            &[file("prometheus/x", "1"), file("prometheus/x/y", "2")],
+        );
+        assert!(err.is_err());
+        assert_eq!(
+            fs::read_to_string(out.join("prometheus/rules/a.yml")).unwrap(),
+            "a"
+        );
+        assert!(write_tree(&out, &[file("../escape", "x")]).is_err());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 }

@@ -13,10 +13,23 @@ fn spec_files() -> Vec<PathBuf> {
     let mut out = Vec::new();
     // The peers' reference specs sit beside the checkout (`../shared/anchors`), in CI as here.
     let anchors = root.join("../../shared/anchors");
-    assert!(anchors.is_dir(), "missing {}: the reference specs must sit beside the checkout", anchors.display());
-    let mut dirs = vec![root.join("../examples"), root.join("tests/cases"), anchors.join("sloth/examples"), anchors.join("sloth/fixtures"), anchors.join("openslo")];
+    assert!(
+        anchors.is_dir(),
+        "missing {}: the reference specs must sit beside the checkout",
+        anchors.display()
+    );
+    let mut dirs = vec![
+        root.join("../examples"),
+        root.join("tests/cases"),
+        anchors.join("sloth/examples"),
+        anchors.join("sloth/fixtures"),
+        anchors.join("openslo"),
+    ];
     while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("spec directory exists").flatten() {
+        for entry in std::fs::read_dir(&dir)
+            .expect("spec directory exists")
+            .flatten()
+        {
             let path = entry.path();
             if path.is_dir() {
                 dirs.push(path);
@@ -35,7 +48,18 @@ fn load(text: &str) -> usize {
     let id = sources.add("variant.yaml", text);
     let mut diags = Diagnostics::default();
     let docs = slokit::yaml::parse(id, text, &mut diags);
-    decode_all(&sources, &[(id, docs)], Options { today: Date { year: 2026, month: 11, day: 22 } }, &mut diags);
+    decode_all(
+        &sources,
+        &[(id, docs)],
+        Options {
+            today: Date {
+                year: 2026,
+                month: 11,
+                day: 22,
+            },
+        },
+        &mut diags,
+    );
     let rendered = diags.render(&sources);
     assert!(!rendered.contains("panicked"));
     diags.iter().count()
@@ -44,7 +68,11 @@ fn load(text: &str) -> usize {
 #[test]
 fn truncated_and_corrupted_specs_never_panic() {
     let files = spec_files();
-    assert!(files.len() > 100, "expected examples and cases, found {}", files.len());
+    assert!(
+        files.len() > 100,
+        "expected examples and cases, found {}",
+        files.len()
+    );
     let mut variants = 0;
     for file in files {
         let text = std::fs::read_to_string(&file).expect("spec is UTF-8");
@@ -58,12 +86,20 @@ fn truncated_and_corrupted_specs_never_panic() {
             load(&format!("{head}\"{tail}"));
             load(&format!("{head}[{tail}"));
             load(&format!("{head}: {tail}"));
-            load(&format!("{head}{}", tail.chars().skip(1).collect::<String>()));
+            load(&format!(
+                "{head}{}",
+                tail.chars().skip(1).collect::<String>()
+            ));
             variants += 6;
         }
         let lines: Vec<&str> = text.lines().collect();
         for skip in (0..lines.len()).step_by((lines.len() / 25).max(1)) {
-            let without: Vec<&str> = lines.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, l)| *l).collect();
+            let without: Vec<&str> = lines
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, l)| *l)
+                .collect();
             load(&without.join("\n"));
             variants += 1;
         }

@@ -1,0 +1,153 @@
+//! Runs the real promtool on generated trees: every rule file passes `promtool check rules`, every
+//! generated test passes `promtool test rules`, and the generated tests fail when the rules are
+//! broken (alerts removed, alerts always firing, a threshold doubled, ratios averaged).
+
+use promql_tests::{
+    check_rules, promtool_available, remove_alerts, replace_factor, test_rules, Tree,
+};
+use slokit::render::fixtures;
+
+fn fast_tests(tree: &Tree) -> Vec<std::path::PathBuf> {
+    tree.tests()
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().ends_with(".long.test.yml"))
+        .collect()
+}
+
+#[test]
+fn every_generated_file_passes_promtool() {
+    if !promtool_available() {
+        return;
+    }
+    let tree = Tree::generate(&fixtures::everything());
+    // `slo test` runs this: check every rule file, then test every test file (in parallel).
+    let report = slokit::promtool::test_tree(&tree.root()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        report.contains("2 rule file(s) checked, 3 test file(s) passed"),
+        "{report}"
+    );
+    // vmalert files use the Prometheus rule format, so promtool can check them too.
+    let vmalert = slokit::generate::generate(
+        &fixtures::everything(),
+        &slokit::generate::GenerateOptions {
+            target: slokit::generate::Target::Vmalert,
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    slokit::write::write_tree(dir.path(), &vmalert).unwrap();
+    let files: Vec<_> = vmalert.iter().map(|f| dir.path().join(&f.path)).collect();
+    check_rules(&files).unwrap_or_else(|e| panic!("promtool check rules (vmalert) failed:\n{e}"));
+}
+
+/// One SLO, so that each promtool run takes a second or two.
+fn single() -> Tree {
+    Tree::generate(&fixtures::catalog(vec![fixtures::availability("shop")]))
+}
+
+fn assert_tests_fail(tree: &Tree, what: &str, expected_in_output: &str) {
+    let output = test_rules(&fast_tests(tree))
+        .map(|out| panic!("the generated tests passed although {what}:\n{out}"))
+        .unwrap_err();
+    assert!(
+        output.contains(expected_in_output),
+        "expected `{expected_in_output}` in the failure when {what}:\n{output}"
+    );
+}
+
+#[test]
+fn the_unmodified_single_slo_tree_passes() {
+    if !promtool_available() {
+        return;
+    }
+    let tree = single();
+    check_rules(&tree.rules()).unwrap();
+    test_rules(&tree.tests()).unwrap();
+}
+
+#[test]
+fn removing_the_alerts_fails_the_tests() {
+    if !promtool_available() {
+        return;
+    }
+    let tree = single();
+    tree.mutate_rules(remove_alerts);
+    check_rules(&tree.rules()).expect("the mutated rules are still valid");
+    assert_tests_fail(&tree, "the alerts were removed", "ALERTS{alertname=");
+}
+
+#[test]
+fn alerts_that_always_fire_fail_the_tests() {
+    if !promtool_available() {
+        return;
+    }
+    let tree = single();
+    tree.mutate_rules(|text| replace_factor(text, "14.4", "-1"));
+    check_rules(&tree.rules()).expect("the mutated rules are still valid");
+    assert_tests_fail(&tree, "the page alert always fires", "exp: nil");
+}
+
+#[test]
+fn a_doubled_threshold_fails_the_tests() {
+    if !promtool_available() {
+        return;
+    }
+    let tree = single();
+    tree.mutate_rules(|text| replace_factor(text, "14.4", "28.8"));
+    check_rules(&tree.rules()).expect("the mutated rules are still valid");
+    assert_tests_fail(&tree, "the 14.4x threshold was doubled", "got: nil");
+}
+
+#[test]
+fn averaging_ratios_instead_of_events_fails_the_tests() {
+    if !promtool_available() {
+        return;
+    }
+    // Sloth's mistake: a long window as the mean of 5m ratios. Replace the 1h burn rate by the
+    // average of the 5m burn rate and the exactness test must notice.
+    let tree = single();
+    tree.mutate_rules(|text| {
+        let start = text
+            .find("  - record: slokit:burn_rate:1h\n")
+            .expect("1h burn rate");
+        let expr_start = start + text[start..].find("    expr:").unwrap();
+        let labels = expr_start + text[expr_start..].find("    labels:").unwrap();
+        format!(
+            "{}    expr: avg_over_time(slokit:burn_rate:5m[1h])\n{}",
+            &text[..expr_start],
+            &text[labels..]
+        )
+    });
+    check_rules(&tree.rules()).expect("the mutated rules are still valid");
+    assert_tests_fail(
+        &tree,
+        "the 1h window averaged ratios",
+        "abs(slokit:burn_rate:1h",
+    );
+}
+
+#[test]
+fn the_bundled_examples_generate_rules_and_tests_that_pass() {
+    if !promtool_available() {
+        return;
+    }
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let loaded = slokit::spec::load(
+        &[examples],
+        slokit::spec::Options {
+            today: slokit::model::Date {
+                year: 2026,
+                month: 1,
+                day: 1,
+            },
+        },
+    );
+    assert!(
+        loaded.io_errors.is_empty() && loaded.diagnostics.error_count() == 0,
+        "the examples do not load: {:?}",
+        loaded.io_errors
+    );
+    assert!(loaded.catalog.slos().count() > 0);
+    let tree = Tree::generate(&loaded.catalog);
+    check_rules(&tree.rules()).unwrap_or_else(|e| panic!("promtool check rules failed:\n{e}"));
+    test_rules(&tree.tests()).unwrap_or_else(|e| panic!("promtool test rules failed:\n{e}"));
+}

@@ -1,0 +1,399 @@
+//! Alerting rules for one SLO: one multi-window multi-burn-rate alert per tier (severity), plus
+//! the optional budget-exhausted and no-data alerts. Alerts read only the recorded burn-rate series.
+//!
+//! A tier's expression ORs its window pairs. `or` keeps a right-hand series only when no left-hand
+//! series has the same labels (ignoring the metric name), so when several pairs fire the alert
+//! still has one label set and never flaps between pairs; which pair fired and the current burn
+//! rates are in the description, computed by template queries when the alert is rendered.
+
+use super::{alert_name, budget, camel_case, identity_labels, number, series};
+use crate::conventions::{
+    burn_rate_series, dashboard_path, rate_series, BASE_WINDOW, LABEL_PRODUCT, LABEL_SERVICE,
+    LABEL_SEVERITY, LABEL_SLO, SERIES_BUDGET_REMAINING, SERIES_TOTAL,
+};
+use crate::duration::Duration;
+use crate::emit::Value;
+use crate::model::{AlertTier, BurnWindow, Slo};
+use std::collections::BTreeMap;
+
+/// The severity of the budget-exhausted and no-data alerts when the SLO has no tiers.
+pub const DEFAULT_SECONDARY_SEVERITY: &str = "ticket";
+
+/// Every alerting rule of one SLO; empty when alerting is disabled.
+pub fn alerting_rules(slo: &Slo) -> Vec<Value> {
+    if !slo.alerting.enabled {
+        return Vec::new();
+    }
+    let mut rules: Vec<Value> = slo
+        .alerting
+        .tiers
+        .iter()
+        .filter(|tier| !tier.windows.is_empty())
+        .map(|tier| tier_alert(slo, tier))
+        .collect();
+    let secondary = slo
+        .alerting
+        .tiers
+        .last()
+        .map(|t| t.severity.as_str())
+        .unwrap_or(DEFAULT_SECONDARY_SEVERITY);
+    if slo.alerting.budget_exhausted {
+        rules.push(alert(
+            &budget_exhausted_name(slo),
+            format!("{} <= 0", series(slo, SERIES_BUDGET_REMAINING)),
+            None,
+            labels(slo, secondary, &BTreeMap::new()),
+            annotations(
+                slo,
+                format!(
+                    "{} has spent its {} error budget",
+                    title(slo),
+                    slo.period
+                ),
+                format!(
+                    "Error budget remaining is {{{{ $value | humanizePercentage }}}} of the {} budget ({} of events may fail at objective {}).{}",
+                    slo.period,
+                    percent(slo.error_budget()),
+                    percent(slo.objective),
+                    group_text(slo)
+                ),
+                &BTreeMap::new(),
+            ),
+        ));
+    }
+    if let Some(after) = slo.alerting.no_data {
+        rules.push(alert(
+            &no_data_name(slo),
+            no_data_expr(slo, after),
+            None,
+            labels(slo, secondary, &BTreeMap::new()),
+            annotations(
+                slo,
+                format!("{} has had no data for {after}", title(slo)),
+                format!(
+                    "The SLI's source series have been absent for {after}, so its burn-rate alerts cannot fire. Check that the metrics are still scraped and that the selectors in {} still match.{}",
+                    slo.origin.file,
+                    group_text(slo)
+                ),
+                &BTreeMap::new(),
+            ),
+        ));
+    }
+    rules
+}
+
+pub fn budget_exhausted_name(slo: &Slo) -> String {
+    format!("{}ErrorBudgetExhausted", base_name(slo))
+}
+
+pub fn no_data_name(slo: &Slo) -> String {
+    format!("{}NoData", base_name(slo))
+}
+
+fn base_name(slo: &Slo) -> String {
+    let name = alert_name(slo);
+    match name.strip_suffix("BurnRate") {
+        Some(base) if !base.is_empty() => base.to_string(),
+        _ if slo.alerting.name.is_some() => name,
+        _ => camel_case(&slo.name),
+    }
+}
+
+/// The burn-rate condition of a tier, also used by the promtool tests.
+pub fn tier_expr(slo: &Slo, tier: &AlertTier) -> String {
+    tier.windows
+        .iter()
+        .map(|w| {
+            format!(
+                "(\n  {} > {factor}\n  and\n  {} > {factor}\n)",
+                series(slo, &burn_rate_series(Some(w.long))),
+                series(slo, &burn_rate_series(Some(w.short))),
+                factor = number(w.factor)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\nor\n")
+}
+
+fn tier_alert(slo: &Slo, tier: &AlertTier) -> Value {
+    let pairs: Vec<String> = tier
+        .windows
+        .iter()
+        .map(|w| format!("{}x over {} and {}", number(w.factor), w.long, w.short))
+        .collect();
+    let fastest = tier
+        .windows
+        .iter()
+        .map(|w| w.factor)
+        .fold(f64::MIN, f64::max);
+    let summary = format!(
+        "{} is burning its {} error budget too fast ({{{{ $value | printf \"%.1f\" }}}}x)",
+        title(slo),
+        slo.period
+    );
+    let description = format!(
+        "Fires when the burn rate is above {}. At {}x the whole {} budget would last {}. Objective {}, error budget {}.{} See `windows` for the window pair that fired and `burn_rates` for the current burn rates.",
+        pairs.join(", or "),
+        number(fastest),
+        slo.period,
+        budget_lasts(slo.period, fastest),
+        percent(slo.objective),
+        budget(slo),
+        group_text(slo),
+    );
+    let mut extra = tier.annotations.clone();
+    extra
+        .entry("windows".into())
+        .or_insert_with(|| fired_pairs(slo, &tier.windows));
+    extra
+        .entry("burn_rates".into())
+        .or_insert_with(|| current_burn_rates(slo, &tier.windows));
+    for (k, v) in &slo.alerting.annotations {
+        extra.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    alert(
+        &alert_name(slo),
+        tier_expr(slo, tier),
+        slo.alerting.for_duration,
+        labels(slo, &tier.severity, &tier.labels),
+        annotations(slo, summary, description, &extra),
+    )
+}
+
+fn alert(
+    name: &str,
+    expr: String,
+    for_duration: Option<Duration>,
+    labels: Vec<(String, Value)>,
+    annotations: Vec<(String, Value)>,
+) -> Value {
+    Value::map()
+        .with("alert", name)
+        .with("expr", expr)
+        .with_opt("for", for_duration.map(|d| d.to_string()))
+        .with("labels", Value::Map(labels))
+        .with("annotations", Value::Map(annotations))
+}
+
+/// User labels first (SLO, alerting, tier; later ones win), then ours, which always win.
+fn labels(
+    slo: &Slo,
+    severity: &str,
+    tier_labels: &BTreeMap<String, String>,
+) -> Vec<(String, Value)> {
+    let mut merged: BTreeMap<String, String> = slo.labels.clone();
+    merged.extend(slo.alerting.labels.clone());
+    merged.extend(tier_labels.clone());
+    for (name, _) in identity_labels(slo) {
+        merged.remove(&name);
+    }
+    merged.insert(LABEL_SEVERITY.to_string(), severity.to_string());
+    let mut out = identity_labels(slo);
+    out.extend(merged.into_iter().map(|(k, v)| (k, Value::Str(v))));
+    out
+}
+
+/// Ours first; the spec's annotations replace ours of the same name.
+fn annotations(
+    slo: &Slo,
+    summary: String,
+    description: String,
+    extra: &BTreeMap<String, String>,
+) -> Vec<(String, Value)> {
+    let mut ours: Vec<(String, String)> = vec![
+        ("summary".into(), summary),
+        ("description".into(), description),
+        ("dashboard".into(), dashboard_path(&slo.product, &slo.name)),
+    ];
+    if let Some(url) = &slo.alerting.runbook_url {
+        ours.push(("runbook_url".into(), url.clone()));
+    }
+    for (key, value) in extra {
+        match ours.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value.clone(),
+            None => ours.push((key.clone(), value.clone())),
+        }
+    }
+    ours.into_iter().map(|(k, v)| (k, Value::Str(v))).collect()
+}
+
+fn title(slo: &Slo) -> String {
+    let name = slo.display_name.as_deref().unwrap_or(&slo.name);
+    format!("SLO {name} ({}/{})", slo.product, slo.service)
+}
+
+fn group_text(slo: &Slo) -> String {
+    if slo.group_by.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = slo
+        .group_by
+        .iter()
+        .map(|g| format!("{g}={{{{ $labels.{g} }}}}"))
+        .collect();
+    format!(" Group: {}.", parts.join(", "))
+}
+
+fn percent(ratio: f64) -> String {
+    format!("{}%", crate::spec::common::trim_float(ratio * 100.0))
+}
+
+/// How long a full budget lasts at `factor`: `period / factor`, printed in whole minutes or more.
+fn budget_lasts(period: Duration, factor: f64) -> String {
+    let minutes = (period.minutes_f64() / factor).round().max(1.0) as u64;
+    Duration::from_mins(minutes).to_string()
+}
+
+/// A Go-template `printf` call building a selector for this alert's own series of `name`: the
+/// identity labels and grouping labels come from `$labels`, so it works for every group.
+fn selector_printf(slo: &Slo, names: &[(String, String)]) -> String {
+    let mut labels = vec![
+        LABEL_PRODUCT.to_string(),
+        LABEL_SERVICE.to_string(),
+        LABEL_SLO.to_string(),
+    ];
+    labels.extend(slo.group_by.iter().cloned());
+    let matchers: Vec<String> = labels.iter().map(|l| format!("{l}=%q")).collect();
+    let args: Vec<String> = labels.iter().map(|l| format!("$labels.{l}")).collect();
+    let mut format = String::new();
+    let mut all_args = Vec::new();
+    for (series_name, suffix) in names {
+        format.push_str(&format!("{series_name}{{{}}}{suffix}", matchers.join(",")));
+        all_args.extend(args.iter().cloned());
+    }
+    format!("printf \"{format}\" {}", all_args.join(" "))
+}
+
+fn fired_pairs(slo: &Slo, windows: &[BurnWindow]) -> String {
+    windows
+        .iter()
+        .map(|w| {
+            let factor = number(w.factor);
+            let query = selector_printf(
+                slo,
+                &[
+                    (burn_rate_series(Some(w.long)), format!(" > {factor} and ")),
+                    (burn_rate_series(Some(w.short)), format!(" > {factor}")),
+                ],
+            );
+            format!(
+                "{{{{ with {query} | query }}}}[{}/{} above {factor}x]{{{{ end }}}}",
+                w.long, w.short
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn current_burn_rates(slo: &Slo, windows: &[BurnWindow]) -> String {
+    let mut all: Vec<Duration> = windows.iter().flat_map(|w| [w.short, w.long]).collect();
+    all.sort();
+    all.dedup();
+    all.iter()
+        .map(|w| {
+            let query = selector_printf(slo, &[(burn_rate_series(Some(*w)), String::new())]);
+            format!(
+                "{w} {{{{ with {query} | query }}}}{{{{ . | first | value | printf \"%.2f\" }}}}{{{{ else }}}}n/a{{{{ end }}}}"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Absent for `after`: the whole SLO (`absent_over_time` only sees equality matchers, so it cannot
+/// tell groups apart), or, for grouped SLOs, a group seen in the last day (or twice `after`) that
+/// has vanished for `after`.
+fn no_data_expr(slo: &Slo, after: Duration) -> String {
+    let total = series(slo, &rate_series(SERIES_TOTAL, Some(BASE_WINDOW)));
+    let whole = format!("absent_over_time({total}[{after}])");
+    if slo.group_by.is_empty() {
+        return whole;
+    }
+    let memory = std::cmp::max(
+        Duration::from_days(1),
+        Duration::from_millis(after.millis() * 2),
+    );
+    let by = slo.group_by.join(", ");
+    format!(
+        "{whole}\nor\n(\n  group by ({by}) (last_over_time({total}[{memory}]))\n  unless on ({by})\n  group by ({by}) (last_over_time({total}[{after}]))\n)"
+    )
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+    use crate::render::fixtures;
+
+    fn check(actual: String, expected: &str) {
+        assert_eq!(actual, expected);
+    }
+
+    #[test]
+    fn tiers_or_their_window_pairs() {
+        let slo = fixtures::availability("shop");
+        let id = r#"{slokit_product="shop",slokit_service="api-service",slokit_slo="api-service-availability"}"#;
+        check(
+            tier_expr(&slo, &slo.alerting.tiers[0]),
+            &format!(
+                "(\n  slokit:burn_rate:1h{id} > 14.4\n  and\n  slokit:burn_rate:5m{id} > 14.4\n)\nor\n(\n  slokit:burn_rate:6h{id} > 6\n  and\n  slokit:burn_rate:30m{id} > 6\n)"
+            ),
+        );
+    }
+
+    #[test]
+    fn no_data_tells_groups_apart() {
+        let mut slo = fixtures::grouped_good("shop");
+        check(
+            no_data_expr(&slo, Duration::from_mins(30)),
+            r#"absent_over_time(slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-routes-availability"}[30m])
+or
+(
+  group by (route) (last_over_time(slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-routes-availability"}[1d]))
+  unless on (route)
+  group by (route) (last_over_time(slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-routes-availability"}[30m]))
+)"#,
+        );
+        slo.group_by.clear();
+        assert!(!no_data_expr(&slo, Duration::from_mins(30)).contains("unless"));
+    }
+
+    #[test]
+    fn our_labels_win_and_user_labels_follow() {
+        let mut slo = fixtures::availability("shop");
+        slo.alerting.labels.insert("severity".into(), "mine".into());
+        slo.alerting
+            .labels
+            .insert("slokit_slo".into(), "spoofed".into());
+        let mut tier_labels = BTreeMap::new();
+        tier_labels.insert("team".into(), "payments".into());
+        let got: Vec<String> = labels(&slo, "page", &tier_labels)
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v:?}"))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                r#"slokit_product=Str("shop")"#,
+                r#"slokit_service=Str("api-service")"#,
+                r#"slokit_slo=Str("api-service-availability")"#,
+                r#"severity=Str("page")"#,
+                r#"team=Str("payments")"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn alert_names() {
+        let mut slo = fixtures::availability("shop");
+        assert_eq!(alert_name(&slo), "ApiServiceAvailabilityBurnRate");
+        assert_eq!(
+            budget_exhausted_name(&slo),
+            "ApiServiceAvailabilityErrorBudgetExhausted"
+        );
+        slo.alerting.name = Some("CheckoutErrors".into());
+        assert_eq!(alert_name(&slo), "CheckoutErrors");
+        assert_eq!(no_data_name(&slo), "CheckoutErrorsNoData");
+        slo.alerting.enabled = false;
+        assert!(alerting_rules(&slo).is_empty());
+    }
+}

@@ -1,0 +1,225 @@
+//! Whole-output tests of `slo generate`: golden files (rewritten with `UPDATE_GOLDEN=1`),
+//! determinism, and the rules every generated expression must follow: it parses with
+//! promql-parser, and raw metrics (any selector not named `slokit:*`) are only read over the 5m
+//! base window.
+
+use promql_parser::parser::{self, Expr};
+use slokit::conventions::BASE_WINDOW;
+use slokit::emit::Value;
+use slokit::generate::{generate, rule_group, GenerateOptions, OutputFile, Target};
+use slokit::render::fixtures;
+use std::path::Path;
+use std::time::Duration as StdDuration;
+
+/// Every `expr` in the rule groups of every SLO of the catalog.
+fn expressions(catalog: &slokit::model::Catalog) -> Vec<(String, String)> {
+    fn walk(value: &Value, context: &str, out: &mut Vec<(String, String)>) {
+        match value {
+            Value::Map(entries) => {
+                let name = entries
+                    .iter()
+                    .find(|(k, _)| k == "record" || k == "alert")
+                    .and_then(|(_, v)| match v {
+                        Value::Str(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| context.to_string());
+                for (key, v) in entries {
+                    match (key.as_str(), v) {
+                        ("expr", Value::Str(expr)) => out.push((name.clone(), expr.clone())),
+                        _ => walk(v, &name, out),
+                    }
+                }
+            }
+            Value::Seq(items) => items.iter().for_each(|v| walk(v, context, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for slo in catalog.slos() {
+        walk(&rule_group(slo), &slo.name, &mut out);
+    }
+    out
+}
+
+/// Raw selectors read outside a 5m range: `(selector, how it is read)`.
+fn raw_reads(expr: &Expr, range: Option<StdDuration>, out: &mut Vec<String>) {
+    let raw = |name: &Option<String>| !name.as_deref().unwrap_or("").starts_with("slokit:");
+    let base = StdDuration::from_millis(BASE_WINDOW.millis());
+    match expr {
+        Expr::VectorSelector(vs) => {
+            if raw(&vs.name) && range != Some(base) {
+                out.push(format!("{vs} read over {range:?}"));
+            }
+        }
+        Expr::MatrixSelector(ms) => {
+            if raw(&ms.vs.name) && ms.range != base {
+                out.push(format!("{} read over {:?}", ms.vs, ms.range));
+            }
+        }
+        Expr::Subquery(sq) => raw_reads(&sq.expr, Some(sq.range), out),
+        Expr::Aggregate(a) => {
+            raw_reads(&a.expr, range, out);
+            if let Some(p) = &a.param {
+                raw_reads(p, range, out);
+            }
+        }
+        Expr::Unary(u) => raw_reads(&u.expr, range, out),
+        Expr::Binary(b) => {
+            raw_reads(&b.lhs, range, out);
+            raw_reads(&b.rhs, range, out);
+        }
+        Expr::Paren(p) => raw_reads(&p.expr, range, out),
+        Expr::Call(c) => c.args.args.iter().for_each(|a| raw_reads(a, range, out)),
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
+    }
+}
+
+#[test]
+fn every_expression_parses_and_reads_raw_metrics_only_over_5m() {
+    let catalog = fixtures::everything();
+    let all = expressions(&catalog);
+    assert!(all.len() > 100, "found only {} expressions", all.len());
+    let mut problems = Vec::new();
+    for (rule, expr) in &all {
+        match parser::parse(expr) {
+            Ok(ast) => {
+                let mut reads = Vec::new();
+                raw_reads(&ast, None, &mut reads);
+                for read in reads {
+                    problems.push(format!("{rule}: raw metric {read}"));
+                }
+            }
+            Err(e) => problems.push(format!("{rule}: does not parse: {e}\n{expr}")),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn expressions_round_trip_through_the_parser() {
+    for (rule, expr) in expressions(&fixtures::everything()) {
+        let once = parser::parse(&expr).unwrap().to_string();
+        let twice = parser::parse(&once)
+            .unwrap_or_else(|e| panic!("{rule}: printed form does not parse: {e}\n{once}"))
+            .to_string();
+        assert_eq!(once, twice, "{rule}");
+    }
+}
+
+#[test]
+fn the_checker_catches_long_raw_reads() {
+    let mut reads = Vec::new();
+    let ast = parser::parse(
+        "sum(rate(x[1h])) / avg_over_time(slokit:a[30d]) + max_over_time((y > 1)[10m:1m]) + z",
+    )
+    .unwrap();
+    raw_reads(&ast, None, &mut reads);
+    assert_eq!(reads.len(), 3, "{reads:?}");
+}
+
+#[test]
+fn output_is_deterministic_and_starts_with_a_header() {
+    for target in [
+        Target::Prometheus,
+        Target::PrometheusOperator,
+        Target::Mimir,
+        Target::Vmalert,
+    ] {
+        let options = GenerateOptions { target };
+        let first = generate(&fixtures::everything(), &options);
+        let second = generate(&fixtures::everything(), &options);
+        assert_eq!(first, second);
+        for file in &first {
+            assert!(
+                file.contents.starts_with("# Generated by slokit"),
+                "{}",
+                file.path.display()
+            );
+            assert!(file.contents.contains("# Source: examples/"));
+        }
+    }
+}
+
+#[test]
+fn disabled_alerting_writes_no_alerts() {
+    let files = generate(
+        &fixtures::catalog(vec![fixtures::query_no_alerts("web")]),
+        &GenerateOptions::default(),
+    );
+    assert!(!files[0].contents.contains("- alert:"));
+}
+
+/// Golden files: the generated tree for a few small catalogs, one folder per case.
+fn check_golden(case: &str, files: &[OutputFile]) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(case);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let _ = std::fs::remove_dir_all(&dir);
+        slokit::write::write_tree(&dir, files).unwrap();
+        return;
+    }
+    for file in files {
+        let path = dir.join(&file.path);
+        let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!(
+                "missing golden file {}; run with UPDATE_GOLDEN=1",
+                path.display()
+            )
+        });
+        if file.contents != expected {
+            let line = file
+                .contents
+                .lines()
+                .zip(expected.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or_else(|| file.contents.lines().count().min(expected.lines().count()));
+            panic!(
+                "{} differs from the golden file at line {}:\n  now:    {:?}\n  golden: {:?}\nreview the change and run with UPDATE_GOLDEN=1",
+                path.display(),
+                line + 1,
+                file.contents.lines().nth(line).unwrap_or("<end of file>"),
+                expected.lines().nth(line).unwrap_or("<end of file>"),
+            );
+        }
+    }
+}
+
+#[test]
+fn golden_files() {
+    use fixtures::*;
+    let cases: Vec<(&str, slokit::model::Catalog, Target)> = vec![
+        (
+            "availability",
+            catalog(vec![availability("shop")]),
+            Target::Prometheus,
+        ),
+        (
+            "grouped-operator",
+            catalog(vec![grouped_good("shop")]),
+            Target::PrometheusOperator,
+        ),
+        (
+            "latency-mimir",
+            catalog(vec![latency("shop"), native_latency("shop")]),
+            Target::Mimir,
+        ),
+        (
+            "probe-raw-vmalert",
+            catalog(vec![probe("web"), raw("web")]),
+            Target::Vmalert,
+        ),
+    ];
+    for (case, catalog, target) in cases {
+        check_golden(case, &generate(&catalog, &GenerateOptions { target }));
+    }
+}
+
+#[test]
+fn dump_for_manual_runs() {
+    if let Some(dir) = std::env::var_os("SLOKIT_DUMP") {
+        let files = generate(&fixtures::everything(), &GenerateOptions::default());
+        slokit::write::write_tree(Path::new(&dir), &files).unwrap();
+    }
+}
