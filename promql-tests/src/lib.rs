@@ -130,3 +130,4 @@ pub fn relative(tree: &Tree, path: &Path) -> String {
         .display()
         .to_string()
 }
+pub mod prometheus;

@@ -1,0 +1,276 @@
+//! A real Prometheus (Debian's `prometheus` 2.42 binary) on 127.0.0.1 for tests: started on a free
+//! port with a temporary TSDB and the given rule files, queried over its HTTP API, and stopped when
+//! dropped. Also the two promtool backfill steps: raw history from OpenMetrics text, and recording
+//! rules evaluated over that history. No mocks: every test that needs Prometheus gets this one.
+
+use std::io::Write as _;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The Prometheus binary: `$PROMETHEUS` or `prometheus` on the `PATH`. Under `CI` a missing binary
+/// fails the test; slokit's tests never skip because a tool is missing.
+pub fn prometheus_command() -> PathBuf {
+    let command = std::env::var_os("PROMETHEUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("prometheus"));
+    let found = Command::new(&command)
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(found, "prometheus is not installed; run `apt-get install prometheus` (Debian ships 2.42, with promtool)");
+    command
+}
+
+/// What to start Prometheus with.
+#[derive(Clone, Debug)]
+pub struct StartOptions {
+    /// Rule files to load (recording rules and alerts).
+    pub rule_files: Vec<PathBuf>,
+    /// An existing TSDB directory (e.g. filled by [`backfill_openmetrics`]); a fresh temporary one
+    /// when `None`.
+    pub tsdb: Option<PathBuf>,
+    /// `global.evaluation_interval`, e.g. `"15s"`.
+    pub evaluation_interval: String,
+    /// Extra top-level YAML for the config file, e.g. a `scrape_configs:` section.
+    pub extra_config: String,
+}
+
+impl Default for StartOptions {
+    fn default() -> StartOptions {
+        StartOptions {
+            rule_files: Vec::new(),
+            tsdb: None,
+            evaluation_interval: "1m".into(),
+            extra_config: String::new(),
+        }
+    }
+}
+
+/// A running Prometheus. Dropping it stops the process.
+pub struct Prometheus {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    /// Holds the config file and, when no TSDB was given, the TSDB.
+    _dir: tempfile::TempDir,
+    log: PathBuf,
+}
+
+/// A free TCP port on 127.0.0.1 (the listener is dropped before Prometheus binds it).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+impl Prometheus {
+    /// Starts Prometheus and waits until it answers `/-/ready` (at most 30 s).
+    pub fn start(options: StartOptions) -> Prometheus {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let port = free_port();
+        let rule_files: Vec<String> = options
+            .rule_files
+            .iter()
+            .map(|p| format!("  - {:?}", p.display().to_string()))
+            .collect();
+        let config = format!(
+            "global:\n  scrape_interval: 15s\n  evaluation_interval: {}\nrule_files:\n{}\n{}\n",
+            options.evaluation_interval,
+            if rule_files.is_empty() {
+                "  []".to_string()
+            } else {
+                rule_files.join("\n")
+            },
+            options.extra_config
+        );
+        let config_path = dir.path().join("prometheus.yml");
+        std::fs::write(&config_path, config).expect("write prometheus.yml");
+        let tsdb = options
+            .tsdb
+            .clone()
+            .unwrap_or_else(|| dir.path().join("tsdb"));
+        let log = dir.path().join("prometheus.log");
+        let log_file = std::fs::File::create(&log).expect("log file");
+        let child = Command::new(prometheus_command())
+            .arg(format!("--config.file={}", config_path.display()))
+            .arg(format!("--storage.tsdb.path={}", tsdb.display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--storage.tsdb.retention.time=3650d")
+            .arg("--web.enable-lifecycle")
+            .arg("--web.enable-admin-api")
+            .arg("--log.level=warn")
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .expect("start prometheus");
+        let prometheus = Prometheus {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+            log,
+        };
+        prometheus.wait_ready(Duration::from_secs(30));
+        prometheus
+    }
+
+    fn wait_ready(&self, limit: Duration) {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if ureq::get(&format!("{}/-/ready", self.url)).call().is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "prometheus did not become ready in {limit:?}; its log:\n{}",
+            self.log()
+        );
+    }
+
+    /// What Prometheus wrote to stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// An instant query (`/api/v1/query`) at `time` (Unix seconds) or now. Returns `data.result`.
+    pub fn query(&self, expr: &str, time: Option<f64>) -> serde_json::Value {
+        let mut request = ureq::get(&format!("{}/api/v1/query", self.url)).query("query", expr);
+        if let Some(t) = time {
+            request = request.query("time", t.to_string());
+        }
+        self.call(request, expr)
+    }
+
+    /// A range query (`/api/v1/query_range`). Returns `data.result`.
+    pub fn query_range(
+        &self,
+        expr: &str,
+        start: f64,
+        end: f64,
+        step_seconds: f64,
+    ) -> serde_json::Value {
+        let request = ureq::get(&format!("{}/api/v1/query_range", self.url))
+            .query("query", expr)
+            .query("start", start.to_string())
+            .query("end", end.to_string())
+            .query("step", step_seconds.to_string());
+        self.call(request, expr)
+    }
+
+    fn call(
+        &self,
+        request: ureq::RequestBuilder<ureq::typestate::WithoutBody>,
+        expr: &str,
+    ) -> serde_json::Value {
+        let mut response = request
+            .call()
+            .unwrap_or_else(|e| panic!("query `{expr}` failed: {e}\n{}", self.log()));
+        let body: serde_json::Value = response
+            .body_mut()
+            .read_json()
+            .expect("JSON from prometheus");
+        assert_eq!(body["status"], "success", "query `{expr}`: {body}");
+        body["data"]["result"].clone()
+    }
+
+    /// A single instant value of a query that returns exactly one series, at `time`.
+    pub fn value(&self, expr: &str, time: Option<f64>) -> f64 {
+        let result = self.query(expr, time);
+        let series = result
+            .as_array()
+            .filter(|a| a.len() == 1)
+            .unwrap_or_else(|| panic!("`{expr}` returned {result}"));
+        sample_value(&series[0]["value"])
+    }
+
+    /// Asks Prometheus to reload its configuration and rules (`/-/reload`).
+    pub fn reload(&self) {
+        ureq::post(&format!("{}/-/reload", self.url))
+            .send_empty()
+            .expect("reload");
+    }
+
+    /// The process id, for fault tests that stop or signal the process.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The float in a `[time, "value"]` pair from the HTTP API (`"NaN"`, `"+Inf"` included).
+pub fn sample_value(pair: &serde_json::Value) -> f64 {
+    pair[1]
+        .as_str()
+        .and_then(|s| s.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("not a sample: {pair}"))
+}
+
+/// Writes OpenMetrics text (which must end with `# EOF`) and backfills it into TSDB blocks under
+/// `tsdb` with `promtool tsdb create-blocks-from openmetrics`.
+pub fn backfill_openmetrics(openmetrics: &str, tsdb: &Path) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let input = dir.path().join("history.om");
+    let mut file = std::fs::File::create(&input).expect("create OpenMetrics file");
+    file.write_all(openmetrics.as_bytes())
+        .expect("write OpenMetrics");
+    drop(file);
+    std::fs::create_dir_all(tsdb).expect("tsdb directory");
+    run_promtool(&[
+        "tsdb",
+        "create-blocks-from",
+        "openmetrics",
+        &input.display().to_string(),
+        &tsdb.display().to_string(),
+    ]);
+}
+
+/// Evaluates `rule_files` against the Prometheus at `url` over `[start, end]` (Unix seconds) every
+/// `eval_interval`, writing blocks into `output` (`promtool tsdb create-blocks-from rules`). Move
+/// the blocks into the TSDB and restart Prometheus to query them.
+pub fn backfill_rules(
+    url: &str,
+    rule_files: &[PathBuf],
+    start: i64,
+    end: i64,
+    eval_interval: &str,
+    output: &Path,
+) {
+    std::fs::create_dir_all(output).expect("output directory");
+    let mut args = vec![
+        "tsdb".to_string(),
+        "create-blocks-from".into(),
+        "rules".into(),
+        format!("--start={start}"),
+        format!("--end={end}"),
+        format!("--url={url}"),
+        format!("--eval-interval={eval_interval}"),
+        format!("--output-dir={}", output.display()),
+    ];
+    args.extend(rule_files.iter().map(|p| p.display().to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_promtool(&refs);
+}
+
+fn run_promtool(args: &[&str]) -> String {
+    let output = Command::new(slokit::promtool::promtool_command())
+        .args(args)
+        .output()
+        .expect("run promtool");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "promtool {args:?} failed:\n{text}");
+    text
+}
