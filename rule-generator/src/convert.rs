@@ -212,16 +212,16 @@ spec:
   service: myservice
   description: Common SLO based on availability for HTTP request responses.
   owner: myteam
-  tier: "2"
+  tier: '2'
   indicator:
     type: ratio
     ratio:
       bad:
-        query: "sum(rate(http_request_duration_seconds_count{job=\"myservice\",code=~\"(5..|429)\"}[{{.window}}]))"
+        query: 'sum(rate(http_request_duration_seconds_count{job="myservice",code=~"(5..|429)"}[{{.window}}]))'
       total:
-        query: "sum(rate(http_request_duration_seconds_count{job=\"myservice\"}[{{.window}}]))"
+        query: 'sum(rate(http_request_duration_seconds_count{job="myservice"}[{{.window}}]))'
   objectives:
-  - window: "30d"
+  - window: 30d
     target: 0.999
   alerting:
     enabled: true
@@ -229,37 +229,37 @@ spec:
     labels:
       category: availability
     annotations:
-      summary: "High error rate on 'myservice' requests responses"
+      summary: 'High error rate on ''myservice'' requests responses'
     budgetExhausted: false
     burnRates:
     - severity: page
-      longWindow: "1h"
-      shortWindow: "5m"
+      longWindow: 1h
+      shortWindow: 5m
       burnRate: 14.4
       labels:
         routing_key: myteam
         severity: pageteam
     - severity: page
-      longWindow: "6h"
-      shortWindow: "30m"
+      longWindow: 6h
+      shortWindow: 30m
       burnRate: 6
       labels:
         routing_key: myteam
         severity: pageteam
     - severity: ticket
-      longWindow: "1d"
-      shortWindow: "2h"
+      longWindow: 1d
+      shortWindow: 2h
       burnRate: 3
       labels:
         severity: slack
-        slack_channel: "#alerts-myteam"
+        slack_channel: '#alerts-myteam'
     - severity: ticket
-      longWindow: "3d"
-      shortWindow: "6h"
+      longWindow: 3d
+      shortWindow: 6h
       burnRate: 1
       labels:
         severity: slack
-        slack_channel: "#alerts-myteam"
+        slack_channel: '#alerts-myteam'
 "##
         );
     }

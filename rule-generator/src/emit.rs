@@ -198,9 +198,17 @@ pub fn float(f: f64) -> String {
     }
 }
 
+/// Plain when unambiguous; otherwise single-quoted, where only `'` needs escaping (as `''`), so
+/// PromQL's double quotes and backslashes stay readable; double-quoted with escapes only for text
+/// that single quotes cannot hold (line breaks, tabs, control characters).
 fn scalar_string(s: &str) -> String {
     if plain_safe(s) {
         s.to_string()
+    } else if !s
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{85}'))
+    {
+        format!("'{}'", s.replace('\'', "''"))
     } else {
         quoted(s)
     }
@@ -220,12 +228,29 @@ fn plain_safe(s: &str) -> bool {
             '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%',
             '@', '`', ' ', '.', '+',
         ])
-        && !first.is_ascii_digit()
+        && (!first.is_ascii_digit() || is_duration_like(s))
         && !s.ends_with([' ', ':'])
         && !s.contains(": ")
         && !s.contains(" #")
         && !s.contains(['\n', '\r', '\t', '{', '}', '[', ']', ',', '"', '\''])
         && !s.chars().any(|c| c.is_control())
+}
+
+/// `30d`, `5m`, `1h30m`: digits then letters, which no YAML reader takes for a number or a date.
+/// Hexadecimal, octal and binary prefixes (`0x1f`) are excluded because YAML 1.1 reads them as
+/// integers.
+fn is_duration_like(s: &str) -> bool {
+    let digits = s.chars().take_while(char::is_ascii_digit).count();
+    digits > 0
+        && !s.starts_with("0x")
+        && !s.starts_with("0o")
+        && !s.starts_with("0b")
+        && s[digits..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
 }
 
 /// A double-quoted YAML string with JSON-compatible escapes.

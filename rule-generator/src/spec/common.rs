@@ -151,13 +151,18 @@ pub fn window_query(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Window
 }
 
 /// The default multi-window multi-burn-rate tiers for `period` (see [`DEFAULT_TIERS`]).
+///
+/// Each row keeps its share of budget, so its factor scales with the period. For periods shorter
+/// than 30 days that would push the ticket factors below 1 (0.23x over 3d for a 7-day period),
+/// which alerts on a burn the budget can afford: a healthy service would page its owners forever.
+/// Factors are therefore never below 1x, the rate that spends the budget exactly over the period.
 pub fn default_tiers(period: Duration) -> Vec<AlertTier> {
     let mut tiers: Vec<AlertTier> = Vec::new();
     for row in DEFAULT_TIERS {
         let window = BurnWindow {
             long: row.long,
             short: row.short,
-            factor: round_factor(burn_factor(row.budget_share, period, row.long)),
+            factor: round_factor(burn_factor(row.budget_share, period, row.long).max(1.0)),
         };
         match tiers.iter_mut().find(|t| t.severity == row.severity) {
             Some(tier) => tier.windows.push(window),

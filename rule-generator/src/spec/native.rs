@@ -1342,14 +1342,15 @@ spec:
                     .map(move |w| (t.severity.clone(), w.long.to_string(), w.factor))
             })
             .collect();
-        // 7 days is 168 hours: each tier keeps its share of budget (2%, 5%, 10%, 10%).
+        // 7 days is 168 hours: each tier keeps its share of budget (2%, 5%, 10%, 10%), except that
+        // no factor goes below 1x (the tickets would be 0.7x and 0.23x).
         assert_eq!(
             factors,
             vec![
                 ("page".into(), "1h".into(), 3.36),
                 ("page".into(), "6h".into(), 1.4),
-                ("ticket".into(), "1d".into(), 0.7),
-                ("ticket".into(), "3d".into(), 0.233333),
+                ("ticket".into(), "1d".into(), 1.0),
+                ("ticket".into(), "3d".into(), 1.0),
             ]
         );
     }
