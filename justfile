@@ -1,21 +1,33 @@
-# The front door for contributors. Every recipe is also a plain command (shown in its comment) for
+# The front door for contributors. Every recipe is also a plain command, shown in its comment, for
 # people without `just`.
 
 # List the recipes.
 default:
     @just --list
 
-# cargo run --bin slo -- generate examples --out out
+# cargo run --release --bin slo -- generate examples --out out
 generate out="out":
-    cargo run --bin slo -- generate examples --out {{out}}
+    cargo run --release --bin slo -- generate examples --out {{out}}
 
 # cargo run --bin slo -- validate examples
 validate:
     cargo run --bin slo -- validate examples
 
-# bash .ci/run  (the same as CI: installs promtool if missing, fmt, clippy, all tests)
+# bash .ci/run   (exactly what CI runs: installs the tools if missing, fmt, clippy, every test)
 test:
     bash .ci/run
+
+# cargo run --release -p promql-tests --bin bench   (see BENCHMARKS.md; not part of the tests)
+bench *args:
+    cargo run --release -p promql-tests --bin bench -- {{args}}
+
+# bash docker/demo.sh   (workload + local Prometheus + an incident + `slo report` every minute)
+demo:
+    bash docker/demo.sh
+
+# bash scripts/dist.sh   (dist/: the plugin folder and zip, and the slo binary)
+dist:
+    bash scripts/dist.sh
 
 # cargo fmt --all
 fmt:
@@ -24,3 +36,11 @@ fmt:
 # cargo clippy --workspace --all-targets -- -D warnings
 lint:
     cargo clippy --workspace --all-targets -- -D warnings
+
+# cargo run --release --bin slo -- generate examples --out out && bash scripts/dist.sh && docker compose -f docker/compose.yaml up -d
+up: generate dist
+    docker compose -f docker/compose.yaml up -d
+
+# docker compose -f docker/compose.yaml down
+down:
+    docker compose -f docker/compose.yaml down

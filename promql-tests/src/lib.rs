@@ -130,4 +130,8 @@ pub fn relative(tree: &Tree, path: &Path) -> String {
         .display()
         .to_string()
 }
+
+pub mod backfill;
 pub mod prometheus;
+pub mod synthetic;
+pub mod victoria;

@@ -215,6 +215,11 @@ pub fn sample_value(pair: &serde_json::Value) -> f64 {
         .unwrap_or_else(|| panic!("not a sample: {pair}"))
 }
 
+/// The `--max-block-duration` given to promtool's backfill commands (a hidden flag in 2.42).
+/// promtool rounds it down to 486h (20.25 days), so a 30-day history becomes two or three blocks
+/// instead of one 2h block per 2h, and the OpenMetrics input is read three times, not 360.
+pub const BACKFILL_BLOCK_DURATION: &str = "200h";
+
 /// Writes OpenMetrics text (which must end with `# EOF`) and backfills it into TSDB blocks under
 /// `tsdb` with `promtool tsdb create-blocks-from openmetrics`.
 pub fn backfill_openmetrics(openmetrics: &str, tsdb: &Path) {
@@ -229,6 +234,8 @@ pub fn backfill_openmetrics(openmetrics: &str, tsdb: &Path) {
         "tsdb",
         "create-blocks-from",
         "openmetrics",
+        &format!("--max-block-duration={BACKFILL_BLOCK_DURATION}"),
+        "--quiet",
         &input.display().to_string(),
         &tsdb.display().to_string(),
     ]);
@@ -245,6 +252,28 @@ pub fn backfill_rules(
     eval_interval: &str,
     output: &Path,
 ) {
+    backfill_rules_with(
+        url,
+        rule_files,
+        start,
+        end,
+        eval_interval,
+        output,
+        BACKFILL_BLOCK_DURATION,
+    );
+}
+
+/// [`backfill_rules`] with an explicit `--max-block-duration` (promtool writes one block per rule
+/// per block duration).
+pub fn backfill_rules_with(
+    url: &str,
+    rule_files: &[PathBuf],
+    start: i64,
+    end: i64,
+    eval_interval: &str,
+    output: &Path,
+    max_block_duration: &str,
+) {
     std::fs::create_dir_all(output).expect("output directory");
     let mut args = vec![
         "tsdb".to_string(),
@@ -255,6 +284,8 @@ pub fn backfill_rules(
         format!("--url={url}"),
         format!("--eval-interval={eval_interval}"),
         format!("--output-dir={}", output.display()),
+        format!("--max-block-duration={max_block_duration}"),
+        "--quiet".into(),
     ];
     args.extend(rule_files.iter().map(|p| p.display().to_string()));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();

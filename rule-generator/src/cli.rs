@@ -1,10 +1,17 @@
 //! The `slo` command line: argument parsing with clap, and the glue from each command to the
-//! pipeline (load → validate → model → render → write). Exit codes: 0 success, 1 invalid specs
-//! (or failing generated tests), 2 usage or I/O errors.
+//! pipeline (load → validate → model → render → write), and from the error-budget commands
+//! (`report`, `gate`, `plan`, `readiness`) to the live API. Exit codes: 0 success, 1 invalid specs
+//! (or failing generated tests, a blocked gate, an SLO not ready), 2 usage or I/O errors and
+//! anything that cannot be decided (the monitoring system unreachable, no data).
 
-use crate::diag::Diagnostics;
-use crate::generate::{self, GenerateOptions, Target};
+use crate::budget;
+use crate::diag::{did_you_mean, Diagnostics};
+use crate::duration::Duration;
+use crate::generate::{self, DashboardFlavour, DashboardOptions, GenerateOptions, Target};
 use crate::model::Date;
+use crate::model::{Catalog, Slo};
+use crate::prometheus_api::{Auth, Client, Config as ApiConfig, Secret};
+use crate::readiness::Verdict;
 use crate::source::SourceMap;
 use crate::spec::{self, Loaded, Options};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -47,6 +54,14 @@ enum Command {
         /// The rule-file flavour.
         #[arg(long, value_enum, default_value_t = TargetArg::Prometheus)]
         target: TargetArg,
+        /// How the Grafana dashboards query: through the slokit plugin, or with plain PromQL
+        /// through a Prometheus datasource (for Grafanas that cannot load unsigned plugins).
+        /// Dashboards are written for the `prometheus` target.
+        #[arg(long, value_enum, default_value_t = DashboardsArg::Plugin)]
+        dashboards: DashboardsArg,
+        /// The URL Grafana reaches Prometheus at, for the provisioned datasources.
+        #[arg(long, value_name = "URL", default_value = "http://prometheus:9090")]
+        prometheus_url: String,
         /// Treat warnings as errors.
         #[arg(long)]
         strict: bool,
@@ -65,6 +80,131 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ConvertTo::Native)]
         to: ConvertTo,
     },
+    /// Error budgets per product and SLO, from live data: SLI, budget left, burn rates, alerts,
+    /// the policy step in force, phase readiness and review status.
+    ///
+    /// Exits 0 when the report was written, 1 on invalid specs, 2 when the API cannot be read.
+    Report {
+        /// Spec files or directories [default: .]
+        paths: Vec<PathBuf>,
+        /// Only this product.
+        #[arg(long)]
+        product: Option<String>,
+        /// `html` is one self-contained file with a burn-down chart per SLO.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Whether releases may proceed under the products' error-budget policies, for CI/CD.
+    ///
+    /// Exits 0 when releases may proceed, 1 when a policy step that blocks releases is in force,
+    /// 2 when it cannot decide (API unreachable, no data, invalid specs): an outage of the
+    /// monitoring system never looks like a green light.
+    Gate {
+        /// Spec files or directories [default: .]
+        paths: Vec<PathBuf>,
+        /// Only this product [default: every product].
+        #[arg(long)]
+        product: Option<String>,
+        /// Only this service's SLOs.
+        #[arg(long)]
+        service: Option<String>,
+        #[arg(long, value_enum, default_value_t = GateFormat::Text)]
+        format: GateFormat,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// The progressive plan of each SLO: phases, dates, targets and success criteria.
+    ///
+    /// SLOs without `phases` get the default ladder as a proposal.
+    Plan {
+        /// Spec files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Only this product.
+        #[arg(long)]
+        product: Option<String>,
+        /// Only this SLO.
+        #[arg(long)]
+        slo: Option<String>,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Markdown)]
+        format: PlanFormat,
+    },
+    /// Whether each SLO meets its current phase's success criteria, and what blocks advancing.
+    ///
+    /// Exits 0 when every SLO with phases is ready, 1 when one is not, 2 when it cannot decide.
+    Readiness {
+        /// Spec files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Only this product.
+        #[arg(long)]
+        product: Option<String>,
+        /// Only this SLO.
+        #[arg(long)]
+        slo: Option<String>,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+}
+
+/// How to reach a Prometheus-compatible API; secrets come from files or the environment, never
+/// from the command line, where other users could read them.
+#[derive(Debug, clap::Args)]
+struct ApiArgs {
+    /// Base URL of a Prometheus-compatible API (Prometheus, Mimir, Thanos, VictoriaMetrics).
+    #[arg(long, value_name = "URL")]
+    prometheus: String,
+    /// User for HTTP basic auth; the password comes from `--basic-auth-password-file` or the
+    /// `SLOKIT_PROMETHEUS_PASSWORD` variable.
+    #[arg(long, value_name = "USER")]
+    basic_auth_user: Option<String>,
+    #[arg(long, value_name = "FILE")]
+    basic_auth_password_file: Option<PathBuf>,
+    /// A file holding a bearer token [default: the `SLOKIT_PROMETHEUS_BEARER_TOKEN` variable].
+    #[arg(long, value_name = "FILE")]
+    bearer_token_file: Option<PathBuf>,
+    /// Tenant for multi-tenant stores, sent as `X-Scope-OrgID`.
+    #[arg(long)]
+    tenant: Option<String>,
+    /// An extra request header, `Name=value`; repeatable.
+    #[arg(long = "header", value_name = "NAME=VALUE")]
+    headers: Vec<String>,
+    /// Timeout of each request.
+    #[arg(long, default_value = "30s")]
+    timeout: String,
+    /// Evaluate at this time (Unix seconds) instead of now, for reproducible reports.
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    at: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Markdown,
+    Json,
+    Html,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum GateFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PlanFormat {
+    Markdown,
+    Yaml,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DashboardsArg {
+    /// Panels query the slokit Grafana plugin.
+    Plugin,
+    /// Panels query Prometheus with plain PromQL over the recorded series.
+    Prometheus,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -90,8 +230,20 @@ pub fn run() -> ExitCode {
             paths,
             out,
             target,
+            dashboards,
+            prometheus_url,
             strict,
-        } => generate(&paths, out, target, strict),
+        } => {
+            let flavour = match dashboards {
+                DashboardsArg::Plugin => DashboardFlavour::Plugin,
+                DashboardsArg::Prometheus => DashboardFlavour::Prometheus,
+            };
+            let dashboards = DashboardOptions {
+                flavour,
+                prometheus_url,
+            };
+            generate(&paths, out, target, &dashboards, strict)
+        }
         Command::Test { dir } => match crate::promtool::test_tree(&dir) {
             Ok(report) => {
                 print!("{report}");
@@ -106,12 +258,46 @@ pub fn run() -> ExitCode {
             paths,
             to: ConvertTo::Native,
         } => convert(&paths),
+        Command::Report {
+            paths,
+            product,
+            format,
+            api,
+        } => report(&paths, product.as_deref(), format, &api),
+        Command::Gate {
+            paths,
+            product,
+            service,
+            format,
+            api,
+        } => gate(&paths, product.as_deref(), service.as_deref(), format, &api),
+        Command::Plan {
+            paths,
+            product,
+            slo,
+            format,
+        } => plan(&paths, product.as_deref(), slo.as_deref(), format),
+        Command::Readiness {
+            paths,
+            product,
+            slo,
+            api,
+        } => readiness(&paths, product.as_deref(), slo.as_deref(), &api),
     }
 }
 
 /// "Today" for review checks: the `SLOKIT_TODAY` variable (`YYYY-MM-DD`, for reproducible runs
 /// and tests) or the system clock.
 fn today() -> Date {
+    today_at(None)
+}
+
+/// "Today" as of `at` (Unix seconds) when given, so a report for a past instant judges reviews and
+/// phases as of that day; `SLOKIT_TODAY` still wins.
+fn today_at(at: Option<f64>) -> Date {
+    if let Some(at) = at.filter(|_| std::env::var_os("SLOKIT_TODAY").is_none()) {
+        return Date::from_days_since_epoch((at / 86_400.0).floor() as i64);
+    }
     if let Some(date) = std::env::var("SLOKIT_TODAY")
         .ok()
         .and_then(|v| Date::parse(&v))
@@ -217,7 +403,13 @@ fn validate(paths: &[PathBuf], strict: bool) -> ExitCode {
     }
 }
 
-fn generate(paths: &[PathBuf], out: PathBuf, target: TargetArg, strict: bool) -> ExitCode {
+fn generate(
+    paths: &[PathBuf],
+    out: PathBuf,
+    target: TargetArg,
+    dashboards: &DashboardOptions,
+    strict: bool,
+) -> ExitCode {
     let loaded = match load_and_report(paths, strict) {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -228,7 +420,11 @@ fn generate(paths: &[PathBuf], out: PathBuf, target: TargetArg, strict: bool) ->
         TargetArg::Mimir => Target::Mimir,
         TargetArg::Vmalert => Target::Vmalert,
     };
-    let files = generate::generate(&loaded.catalog, &GenerateOptions { target });
+    let files = generate::generate_with_dashboards(
+        &loaded.catalog,
+        &GenerateOptions { target },
+        dashboards,
+    );
     if let Err(e) = crate::write::write_tree(&out, &files) {
         eprintln!(
             "error: cannot write `{}`: {e}; nothing under it was changed",
@@ -252,4 +448,320 @@ fn convert(paths: &[PathBuf]) -> ExitCode {
     };
     print!("{}", crate::convert::to_native(&loaded.catalog));
     ExitCode::SUCCESS
+}
+
+fn now_unix() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as f64)
+        .unwrap_or(0.0)
+}
+
+/// Reads a secret from a file (trailing newline removed) or an environment variable.
+fn secret(file: Option<&PathBuf>, variable: &str, flag: &str) -> Result<Option<Secret>, String> {
+    if let Some(path) = file {
+        return std::fs::read_to_string(path)
+            .map(|text| Some(Secret::new(text.trim_end_matches(['\n', '\r']))))
+            .map_err(|e| format!("cannot read `{flag}` file `{}`: {e}", path.display()));
+    }
+    Ok(std::env::var(variable)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(Secret::new))
+}
+
+fn client(api: &ApiArgs) -> Result<Client, String> {
+    let timeout = Duration::parse(&api.timeout).map_err(|e| {
+        format!(
+            "invalid `--timeout` `{}`: {e}; write e.g. `30s`",
+            api.timeout
+        )
+    })?;
+    let password = secret(
+        api.basic_auth_password_file.as_ref(),
+        "SLOKIT_PROMETHEUS_PASSWORD",
+        "--basic-auth-password-file",
+    )?;
+    let token = secret(
+        api.bearer_token_file.as_ref(),
+        "SLOKIT_PROMETHEUS_BEARER_TOKEN",
+        "--bearer-token-file",
+    )?;
+    let auth = match (&api.basic_auth_user, password, token) {
+        (Some(_), _, Some(_)) if api.bearer_token_file.is_some() => {
+            return Err("use either `--basic-auth-user` or `--bearer-token-file`, not both".into())
+        }
+        (Some(user), Some(password), _) => Auth::Basic {
+            user: user.clone(),
+            password,
+        },
+        (Some(_), None, _) => {
+            return Err("`--basic-auth-user` needs a password: pass `--basic-auth-password-file` or set `SLOKIT_PROMETHEUS_PASSWORD`".into())
+        }
+        (None, _, Some(token)) => Auth::Bearer(token),
+        (None, _, None) => Auth::None,
+    };
+    let mut headers = Vec::new();
+    for header in &api.headers {
+        match header.split_once('=') {
+            Some((name, value)) if !name.trim().is_empty() => {
+                headers.push((name.trim().to_string(), value.to_string()))
+            }
+            _ => {
+                return Err(format!(
+                    "invalid `--header` `{}`: write `Name=value`",
+                    header.split('=').next().unwrap_or_default()
+                ))
+            }
+        }
+    }
+    Ok(Client::new(&ApiConfig {
+        url: api.prometheus.clone(),
+        auth,
+        tenant: api.tenant.clone(),
+        headers,
+        timeout: std::time::Duration::from_millis(timeout.millis()),
+    }))
+}
+
+/// The SLOs to work on, in catalog order, or an error naming what does not exist.
+fn select<'a>(
+    catalog: &'a Catalog,
+    product: Option<&str>,
+    service: Option<&str>,
+    slo: Option<&str>,
+) -> Result<Vec<&'a Slo>, String> {
+    let unknown = |what: &str, name: &str, names: Vec<&str>| {
+        let mut message = format!("unknown {what} `{name}`");
+        if let Some(best) = did_you_mean(name, names.iter().copied()) {
+            message.push_str(&format!("; did you mean `{best}`?"));
+        } else {
+            message.push_str(&format!("; the {what}s are {}", names.join(", ")));
+        }
+        message
+    };
+    if let Some(p) = product {
+        if catalog.product(p).is_none() {
+            return Err(unknown(
+                "product",
+                p,
+                catalog.products.iter().map(|p| p.name.as_str()).collect(),
+            ));
+        }
+    }
+    let in_product: Vec<&Slo> = catalog
+        .slos()
+        .filter(|s| product.is_none_or(|p| s.product == p))
+        .collect();
+    if let Some(name) = service {
+        if !in_product.iter().any(|s| s.service == name) {
+            let mut services: Vec<&str> = in_product.iter().map(|s| s.service.as_str()).collect();
+            services.dedup();
+            return Err(unknown("service", name, services));
+        }
+    }
+    if let Some(name) = slo {
+        if !in_product.iter().any(|s| s.name == name) {
+            return Err(unknown(
+                "SLO",
+                name,
+                in_product.iter().map(|s| s.name.as_str()).collect(),
+            ));
+        }
+    }
+    Ok(in_product
+        .into_iter()
+        .filter(|s| service.is_none_or(|v| s.service == v))
+        .filter(|s| slo.is_none_or(|v| s.name == v))
+        .collect())
+}
+
+fn usage_error(message: String) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+fn report(
+    paths: &[PathBuf],
+    product: Option<&str>,
+    format: ReportFormat,
+    api: &ApiArgs,
+) -> ExitCode {
+    let loaded = match load_and_report(paths, false) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let (client, slos) = match client(api)
+        .and_then(|c| select(&loaded.catalog, product, None, None).map(|slos| (c, slos)))
+    {
+        Ok(pair) => pair,
+        Err(message) => return usage_error(message),
+    };
+    let at = api.at.unwrap_or_else(now_unix);
+    let fetched = budget::fetch(&client, &loaded.catalog, &slos, Some(at)).and_then(|status| {
+        let measurements = crate::readiness::fetch(&client, &slos, Some(at))?;
+        let burn_down = match format {
+            ReportFormat::Html => budget::fetch_burn_down(&client, &slos, at)?,
+            _ => Default::default(),
+        };
+        Ok((status, measurements, burn_down))
+    });
+    let (status, measurements, burn_down) = match fetched {
+        Ok(figures) => figures,
+        Err(e) => {
+            eprintln!("error: {e}; no report was written");
+            return ExitCode::from(2);
+        }
+    };
+    let built = crate::report::build(
+        &loaded.catalog,
+        &slos,
+        &status,
+        &measurements,
+        &burn_down,
+        at,
+        today_at(Some(at)),
+    );
+    print!(
+        "{}",
+        match format {
+            ReportFormat::Text => crate::report::text::render(&built),
+            ReportFormat::Markdown => crate::report::markdown::render(&built),
+            ReportFormat::Json => crate::report::json::render(&built),
+            ReportFormat::Html => crate::report::html::render(&built),
+        }
+    );
+    ExitCode::SUCCESS
+}
+
+fn gate(
+    paths: &[PathBuf],
+    product: Option<&str>,
+    service: Option<&str>,
+    format: GateFormat,
+    api: &ApiArgs,
+) -> ExitCode {
+    // Invalid specs leave the gate undecided (2), never "blocked" (1), so pipelines can tell a
+    // policy decision from a broken setup.
+    let loaded = match load_and_report(paths, false) {
+        Ok(loaded) => loaded,
+        Err(_) => {
+            eprintln!("gate: cannot decide: the specs did not load; releases are not cleared");
+            return ExitCode::from(2);
+        }
+    };
+    let (client, slos) = match client(api)
+        .and_then(|c| select(&loaded.catalog, product, service, None).map(|slos| (c, slos)))
+    {
+        Ok(pair) => pair,
+        Err(message) => return usage_error(message),
+    };
+    let at = api.at.unwrap_or_else(now_unix);
+    let status = match budget::fetch(&client, &loaded.catalog, &slos, Some(at)) {
+        Ok(status) => status,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("gate: cannot decide: the monitoring system cannot be read; releases are not cleared");
+            return ExitCode::from(2);
+        }
+    };
+    let built = crate::report::build(
+        &loaded.catalog,
+        &slos,
+        &status,
+        &Default::default(),
+        &Default::default(),
+        at,
+        today_at(Some(at)),
+    );
+    let outcome = crate::report::gate::outcome(&built);
+    match format {
+        GateFormat::Text => print!("{}", crate::report::gate::text(&built)),
+        GateFormat::Json => print!("{}", crate::report::gate::json(&built)),
+    }
+    ExitCode::from(outcome as u8)
+}
+
+fn plan(
+    paths: &[PathBuf],
+    product: Option<&str>,
+    slo: Option<&str>,
+    format: PlanFormat,
+) -> ExitCode {
+    let loaded = match load_and_report(paths, false) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let slos = match select(&loaded.catalog, product, None, slo) {
+        Ok(slos) => slos,
+        Err(message) => return usage_error(message),
+    };
+    let today = today();
+    let plans: Vec<_> = slos.iter().map(|s| crate::plan::plan(s, today)).collect();
+    print!(
+        "{}",
+        match format {
+            PlanFormat::Markdown => crate::plan::to_markdown(&plans),
+            PlanFormat::Yaml => crate::plan::to_yaml(&plans),
+        }
+    );
+    ExitCode::SUCCESS
+}
+
+fn readiness(
+    paths: &[PathBuf],
+    product: Option<&str>,
+    slo: Option<&str>,
+    api: &ApiArgs,
+) -> ExitCode {
+    let loaded = match load_and_report(paths, false) {
+        Ok(loaded) => loaded,
+        Err(_) => {
+            eprintln!("readiness: cannot decide: the specs did not load");
+            return ExitCode::from(2);
+        }
+    };
+    let (client, slos) = match client(api)
+        .and_then(|c| select(&loaded.catalog, product, None, slo).map(|slos| (c, slos)))
+    {
+        Ok(pair) => pair,
+        Err(message) => return usage_error(message),
+    };
+    let at = api.at.unwrap_or_else(now_unix);
+    let fetched = budget::fetch(&client, &loaded.catalog, &slos, Some(at))
+        .and_then(|status| Ok((status, crate::readiness::fetch(&client, &slos, Some(at))?)));
+    let (status, measurements) = match fetched {
+        Ok(figures) => figures,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("readiness: cannot decide: the monitoring system cannot be read");
+            return ExitCode::from(2);
+        }
+    };
+    let today = today_at(Some(at));
+    let items: Vec<(String, crate::readiness::Readiness)> = slos
+        .iter()
+        .map(|s| {
+            let m = measurements
+                .get(&budget::key(s))
+                .cloned()
+                .unwrap_or_default();
+            (
+                format!("{}/{}", s.product, s.name),
+                crate::readiness::assess(s, status.get(s), &m, today),
+            )
+        })
+        .collect();
+    print!("{}", crate::readiness::render_text(&items));
+    let verdicts: Vec<Verdict> = items.iter().map(|(_, r)| r.verdict).collect();
+    let ready = verdicts.iter().filter(|v| **v == Verdict::Ready).count();
+    let with_phases = verdicts.iter().filter(|v| **v != Verdict::NoPhases).count();
+    println!("readiness: {ready} of {with_phases} SLOs with phases ready");
+    if verdicts.contains(&Verdict::NotReady) {
+        ExitCode::from(1)
+    } else if verdicts.contains(&Verdict::Unknown) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -6,13 +6,17 @@
 //! after another and each rule sees the samples written by the rules before it), while different
 //! SLOs evaluate concurrently. Groups have no `interval`, so they follow the server's global
 //! evaluation interval (30s or 1m is typical; the long windows only change once an hour anyway).
+//!
+//! [`generate_with_dashboards`] adds, for the Prometheus target, the Grafana dashboards and their
+//! provisioning (rendered by the `slokit-dashboards` crate from [`dashboard_input`], this module's
+//! mapping of the catalog onto that crate's input types).
 
 use crate::conventions::{
     rule_group_name, DIR_MIMIR, DIR_OPERATOR, DIR_PROMETHEUS, DIR_RULES, DIR_TESTS, DIR_VMALERT,
     TEST_EVAL_INTERVAL, TEST_SLOW_EVAL_INTERVAL,
 };
 use crate::emit::{to_yaml, Value};
-use crate::model::{Catalog, Product, Slo};
+use crate::model::{Catalog, PolicyCondition, Product, Slo};
 use crate::render::{alerts, rules, targets, tests};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -34,6 +38,28 @@ pub enum Target {
 #[derive(Clone, Debug, Default)]
 pub struct GenerateOptions {
     pub target: Target,
+}
+
+/// Which datasource the generated dashboards query.
+pub use slokit_dashboards::Flavour as DashboardFlavour;
+
+/// How to write the Grafana files. Kept apart from [`GenerateOptions`] so that adding it changed
+/// no caller of [`generate`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DashboardOptions {
+    /// The slokit plugin (default) or plain PromQL through a Prometheus datasource.
+    pub flavour: DashboardFlavour,
+    /// The URL Grafana reaches Prometheus at; `http://prometheus:9090` by default.
+    pub prometheus_url: String,
+}
+
+impl Default for DashboardOptions {
+    fn default() -> DashboardOptions {
+        DashboardOptions {
+            flavour: DashboardFlavour::Plugin,
+            prometheus_url: slokit_dashboards::DEFAULT_PROMETHEUS_URL.to_string(),
+        }
+    }
 }
 
 /// One file to write, with its path relative to the output directory.
@@ -98,6 +124,118 @@ pub fn generate(catalog: &Catalog, options: &GenerateOptions) -> Vec<OutputFile>
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
+}
+
+/// [`generate`], plus for the Prometheus target the Grafana dashboards (`grafana/dashboards/`) and
+/// provisioning (`grafana/provisioning/`). Sorted by path.
+pub fn generate_with_dashboards(
+    catalog: &Catalog,
+    options: &GenerateOptions,
+    dashboards: &DashboardOptions,
+) -> Vec<OutputFile> {
+    let mut files = generate(catalog, options);
+    if options.target == Target::Prometheus {
+        files.extend(
+            slokit_dashboards::render(&dashboard_input(catalog, dashboards))
+                .into_iter()
+                .map(|f| OutputFile {
+                    path: f.path,
+                    contents: f.contents,
+                }),
+        );
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    files
+}
+
+/// The catalog as the dashboards see it: names, objectives, periods, groups, alert tiers (none
+/// when alerting is disabled), owners, the phase in force and the product's policy.
+pub fn dashboard_input(catalog: &Catalog, options: &DashboardOptions) -> slokit_dashboards::Input {
+    use slokit_dashboards as d;
+    let products = catalog
+        .products
+        .iter()
+        .map(|product| d::ProductInput {
+            name: product.name.clone(),
+            display_name: product.display_name.clone(),
+            description: product.description.clone(),
+            services: product.services.clone(),
+            policy: product
+                .policy
+                .as_ref()
+                .and_then(|name| catalog.policies.get(name))
+                .map(|policy| d::PolicyInput {
+                    name: policy.name.clone(),
+                    steps: policy
+                        .steps
+                        .iter()
+                        .map(|step| d::PolicyStepInput {
+                            name: step.name.clone(),
+                            action: step.action.clone(),
+                            blocks_releases: step.blocks_releases,
+                            condition: match step.when {
+                                PolicyCondition::BudgetRemainingBelow(x) => {
+                                    d::PolicyCondition::BudgetRemainingBelow(x)
+                                }
+                                PolicyCondition::BudgetExhausted => {
+                                    d::PolicyCondition::BudgetExhausted
+                                }
+                                PolicyCondition::BurnRateAbove { factor, window } => {
+                                    d::PolicyCondition::BurnRateAbove { factor, window }
+                                }
+                            },
+                        })
+                        .collect(),
+                }),
+            slos: product.slos.iter().map(dashboard_slo).collect(),
+        })
+        .collect();
+    d::Input {
+        products,
+        flavour: options.flavour,
+        prometheus_url: options.prometheus_url.clone(),
+    }
+}
+
+fn dashboard_slo(slo: &Slo) -> slokit_dashboards::SloInput {
+    use slokit_dashboards as d;
+    let tiers = if slo.alerting.enabled {
+        slo.alerting
+            .tiers
+            .iter()
+            .map(|tier| d::TierInput {
+                severity: tier.severity.clone(),
+                windows: tier
+                    .windows
+                    .iter()
+                    .map(|w| d::WindowInput {
+                        long: w.long,
+                        short: w.short,
+                        factor: w.factor,
+                    })
+                    .collect(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    d::SloInput {
+        name: slo.name.clone(),
+        service: slo.service.clone(),
+        display_name: slo.display_name.clone(),
+        description: slo.description.clone(),
+        objective: slo.objective,
+        period: slo.period,
+        group_by: slo.group_by.clone(),
+        tiers,
+        owner: slo.owner.clone(),
+        phase: slo
+            .phases
+            .as_ref()
+            .and_then(|p| p.list.get(p.current))
+            .map(|phase| phase.name.clone()),
+        indicator: slo.indicator.kind().to_string(),
+    }
 }
 
 /// All rules of one SLO, recording rules first so that alerts read values from this evaluation.

@@ -1,0 +1,228 @@
+//! Renders slokit's Grafana files (crate `slokit-dashboards`): one dashboard per product, an
+//! overview across products, and the provisioning files that load them with their datasources.
+//! Pure: the input is plain data (this crate's own edge types, filled by `slokit::generate` from
+//! the checked catalog, so that this crate does not depend on the generator), the output is a list
+//! of files with their contents; no disk, no network, and the same input always yields the same
+//! bytes (JSON keys sorted, panels in a fixed order, no timestamps).
+//!
+//! Two flavours build the same dashboards: `Plugin` asks the slokit datasource plugin
+//! (`slokit-slo-datasource`) for SLO figures, `Prometheus` writes plain PromQL over the recorded
+//! `slokit:*` series for teams that cannot install an unsigned plugin. Both read the alert-state
+//! timeline, the firing-alert count and the alert annotations from Prometheus's `ALERTS` series,
+//! which the plugin does not serve.
+
+mod overview;
+mod panel;
+mod product;
+mod provisioning;
+mod query;
+
+use slokit_conventions::duration::Duration;
+use slokit_conventions::{dashboard_uid, DIR_GRAFANA, OVERVIEW_DASHBOARD_UID};
+use std::path::PathBuf;
+
+/// The Grafana dashboard schema version written: Grafana 11.6 reads and writes 41.
+pub const SCHEMA_VERSION: u32 = 41;
+
+/// The Prometheus URL provisioned when none is given: the service name in `docker/compose.yaml`.
+pub const DEFAULT_PROMETHEUS_URL: &str = "http://prometheus:9090";
+
+/// Where Grafana finds the dashboard files: `docker/compose.yaml` mounts `grafana/dashboards` there.
+pub const DASHBOARDS_MOUNT: &str = "/var/lib/grafana/dashboards";
+
+/// Which datasource the dashboards query.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Flavour {
+    /// SLO queries through the slokit plugin (the default).
+    #[default]
+    Plugin,
+    /// Plain PromQL over the recorded series, through Grafana's Prometheus datasource.
+    Prometheus,
+}
+
+impl Flavour {
+    pub const ALL: [(&'static str, Flavour); 2] = [
+        ("plugin", Flavour::Plugin),
+        ("prometheus", Flavour::Prometheus),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flavour::Plugin => "plugin",
+            Flavour::Prometheus => "prometheus",
+        }
+    }
+}
+
+/// Everything the dashboards are rendered from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Input {
+    /// In the order the dashboards and links should list them (the catalog's: by name).
+    pub products: Vec<ProductInput>,
+    pub flavour: Flavour,
+    /// The URL Grafana reaches Prometheus (or Mimir, Thanos, VictoriaMetrics) at.
+    pub prometheus_url: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProductInput {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub services: Vec<String>,
+    pub policy: Option<PolicyInput>,
+    /// Sorted by (service, name); a product without SLOs gets no dashboard.
+    pub slos: Vec<SloInput>,
+}
+
+impl ProductInput {
+    pub fn title(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.name)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SloInput {
+    pub name: String,
+    pub service: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    /// Strictly between 0 and 1.
+    pub objective: f64,
+    pub period: Duration,
+    /// Labels splitting the SLO into one SLI per value combination.
+    pub group_by: Vec<String>,
+    /// The burn-rate alert tiers, most urgent first; empty when alerting is disabled.
+    pub tiers: Vec<TierInput>,
+    pub owner: Option<String>,
+    /// The phase in force, for progressive SLOs.
+    pub phase: Option<String>,
+    /// `ratio`, `latency`, `threshold` or `raw`.
+    pub indicator: String,
+}
+
+impl SloInput {
+    pub fn title(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// One alert tier: its severity and its window pairs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TierInput {
+    pub severity: String,
+    pub windows: Vec<WindowInput>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WindowInput {
+    pub long: Duration,
+    pub short: Duration,
+    pub factor: f64,
+}
+
+/// A product's error-budget policy, for the status table's "policy action" column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyInput {
+    pub name: String,
+    /// In the order written, mildest first.
+    pub steps: Vec<PolicyStepInput>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyStepInput {
+    pub name: String,
+    pub action: String,
+    pub blocks_releases: bool,
+    pub condition: PolicyCondition,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PolicyCondition {
+    BudgetRemainingBelow(f64),
+    BudgetExhausted,
+    BurnRateAbove { factor: f64, window: Duration },
+}
+
+/// One file to write, relative to the output directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct File {
+    pub path: PathBuf,
+    pub contents: String,
+}
+
+/// The file name of the overview dashboard: `overview.json`, or `slokit-overview.json` when a
+/// product is itself called `overview` and owns `overview.json`.
+pub fn overview_file_name(input: &Input) -> String {
+    if input.products.iter().any(|p| p.name == "overview") {
+        "slokit-overview.json".into()
+    } else {
+        "overview.json".into()
+    }
+}
+
+/// Every Grafana file, sorted by path: `grafana/dashboards/<product>.json`, the overview, and
+/// `grafana/provisioning/{datasources,dashboards}/slokit.yaml`.
+pub fn render(input: &Input) -> Vec<File> {
+    let dashboards: PathBuf = [DIR_GRAFANA, "dashboards"].iter().collect();
+    let products: Vec<&ProductInput> = input
+        .products
+        .iter()
+        .filter(|p| !p.slos.is_empty())
+        .collect();
+    let mut files = Vec::new();
+    for product in &products {
+        files.push(File {
+            path: dashboards.join(format!("{}.json", product.name)),
+            contents: to_json(&product::dashboard(product, input.flavour)),
+        });
+    }
+    files.push(File {
+        path: dashboards.join(overview_file_name(input)),
+        contents: to_json(&overview::dashboard(&products, input.flavour)),
+    });
+    files.extend(provisioning::files(input));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// The uid of a product's dashboard (re-exported so callers need one crate only).
+pub fn product_dashboard_uid(product: &str) -> String {
+    dashboard_uid(product)
+}
+
+/// The uid of the overview dashboard.
+pub fn overview_dashboard_uid() -> &'static str {
+    OVERVIEW_DASHBOARD_UID
+}
+
+/// Pretty JSON with a final newline. `serde_json`'s map is ordered by key unless a crate in the
+/// build turns on `preserve_order`, in which case it keeps the fixed insertion order of the
+/// builders here: deterministic either way.
+fn to_json(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Every query of a dashboard with where it is: `(panel title, target)` for each panel target, and
+/// `("annotation <name>", annotation)` for each annotation query (whose PromQL is in `expr`). For
+/// tests and tools that check or run what the dashboards ask.
+pub fn queries(dashboard: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
+    let mut out = Vec::new();
+    for panel in dashboard["panels"].as_array().into_iter().flatten() {
+        let title = panel["title"].as_str().unwrap_or_default().to_string();
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            out.push((title.clone(), target.clone()));
+        }
+    }
+    for annotation in dashboard["annotations"]["list"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let name = annotation["name"].as_str().unwrap_or_default();
+        out.push((format!("annotation {name}"), annotation.clone()));
+    }
+    out
+}

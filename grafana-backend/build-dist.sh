@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the Grafana plugin folder `grafana-backend/dist/` (what goes into Grafana's plugin
+# directory as `slokit-slo-datasource/`): plugin.json, module.js, img/logo.svg, README.md,
+# CHANGELOG.md and the backend executable `gpx_slokit_linux_amd64`.
+#
+# The executable is linked statically against glibc (`-C target-feature=+crt-static` on the gnu
+# target), so it runs on Grafana's Alpine image, which has no glibc. DNS is resolved by hickory
+# (pure Rust), not by glibc's NSS, which a static binary cannot load.
+#
+# Usage: grafana-backend/build-dist.sh   (from anywhere; CARGO_TARGET_DIR is honoured)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+workspace="$(cd "$here/.." && pwd)"
+target="x86_64-unknown-linux-gnu"
+target_dir="${CARGO_TARGET_DIR:-$workspace/target}"
+dist="$here/dist"
+
+# With an explicit --target, RUSTFLAGS apply to the plugin and its dependencies but not to build
+# scripts and proc macros, which must stay dynamic.
+RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
+    cargo build --manifest-path "$workspace/Cargo.toml" --release --locked \
+    --target "$target" -p grafana-backend --bin gpx_slokit
+
+binary="$target_dir/$target/release/gpx_slokit"
+# A static executable needs no shared library: no NEEDED entry in its dynamic section.
+if readelf -d "$binary" | grep -q NEEDED; then
+    echo "error: \`$binary\` needs shared libraries:" >&2
+    readelf -d "$binary" | grep NEEDED >&2
+    exit 1
+fi
+
+rm -rf "$dist"
+mkdir -p "$dist/img"
+cp "$here/plugin.json" "$here/README.md" "$here/CHANGELOG.md" "$dist/"
+cp "$here/module.js" "$dist/module.js"
+cp "$here/img/logo.svg" "$dist/img/logo.svg"
+install -m 0755 "$binary" "$dist/gpx_slokit_linux_amd64"
+# Debug symbols are half the size and Grafana never needs them.
+strip "$dist/gpx_slokit_linux_amd64"
+echo "built $dist"
+ls -l "$dist" "$dist/img"

@@ -1,0 +1,269 @@
+//! QueryData latency of the plugin against the same PromQL sent straight to Prometheus, in the same
+//! run: a 50-SLO `status` table and a 30-day `sli` series. Prometheus (2.42, from `promql_tests`)
+//! runs the rules slokit generates for 50 SLOs, evaluated every second over backfilled history.
+//! The plugin is served in-process on 127.0.0.1 and called over gRPC as Grafana calls it.
+//!
+//! Run: `cargo run --release -p grafana-backend --example bench` (prints a Markdown table).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use grafana_plugin_sdk::pluginv2;
+use promql_tests::prometheus::{backfill_openmetrics, Prometheus, StartOptions};
+use serde_json::{json, Value};
+
+const SLOS: usize = 50;
+const ROUNDS: usize = 50;
+
+fn spec() -> String {
+    let mut out = String::from(
+        "apiVersion: slo.dev/v1\nkind: Product\nmetadata: {name: bench}\nspec: {displayName: Bench, team: t, owners: [o@example.com], services: [api]}\n",
+    );
+    for i in 0..SLOS {
+        out.push_str(&format!(
+            "---\napiVersion: slo.dev/v1\nkind: ServiceLevelObjective\nmetadata: {{name: slo-{i}}}\nspec:\n  service: api\n  owner: t\n  indicator: {{type: ratio, ratio: {{bad: {{metric: bench_failed_total, filters: ['slo=\"{i}\"']}}, total: {{metric: bench_total, filters: ['slo=\"{i}\"']}}}}}}\n  objectives: [{{displayName: ok, window: 30d, target: 0.999}}]\n"
+        ));
+    }
+    out
+}
+
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// Two hours of raw counters for every SLO, and 30 days of the period SLI of `slo-0` every 5m.
+fn history(end: i64) -> String {
+    let mut out = String::new();
+    for (family, rate) in [("bench", 10.0), ("bench_failed", 0.005)] {
+        out.push_str(&format!("# TYPE {family} counter\n"));
+        for i in 0..SLOS {
+            for step in 0..=480 {
+                let time = end - 7200 + step * 15;
+                let value = rate * (step * 15) as f64;
+                out.push_str(&format!("{family}_total{{slo=\"{i}\"}} {value} {time}\n"));
+            }
+        }
+    }
+    out.push_str("# TYPE slokit:sli:period gauge\n");
+    for step in 0..(30 * 288) {
+        let time = end - 30 * 86_400 + step * 300;
+        let value = 0.999 + 0.0005 * ((step % 100) as f64 / 100.0);
+        out.push_str(&format!(
+            "slokit:sli:period{{slokit_product=\"bench\",slokit_service=\"api\",slokit_slo=\"slo-0\"}} {value} {time}\n"
+        ));
+    }
+    out.push_str("# EOF\n");
+    out
+}
+
+fn context(url: &str) -> pluginv2::PluginContext {
+    pluginv2::PluginContext {
+        org_id: 1,
+        plugin_id: grafana_backend::PLUGIN_ID.into(),
+        data_source_instance_settings: Some(pluginv2::DataSourceInstanceSettings {
+            uid: "bench".into(),
+            url: url.into(),
+            json_data: b"{}".to_vec(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn query(json: Value, from: f64, to: f64) -> pluginv2::DataQuery {
+    pluginv2::DataQuery {
+        ref_id: "A".into(),
+        max_data_points: 1000,
+        interval_ms: 1000,
+        time_range: Some(pluginv2::TimeRange {
+            from_epoch_ms: (from * 1000.0) as i64,
+            to_epoch_ms: (to * 1000.0) as i64,
+        }),
+        json: json.to_string().into_bytes(),
+        query_type: String::new(),
+    }
+}
+
+fn summary(mut samples: Vec<Duration>) -> (f64, f64) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    (
+        ms(samples[samples.len() / 2]),
+        ms(samples[samples.len() * 9 / 10]),
+    )
+}
+
+async fn upstream_requests(
+    client: &mut pluginv2::diagnostics_client::DiagnosticsClient<tonic::transport::Channel>,
+    url: &str,
+) -> u64 {
+    let response = client
+        .collect_metrics(pluginv2::CollectMetricsRequest {
+            plugin_context: Some(context(url)),
+        })
+        .await
+        .expect("CollectMetrics")
+        .into_inner();
+    let text = String::from_utf8(response.metrics.expect("payload").prometheus).expect("UTF-8");
+    text.lines()
+        .find_map(|l| l.strip_prefix("slokit_plugin_prometheus_requests_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::create_dir_all(dir.path().join("specs")).expect("specs directory");
+    std::fs::write(dir.path().join("specs/bench.yaml"), spec()).expect("write spec");
+    let today = slokit::model::Date::parse("2026-01-01").expect("date");
+    let loaded = slokit::spec::load(&[dir.path().join("specs")], slokit::spec::Options { today });
+    assert!(
+        !loaded.diagnostics.has_errors(),
+        "the bench spec is invalid"
+    );
+    let files = slokit::generate::generate(&loaded.catalog, &Default::default());
+    let rules = files
+        .iter()
+        .find(|f| f.path.ends_with("rules/bench.yml"))
+        .expect("rules");
+    let rules_path = dir.path().join("bench.yml");
+    std::fs::write(&rules_path, &rules.contents).expect("write rules");
+    let tsdb = dir.path().join("tsdb");
+    backfill_openmetrics(&history(now() as i64), &tsdb);
+    let prometheus = Prometheus::start(StartOptions {
+        rule_files: vec![rules_path],
+        tsdb: Some(tsdb),
+        evaluation_interval: "1s".into(),
+        extra_config: String::new(),
+    });
+    while prometheus
+        .query("slokit:error_budget_remaining:period", None)
+        .as_array()
+        .map_or(0, Vec::len)
+        < SLOS
+    {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(grafana_backend::serve(
+        listener,
+        grafana_backend::SlokitPlugin::default(),
+    ));
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connect");
+    let mut data = pluginv2::data_client::DataClient::new(channel.clone());
+    let mut diagnostics = pluginv2::diagnostics_client::DiagnosticsClient::new(channel);
+    let http = reqwest::Client::new();
+    let url = prometheus.url.clone();
+
+    let to = now();
+    let cases: Vec<(&str, Value, f64, Vec<(&str, Vec<(&str, String)>)>)> = vec![
+        (
+            "`status`, 50 SLOs",
+            json!({"queryType": "status"}),
+            to - 3600.0,
+            vec![
+                ("query", vec![
+                    ("query", "{__name__=~\"slokit:slo:info|slokit:objective:ratio|slokit:error_budget:ratio|slokit:period:seconds|slokit:sli:period|slokit:error_budget_remaining:period|slokit:burn_rate:1h|slokit:burn_rate:6h|slokit:burn_rate:3d\"}".to_string()),
+                    ("time", to.to_string()),
+                ]),
+                ("query", vec![
+                    ("query", "ALERTS{alertstate=~\"firing|pending\"}".to_string()),
+                    ("time", to.to_string()),
+                ]),
+            ],
+        ),
+        (
+            "`sli`, 30 days, 1 SLO",
+            json!({"queryType": "sli", "slo": "slo-0", "window": "period"}),
+            to - 30.0 * 86_400.0,
+            vec![
+                ("query_range", vec![
+                    ("query", "slokit:sli:period{slokit_slo=\"slo-0\"}".to_string()),
+                    ("start", (to - 30.0 * 86_400.0).to_string()),
+                    ("end", to.to_string()),
+                    ("step", "2592".to_string()),
+                ]),
+                ("query", vec![
+                    ("query", "slokit:objective:ratio{slokit_slo=\"slo-0\"}".to_string()),
+                    ("time", to.to_string()),
+                ]),
+            ],
+        ),
+    ];
+
+    println!("| Request | Plugin QueryData median / p90 (ms) | Direct PromQL median / p90 (ms) | Overhead (median ratio) | Prometheus queries per request |");
+    println!("|---|---|---|---|---|");
+    for (name, json, from, direct) in cases {
+        let mut plugin_times = Vec::new();
+        let before = upstream_requests(&mut diagnostics, &url).await;
+        for round in 0..ROUNDS + 5 {
+            let started = Instant::now();
+            let response = data
+                .query_data(pluginv2::QueryDataRequest {
+                    plugin_context: Some(context(&url)),
+                    headers: HashMap::new(),
+                    queries: vec![query(json.clone(), from, to)],
+                })
+                .await
+                .expect("QueryData")
+                .into_inner();
+            let elapsed = started.elapsed();
+            let answer = &response.responses["A"];
+            assert!(
+                answer.error.is_empty() && !answer.frames.is_empty(),
+                "{}",
+                answer.error
+            );
+            if round >= 5 {
+                plugin_times.push(elapsed);
+            }
+        }
+        let after = upstream_requests(&mut diagnostics, &url).await;
+        let per_request = (after - before) as f64 / (ROUNDS + 5) as f64;
+        let mut direct_times = Vec::new();
+        for round in 0..ROUNDS + 5 {
+            let started = Instant::now();
+            let calls = direct.iter().map(|(endpoint, form)| {
+                let http = http.clone();
+                let address = format!("{url}/api/v1/{endpoint}");
+                async move {
+                    http.post(address)
+                        .form(form)
+                        .send()
+                        .await
+                        .expect("prometheus")
+                        .bytes()
+                        .await
+                        .expect("body")
+                }
+            });
+            let bodies = futures_util::future::join_all(calls).await;
+            let elapsed = started.elapsed();
+            for body in bodies {
+                let parsed: Value = serde_json::from_slice(&body).expect("JSON");
+                assert_eq!(parsed["status"], "success");
+            }
+            if round >= 5 {
+                direct_times.push(elapsed);
+            }
+        }
+        let (plugin_median, plugin_p90) = summary(plugin_times);
+        let (direct_median, direct_p90) = summary(direct_times);
+        println!(
+            "| {name} | {plugin_median:.2} / {plugin_p90:.2} | {direct_median:.2} / {direct_p90:.2} | {:.2}× | {per_request} |",
+            plugin_median / direct_median
+        );
+    }
+}

@@ -1,0 +1,38 @@
+// The datasource: queries go to the backend (`DataSourceWithBackend`); selectors are interpolated
+// first, and variable queries list products, services or SLOs from the plugin's resources.
+import type { DataSourceInstanceSettings, MetricFindValue, ScopedVars } from '@grafana/data';
+import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
+
+import type { SloJsonData, SloQuery } from './types';
+import { interpolateSelector, parseVariableQuery, resourceNames } from './variables';
+
+export class DataSource extends DataSourceWithBackend<SloQuery, SloJsonData> {
+  constructor(instanceSettings: DataSourceInstanceSettings<SloJsonData>) {
+    super(instanceSettings);
+  }
+
+  getDefaultQuery(): Partial<SloQuery> {
+    return { queryType: 'status' };
+  }
+
+  filterQuery(query: SloQuery): boolean {
+    return !query.hide && !!query.queryType;
+  }
+
+  applyTemplateVariables(query: SloQuery, scopedVars: ScopedVars): SloQuery {
+    const replace = (text: string) => getTemplateSrv().replace(text, scopedVars, 'json');
+    return {
+      ...query,
+      product: interpolateSelector(query.product, replace),
+      service: interpolateSelector(query.service, replace),
+      slo: interpolateSelector(query.slo, replace),
+      window: query.window ? getTemplateSrv().replace(query.window, scopedVars) : query.window,
+    };
+  }
+
+  async metricFindQuery(query: string, options?: { scopedVars?: ScopedVars }): Promise<MetricFindValue[]> {
+    const parsed = parseVariableQuery(getTemplateSrv().replace(query, options?.scopedVars));
+    const body = await this.getResource(parsed.resource, parsed.params);
+    return resourceNames(parsed.resource, body).map((text) => ({ text }));
+  }
+}

@@ -1,0 +1,45 @@
+import { interpolateSelector, parseVariableQuery, resourceNames } from './variables';
+
+// A stand-in for Grafana's template service with `json` formatting: `$multi` holds two values.
+const replace = (text: string) =>
+  text.replace('$multi', JSON.stringify(['a', 'b'])).replace('$one', JSON.stringify('shop'));
+
+describe('interpolateSelector', () => {
+  test.each([
+    [undefined, undefined],
+    ['plain', 'plain'],
+    ['$one', 'shop'],
+    ['$multi', ['a', 'b']],
+    [['$multi', 'c', 'a'], ['a', 'b', 'c']],
+  ])('%j becomes %j', (input, expected) => {
+    expect(interpolateSelector(input as any, replace)).toEqual(expected);
+  });
+});
+
+describe('parseVariableQuery', () => {
+  test('products', () => {
+    expect(parseVariableQuery('products')).toEqual({ resource: 'products', params: {} });
+  });
+  test('services of a product', () => {
+    expect(parseVariableQuery(' services(shop) ')).toEqual({ resource: 'services', params: { product: 'shop' } });
+  });
+  test('slos of a product and service', () => {
+    expect(parseVariableQuery('slos(shop, api)')).toEqual({
+      resource: 'slos',
+      params: { product: 'shop', service: 'api' },
+    });
+  });
+  test('anything else is an error naming the forms', () => {
+    expect(() => parseVariableQuery('label_values(x)')).toThrow(
+      'variable query must be `products`, `services(product)` or `slos(product, service)`'
+    );
+  });
+});
+
+test('resourceNames reads each resource answer', () => {
+  expect(resourceNames('products', { products: [{ name: 'shop', services: 2, slos: 2 }] })).toEqual(['shop']);
+  expect(resourceNames('services', { services: [{ product: 'shop', name: 'api', slos: 1 }] })).toEqual(['api']);
+  expect(resourceNames('slos', { slos: [{ product: 'shop', service: 'api', slo: 'availability' }] })).toEqual([
+    'availability',
+  ]);
+});

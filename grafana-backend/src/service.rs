@@ -1,0 +1,403 @@
+//! The plugin as Grafana sees it: the SDK's `DataService`, `DiagnosticsService` and
+//! `ResourceService` implemented on [`SlokitPlugin`], one HTTP client per datasource instance
+//! (rebuilt when its settings change), and [`DataGuard`], which sits in front of the SDK's data
+//! service so that a query the SDK could not convert (JSON that does not parse, a missing or
+//! impossible time range) fails alone, with status 400, instead of failing the whole request or
+//! panicking inside the SDK.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use chrono::TimeZone as _;
+use futures_util::stream::FuturesOrdered;
+use futures_util::FutureExt as _;
+use grafana_plugin_sdk::backend::{self, DataQueryStatus};
+use grafana_plugin_sdk::data::Frame;
+use grafana_plugin_sdk::pluginv2;
+use grafana_plugin_sdk::prelude::*;
+use serde_json::Value;
+
+use crate::execute::{self, TimeRange};
+use crate::metrics::Metrics;
+use crate::query::{self, ErrorKind, QueryError};
+use crate::resources;
+use crate::settings::{self, RawSettings};
+use crate::upstream::{Upstream, UpstreamError};
+
+type InstanceSettings = backend::DataSourceInstanceSettings<Value, Value>;
+
+/// A datasource's client, or why its settings could not make one.
+type Client = Result<Arc<Upstream>, String>;
+
+/// Shared state of the plugin process.
+#[derive(Default)]
+pub struct State {
+    pub metrics: Metrics,
+    /// Per datasource uid: the fingerprint of the settings the client was built from, and the
+    /// client (or why it could not be built).
+    clients: Mutex<HashMap<String, (u64, Client)>>,
+    /// Requests sent by clients that were since replaced.
+    retired_requests: AtomicU64,
+}
+
+#[derive(Clone, Default, GrafanaPlugin)]
+#[grafana_plugin(plugin_type = "datasource")]
+pub struct SlokitPlugin {
+    pub state: Arc<State>,
+}
+
+impl std::fmt::Debug for SlokitPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SlokitPlugin")
+    }
+}
+
+/// A fingerprint of everything a client is built from. Secrets are hashed in memory only.
+fn fingerprint(settings: &InstanceSettings) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    settings.uid.hash(&mut hasher);
+    settings.url.hash(&mut hasher);
+    settings.updated.timestamp_millis().hash(&mut hasher);
+    settings.basic_auth_enabled.hash(&mut hasher);
+    settings.basic_auth_user.hash(&mut hasher);
+    settings.json_data.to_string().hash(&mut hasher);
+    settings
+        .decrypted_secure_json_data
+        .to_string()
+        .hash(&mut hasher);
+    hasher.finish()
+}
+
+impl SlokitPlugin {
+    /// The client for a datasource instance, built on first use and whenever its settings change.
+    pub fn upstream(&self, settings: Option<&InstanceSettings>) -> Result<Arc<Upstream>, String> {
+        let Some(settings) = settings else {
+            return Err("the request carries no datasource settings".into());
+        };
+        let key = fingerprint(settings);
+        let mut clients = self.state.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((existing, client)) = clients.get(&settings.uid) {
+            if *existing == key {
+                return client.clone();
+            }
+        }
+        let built = settings::parse(&RawSettings {
+            url: &settings.url,
+            basic_auth_enabled: settings.basic_auth_enabled,
+            basic_auth_user: &settings.basic_auth_user,
+            json_data: &settings.json_data,
+            secure_json_data: &settings.decrypted_secure_json_data,
+        })
+        .and_then(Upstream::new)
+        .map(Arc::new)
+        .map_err(|e| format!("invalid datasource settings: {e}"));
+        if let Some((_, Ok(old))) = clients.insert(settings.uid.clone(), (key, built.clone())) {
+            self.state
+                .retired_requests
+                .fetch_add(old.requests.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
+        built
+    }
+
+    /// Requests sent to Prometheus by every client so far.
+    pub fn upstream_requests(&self) -> u64 {
+        let clients = self.state.clients.lock().unwrap_or_else(|e| e.into_inner());
+        let live: u64 = clients
+            .values()
+            .filter_map(|(_, c)| c.as_ref().ok())
+            .map(|c| c.requests.load(Ordering::Relaxed))
+            .sum();
+        live + self.state.retired_requests.load(Ordering::Relaxed)
+    }
+}
+
+fn now_seconds() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// A failed query, as the SDK reports it.
+#[derive(Debug)]
+pub struct DataError {
+    ref_id: String,
+    error: QueryError,
+}
+
+impl std::fmt::Display for DataError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for DataError {}
+
+impl backend::DataQueryError for DataError {
+    fn ref_id(self) -> String {
+        self.ref_id
+    }
+
+    fn status(&self) -> DataQueryStatus {
+        match self.error.kind {
+            ErrorKind::BadRequest => DataQueryStatus::BadRequest,
+            ErrorKind::NotFound => DataQueryStatus::NotFound,
+            ErrorKind::BadGateway => DataQueryStatus::BadGateway,
+            ErrorKind::Timeout => DataQueryStatus::Timeout,
+            ErrorKind::Internal => DataQueryStatus::Internal,
+        }
+    }
+}
+
+/// Answers one query: parse, run, encode. Never panics outward: a panic becomes a 500 for this
+/// query alone.
+async fn answer(
+    upstream: Result<Arc<Upstream>, String>,
+    query: backend::DataQuery<Value>,
+) -> Result<Vec<Frame>, QueryError> {
+    let upstream = upstream.map_err(QueryError::bad_request)?;
+    let parsed = query::parse(&query.query_type, &query.query)?;
+    let range = TimeRange {
+        from: query.time_range.from.timestamp_millis() as f64 / 1000.0,
+        to: query.time_range.to.timestamp_millis() as f64 / 1000.0,
+        interval: query.interval,
+        max_data_points: query.max_data_points,
+    };
+    execute::run(&upstream, &parsed, range).await
+}
+
+#[backend::async_trait]
+impl backend::DataService for SlokitPlugin {
+    type Query = Value;
+    type QueryError = DataError;
+    type Stream = backend::BoxDataResponseStream<Self::QueryError>;
+
+    async fn query_data(
+        &self,
+        request: backend::QueryDataRequest<Self::Query, Self>,
+    ) -> Self::Stream {
+        let upstream = self.upstream(request.plugin_context.instance_settings.as_ref());
+        let plugin = self.clone();
+        Box::pin(
+            request
+                .queries
+                .into_iter()
+                .map(move |query| {
+                    let upstream = upstream.clone();
+                    let plugin = plugin.clone();
+                    async move {
+                        let started = Instant::now();
+                        let ref_id = query.ref_id.clone();
+                        let query_type = query_type_name(&query.query_type, &query.query);
+                        let result = AssertUnwindSafe(answer(upstream, query))
+                            .catch_unwind()
+                            .await
+                            .unwrap_or_else(|_| {
+                                Err(QueryError::internal(
+                                    "the plugin failed while answering this query; this is a bug",
+                                ))
+                            });
+                        let result = result.and_then(|frames| {
+                            let checked = frames
+                                .iter()
+                                .map(Frame::check)
+                                .collect::<Result<Vec<_>, _>>()
+                                .map_err(|e| QueryError::internal(format!("invalid frame: {e}")))?;
+                            Ok(backend::DataResponse::new(ref_id.clone(), checked))
+                        });
+                        plugin.state.metrics.record(
+                            &query_type,
+                            started.elapsed(),
+                            result.as_ref().err().map(QueryError::http_status),
+                        );
+                        if let Err(error) = &result {
+                            tracing::warn!(ref_id = %ref_id, status = error.http_status(), "query failed: {}", error.message);
+                        }
+                        result.map_err(|error| DataError { ref_id, error })
+                    }
+                })
+                .collect::<FuturesOrdered<_>>(),
+        )
+    }
+}
+
+/// The query type for metrics: a known type's name, else `unknown` (user input must not create
+/// unbounded label values).
+fn query_type_name(proto: &str, json: &Value) -> String {
+    let name = if proto.is_empty() {
+        json.get("queryType").and_then(Value::as_str).unwrap_or("")
+    } else {
+        proto
+    };
+    query::QueryKind::ALL
+        .iter()
+        .find(|k| k.name() == name)
+        .map_or("unknown", |k| k.name())
+        .to_string()
+}
+
+#[backend::async_trait]
+impl backend::DiagnosticsService for SlokitPlugin {
+    type CheckHealthError = std::convert::Infallible;
+    type CollectMetricsError = std::convert::Infallible;
+
+    async fn check_health(
+        &self,
+        request: backend::CheckHealthRequest<Self>,
+    ) -> Result<backend::CheckHealthResponse, Self::CheckHealthError> {
+        let upstream = match self.upstream(request.plugin_context.instance_settings.as_ref()) {
+            Ok(upstream) => upstream,
+            Err(message) => return Ok(backend::CheckHealthResponse::error(message)),
+        };
+        Ok(health(&upstream).await)
+    }
+
+    async fn collect_metrics(
+        &self,
+        _request: backend::CollectMetricsRequest<Self>,
+    ) -> Result<backend::CollectMetricsResponse, Self::CollectMetricsError> {
+        let text = self.state.metrics.render(self.upstream_requests());
+        Ok(backend::CollectMetricsResponse::new(Some(
+            backend::MetricsPayload::prometheus(text.into_bytes()),
+        )))
+    }
+}
+
+/// What the "Save & test" button shows.
+pub async fn health(upstream: &Upstream) -> backend::CheckHealthResponse {
+    let url = &upstream.settings.url;
+    let info = slokit::conventions::SERIES_INFO;
+    match upstream.instant(info, now_seconds()).await {
+        Ok(samples) if samples.is_empty() => backend::CheckHealthResponse::error(format!(
+            "prometheus at `{url}` answered, but no SLO series found: `{info}` is absent; load the generated rules (`slo generate`) into it"
+        )),
+        Ok(samples) => {
+            let mut products: Vec<String> = samples
+                .iter()
+                .map(|s| execute::Identity::of(&s.labels).product)
+                .collect();
+            products.sort();
+            products.dedup();
+            backend::CheckHealthResponse::ok(format!(
+                "found {} SLOs in {} products at `{url}`",
+                samples.len(),
+                products.len()
+            ))
+        }
+        Err(error @ UpstreamError::AuthFailed { .. }) => {
+            backend::CheckHealthResponse::error(format!("authentication failed: {error}"))
+        }
+        Err(error) => backend::CheckHealthResponse::error(error.to_string()),
+    }
+}
+
+#[backend::async_trait]
+impl backend::ResourceService for SlokitPlugin {
+    type Error = std::convert::Infallible;
+    type InitialResponse = http::Response<bytes::Bytes>;
+    type Stream = backend::BoxResourceStream<Self::Error>;
+
+    async fn call_resource(
+        &self,
+        request: backend::CallResourceRequest<Self>,
+    ) -> Result<(Self::InitialResponse, Self::Stream), Self::Error> {
+        let upstream = self.upstream(request.plugin_context.instance_settings.as_ref());
+        let answer = resources::call(
+            request.request.method(),
+            request.request.uri(),
+            upstream.as_deref().map_err(Clone::clone),
+            now_seconds(),
+        )
+        .await;
+        Ok((
+            answer.into_response(),
+            Box::pin(futures_util::stream::empty()),
+        ))
+    }
+}
+
+/// The data service Grafana talks to: rejects the queries the SDK could not convert, one by one,
+/// and hands the rest to the SDK's [`backend::DataService`] glue.
+pub struct DataGuard(pub SlokitPlugin);
+
+/// Why the SDK could not convert this query, if it could not.
+fn unconvertible(query: &pluginv2::DataQuery) -> Option<String> {
+    let Some(range) = &query.time_range else {
+        return Some("the query has no time range".into());
+    };
+    let valid = |ms: i64| chrono::Utc.timestamp_millis_opt(ms).single().is_some();
+    if !valid(range.from_epoch_ms) || !valid(range.to_epoch_ms) {
+        return Some("the time range is invalid: a timestamp is out of range".into());
+    }
+    let json: &[u8] = if query.json.is_empty() {
+        b"{}"
+    } else {
+        &query.json
+    };
+    if let Err(error) = serde_json::from_slice::<Value>(json) {
+        return Some(format!("the query is not valid JSON: {error}"));
+    }
+    None
+}
+
+fn bad_request(message: String) -> pluginv2::DataResponse {
+    pluginv2::DataResponse {
+        frames: Vec::new(),
+        status: 400,
+        error: message,
+        json_meta: Vec::new(),
+    }
+}
+
+#[tonic::async_trait]
+impl pluginv2::data_server::Data for DataGuard {
+    async fn query_data(
+        &self,
+        request: tonic::Request<pluginv2::QueryDataRequest>,
+    ) -> Result<tonic::Response<pluginv2::QueryDataResponse>, tonic::Status> {
+        let mut request = request.into_inner();
+        let mut rejected = HashMap::new();
+        // Settings JSON the SDK cannot read would fail every query; say so for each of them.
+        let settings_error = request
+            .plugin_context
+            .as_ref()
+            .and_then(|c| c.data_source_instance_settings.as_ref())
+            .filter(|s| !s.json_data.is_empty())
+            .and_then(|s| serde_json::from_slice::<Value>(&s.json_data).err())
+            .map(|e| format!("invalid datasource settings: `jsonData` is not JSON: {e}"));
+        let metrics = &self.0.state.metrics;
+        request.queries.retain(|query| {
+            let problem = settings_error.clone().or_else(|| unconvertible(query));
+            match problem {
+                None => true,
+                Some(message) => {
+                    let json = serde_json::from_slice(&query.json).unwrap_or(Value::Null);
+                    metrics.record(
+                        &query_type_name(&query.query_type, &json),
+                        std::time::Duration::ZERO,
+                        Some(400),
+                    );
+                    rejected.insert(query.ref_id.clone(), bad_request(message));
+                    false
+                }
+            }
+        });
+        let mut responses = if request.queries.is_empty() {
+            HashMap::new()
+        } else {
+            pluginv2::data_server::Data::query_data(&self.0, tonic::Request::new(request))
+                .await?
+                .into_inner()
+                .responses
+        };
+        responses.extend(rejected);
+        Ok(tonic::Response::new(pluginv2::QueryDataResponse {
+            responses,
+        }))
+    }
+}

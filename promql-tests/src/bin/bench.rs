@@ -1,0 +1,691 @@
+//! The accuracy and cost benchmark behind `BENCHMARKS.md`: slokit's generated rules against
+//! Sloth-shaped rules (its default period rule, a mean of 5m ratios, and its exact mode, raw rates
+//! over the period) and Pyrra-shaped rules (an `increase` over the whole period and raw `rate()`
+//! burn-rate windows), on the same data in the same run. The peer shapes are written here from
+//! their documented expressions (see `/work/shared/anchors`), not from their code.
+//!
+//! ```text
+//! cargo run --release -p promql-tests --bin bench -- --slos 100,1000
+//! ```
+//!
+//! Accuracy: 32 days of uneven diurnal traffic (10→100 rps, 2% errors at night, 0.02% by day),
+//! 1m samples, slokit's rules backfilled level by level; every shape's 30d error ratio is compared
+//! with the generator's exact counts, once without and once with a 3h zero-traffic gap.
+//!
+//! Cost: for each SLO count, one Prometheus run per rule set on the same TSDB, evaluating every
+//! `--interval-eval`; the figure is the sum over groups of `prometheus_rule_group_last_duration_seconds`
+//! (one evaluation cycle), averaged over several cycles, plus `prometheus_engine_query_samples_total`
+//! per cycle where Prometheus exports it. Raw history: `--services` services of `--series` counter
+//! series each, scraped every `--scrape` seconds; SLO `i` reads service `i % services`, so every
+//! rule reads realistic cardinality while the raw data stays small (Prometheus caches no query
+//! results, so reading shared series costs what reading distinct ones would). The recorded history
+//! that long windows read (slokit's 5m and 1h rates, Sloth's 5m ratios) is written directly at the
+//! recording interval with the right names and labels: its values do not change evaluation cost,
+//! and backfilling tens of thousands of rules with promtool is not feasible here. All data runs an
+//! hour into the future, so each run reads full windows whenever it starts; rule results are then
+//! discarded by the TSDB (out of bounds), which costs every rule set the same.
+
+use promql_tests::backfill::history_with_rules;
+use promql_tests::prometheus::{Prometheus, StartOptions};
+use promql_tests::synthetic::{Service, Workload};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const DAY: i64 = 86_400;
+const HOUR: i64 = 3_600;
+
+struct Options {
+    slos: Vec<usize>,
+    period_days: i64,
+    services: usize,
+    series: usize,
+    scrape: i64,
+    record_interval: i64,
+    eval_interval: String,
+    cycles: usize,
+    /// Which rule sets to time (prefixes of `slokit`, `sloth (default`, `sloth (exact`, `pyrra`).
+    sets: Vec<String>,
+    accuracy: bool,
+    cost: bool,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        slos: vec![100, 1000],
+        period_days: 7,
+        services: 2,
+        series: 50,
+        scrape: 15,
+        record_interval: 60,
+        eval_interval: "15s".into(),
+        cycles: 3,
+        sets: vec!["slokit".into(), "sloth".into(), "pyrra".into()],
+        accuracy: true,
+        cost: true,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = || {
+            args.get(i + 1)
+                .cloned()
+                .unwrap_or_else(|| panic!("{} needs a value", args[i]))
+        };
+        match args[i].as_str() {
+            "--slos" => {
+                o.slos = value()
+                    .split(',')
+                    .map(|s| s.parse().expect("--slos takes numbers, e.g. 100,1000"))
+                    .collect()
+            }
+            "--period-days" => o.period_days = value().parse().expect("--period-days"),
+            "--services" => o.services = value().parse().expect("--services"),
+            "--series" => o.series = value().parse().expect("--series"),
+            "--scrape" => o.scrape = value().parse().expect("--scrape (seconds)"),
+            "--record-interval" => o.record_interval = value().parse().expect("--record-interval"),
+            "--interval-eval" => o.eval_interval = value(),
+            "--cycles" => o.cycles = value().parse().expect("--cycles"),
+            "--sets" => o.sets = value().split(',').map(str::to_string).collect(),
+            "--no-accuracy" => {
+                o.accuracy = false;
+                i -= 1;
+            }
+            "--no-cost" => {
+                o.cost = false;
+                i -= 1;
+            }
+            other => panic!("unknown argument `{other}`; see the module docs of src/bin/bench.rs"),
+        }
+        i += 2;
+    }
+    o
+}
+
+fn main() {
+    let options = options();
+    if options.accuracy {
+        accuracy();
+    }
+    if options.cost {
+        for &n in &options.slos {
+            cost(&options, n);
+        }
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64
+}
+
+/// slokit specs for `n` ratio SLOs on the benchmark's services.
+fn slokit_specs(n: usize, services: usize, period_days: i64, objective: f64) -> String {
+    let mut out = String::new();
+    for i in 0..n {
+        let job = format!("svc{}", i % services);
+        let _ = write!(
+            out,
+            "---\napiVersion: slo.dev/v1\nkind: ServiceLevelObjective\nmetadata: {{name: slo{i}}}\nspec:\n  service: {job}\n  indicator:\n    type: ratio\n    ratio:\n      bad: {{metric: http_requests_total, filters: ['job=\"{job}\"', 'code=~\"5..\"']}}\n      total: {{metric: http_requests_total, filters: ['job=\"{job}\"']}}\n  objectives: [{{displayName: availability, window: {period_days}d, target: {objective}}}]\n"
+        );
+    }
+    out
+}
+
+/// Generates slokit's rule files for the specs into `dir`.
+fn slokit_rules(specs: &str, dir: &Path) -> Vec<PathBuf> {
+    let spec_file = dir.join("slos.yaml");
+    std::fs::write(&spec_file, specs).expect("write specs");
+    let loaded = slokit::spec::load(
+        &[spec_file],
+        slokit::spec::Options {
+            today: slokit::model::Date {
+                year: 2026,
+                month: 1,
+                day: 1,
+            },
+        },
+    );
+    assert!(
+        loaded.diagnostics.error_count() == 0,
+        "benchmark specs do not load"
+    );
+    let files = slokit::generate::generate(
+        &loaded.catalog,
+        &slokit::generate::GenerateOptions::default(),
+    );
+    let out = dir.join("slokit");
+    slokit::write::write_tree(&out, &files).expect("write slokit rules");
+    slokit::promtool::find_files(&out).0
+}
+
+/// Which peer shape to write.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Peer {
+    SlothOptimized,
+    SlothExact,
+    Pyrra,
+}
+
+/// The Sloth- or Pyrra-shaped rule file for `n` SLOs (from their documented expressions).
+fn peer_rules(peer: Peer, n: usize, services: usize, period_days: i64, objective: f64) -> String {
+    let budget = 1.0 - objective;
+    let period = format!("{period_days}d");
+    let mut out = String::from("groups:\n");
+    for i in 0..n {
+        let job = format!("svc{}", i % services);
+        let bad = format!("http_requests_total{{job=\"{job}\",code=~\"5..\"}}");
+        let total = format!("http_requests_total{{job=\"{job}\"}}");
+        match peer {
+            Peer::SlothOptimized | Peer::SlothExact => {
+                let id = format!(
+                    "sloth_id=\"{job}-slo{i}\", sloth_service=\"{job}\", sloth_slo=\"slo{i}\""
+                );
+                let labels = |w: &str| {
+                    format!("    labels: {{sloth_id: {job}-slo{i}, sloth_service: {job}, sloth_slo: slo{i}, sloth_window: {w}}}\n")
+                };
+                let _ = writeln!(
+                    out,
+                    "- name: sloth-slo-sli-recordings-{job}-slo{i}\n  rules:"
+                );
+                for w in ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] {
+                    let _ = write!(
+                        out,
+                        "  - record: slo:sli_error:ratio_rate{w}\n    expr: (sum(rate({bad}[{w}]))) / (sum(rate({total}[{w}])))\n{}",
+                        labels(w)
+                    );
+                }
+                let period_expr = if peer == Peer::SlothExact {
+                    format!("(sum(rate({bad}[{period}]))) / (sum(rate({total}[{period}])))")
+                } else {
+                    format!("sum_over_time(slo:sli_error:ratio_rate5m{{{id}}}[{period}]) / ignoring (sloth_window) count_over_time(slo:sli_error:ratio_rate5m{{{id}}}[{period}])")
+                };
+                let _ = write!(
+                    out,
+                    "  - record: slo:sli_error:ratio_rate{period}\n    expr: {period_expr}\n{}",
+                    labels(&period)
+                );
+                let meta = format!("    labels: {{sloth_id: {job}-slo{i}, sloth_service: {job}, sloth_slo: slo{i}}}\n");
+                let _ = write!(
+                    out,
+                    "- name: sloth-slo-meta-recordings-{job}-slo{i}\n  rules:\n  - record: slo:objective:ratio\n    expr: vector({objective})\n{meta}  - record: slo:error_budget:ratio\n    expr: vector({budget})\n{meta}  - record: slo:time_period:days\n    expr: vector({period_days})\n{meta}  - record: slo:current_burn_rate:ratio\n    expr: slo:sli_error:ratio_rate5m{{{id}}} / on(sloth_id, sloth_slo, sloth_service) group_left slo:error_budget:ratio{{{id}}}\n{meta}  - record: slo:period_burn_rate:ratio\n    expr: slo:sli_error:ratio_rate{period}{{{id}}} / on(sloth_id, sloth_slo, sloth_service) group_left slo:error_budget:ratio{{{id}}}\n{meta}  - record: slo:period_error_budget_remaining:ratio\n    expr: 1 - slo:period_burn_rate:ratio{{{id}}}\n{meta}  - record: sloth_slo_info\n    expr: vector(1)\n{meta}"
+                );
+                let pair = |l: &str, s: &str, f: f64| {
+                    format!("(max(slo:sli_error:ratio_rate{l}{{{id}}} > ({f} * {budget})) without (sloth_window) and max(slo:sli_error:ratio_rate{s}{{{id}}} > ({f} * {budget})) without (sloth_window))")
+                };
+                let _ = write!(
+                    out,
+                    "- name: sloth-slo-alerts-{job}-slo{i}\n  rules:\n  - alert: Slo{i}Page\n    expr: {} or ignoring (sloth_window) {}\n    labels: {{severity: page}}\n  - alert: Slo{i}Ticket\n    expr: {} or ignoring (sloth_window) {}\n    labels: {{severity: ticket}}\n",
+                    pair("1h", "5m", 14.4),
+                    pair("6h", "30m", 6.0),
+                    pair("1d", "2h", 3.0),
+                    pair("3d", "6h", 1.0)
+                );
+            }
+            Peer::Pyrra => {
+                let labels = format!("    labels: {{job: {job}, slo: slo{i}}}\n");
+                let _ = write!(
+                    out,
+                    "- name: slo{i}-increase\n  rules:\n  - record: http_requests:increase{period}\n    expr: sum by (code) (increase({total}[{period}]))\n{labels}"
+                );
+                let _ = writeln!(out, "- name: slo{i}\n  rules:");
+                for w in ["5m", "30m", "1h", "2h", "6h", "1d", "4d"] {
+                    let _ = write!(
+                        out,
+                        "  - record: http_requests:burnrate{w}\n    expr: sum(rate({bad}[{w}])) / sum(rate({total}[{w}]))\n{labels}"
+                    );
+                }
+                let sel = format!("{{job=\"{job}\",slo=\"slo{i}\"}}");
+                for (short, long, factor) in [
+                    ("5m", "1h", 14),
+                    ("30m", "6h", 7),
+                    ("2h", "1d", 2),
+                    ("6h", "4d", 1),
+                ] {
+                    let _ = write!(
+                        out,
+                        "  - alert: ErrorBudgetBurn\n    expr: http_requests:burnrate{short}{sel} > ({factor} * (1-{objective})) and http_requests:burnrate{long}{sel} > ({factor} * (1-{objective}))\n    labels: {{short: {short}, long: {long}}}\n"
+                    );
+                }
+                let _ = write!(
+                    out,
+                    "  - record: pyrra_availability\n    expr: 1 - sum(http_requests:increase{period}{{code=~\"5..\",job=\"{job}\",slo=\"slo{i}\"}} or vector(0)) / sum(http_requests:increase{period}{{job=\"{job}\",slo=\"slo{i}\"}})\n    labels: {{slo: slo{i}}}\n  - record: pyrra_requests:rate5m\n    expr: sum(rate({total}[5m]))\n    labels: {{slo: slo{i}}}\n  - record: pyrra_errors:rate5m\n    expr: sum(rate({bad}[5m])) or vector(0)\n    labels: {{slo: slo{i}}}\n"
+                );
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accuracy
+
+fn accuracy() {
+    println!("## accuracy: one SLO, 32 days of 10→100 rps diurnal traffic, 2% errors at night, 0.02% by day, 1m samples");
+    for gap in [false, true] {
+        let began = Instant::now();
+        let end = now() / 60 * 60;
+        let start = end - 32 * DAY;
+        let day0 = (start / DAY + 1) * DAY;
+        let mut service = Service::new("svc0");
+        if gap {
+            service = service.gap(day0 + 20 * DAY + 2 * HOUR, 3 * HOUR);
+        }
+        let workload = Workload::new(start).service(service);
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let rules = slokit_rules(&slokit_specs(1, 1, 30, 0.99), dir.path());
+        let history = history_with_rules(&workload.openmetrics(start, end, 60), &rules, start, end);
+        let prometheus = history.prometheus(&[], "1m");
+        let assess = end - 2 * HOUR;
+        let one = |expr: &str, t: i64| -> (f64, i64) {
+            let result = prometheus.query(expr, Some(t as f64));
+            let s = result
+                .as_array()
+                .and_then(|a| a.first())
+                .unwrap_or_else(|| panic!("`{expr}` returned {result}"));
+            (
+                promql_tests::prometheus::sample_value(&s["value"]),
+                s["value"][0].as_f64().unwrap_or(0.0) as i64,
+            )
+        };
+        let (sli, recorded) = one("slokit:sli:period", assess);
+        let hour = recorded / HOUR * HOUR;
+        let last = one("timestamp(slokit:events_total:rate1h)", hour).0 as i64;
+        let truth_of = |from: i64, to: i64| {
+            let c = workload.cumulative("svc0", &[from, to]);
+            c[1].since(&c[0]).error_ratio()
+        };
+        let bad = r#"http_requests_total{job="svc0",code=~"5.."}"#;
+        let total = r#"http_requests_total{job="svc0"}"#;
+        let t = assess;
+        let exact = truth_of(t - 30 * DAY, t);
+        let mut rows: Vec<(&str, f64, f64)> = vec![(
+            "slokit (recorded, backfilled)",
+            1.0 - sli,
+            truth_of(last - 30 * DAY, last),
+        )];
+        let queries = [
+            (
+                "Sloth default: mean of 5m ratios (1m eval)",
+                format!("avg_over_time((sum(rate({bad}[5m])) / sum(rate({total}[5m])))[30d:1m])"),
+            ),
+            (
+                "Sloth exact mode: raw rate over 30d",
+                format!("sum(rate({bad}[30d])) / sum(rate({total}[30d]))"),
+            ),
+            (
+                "Pyrra: increase over the period (30d)",
+                format!("sum(increase({bad}[30d])) / sum(increase({total}[30d]))"),
+            ),
+            (
+                "ratio of sums of 5m rates",
+                format!("sum_over_time(sum(rate({bad}[5m]))[30d:5m]) / sum_over_time(sum(rate({total}[5m]))[30d:5m])"),
+            ),
+        ];
+        for (name, expr) in &queries {
+            rows.push((name, one(expr, t).0, exact));
+        }
+        println!(
+            "\n{} (built in {:.0}s; backfill {}):",
+            if gap {
+                "with a 3h zero-traffic gap on day 20"
+            } else {
+                "no gap"
+            },
+            began.elapsed().as_secs_f64(),
+            history.timing_summary()
+        );
+        println!("| shape | 30d error ratio | exact | relative error |");
+        println!("|---|---|---|---|");
+        for (name, value, truth) in rows {
+            println!(
+                "| {name} | {:.4}% | {:.4}% | {} |",
+                value * 100.0,
+                truth * 100.0,
+                if value.is_finite() {
+                    format!("{:+.3}%", (value - truth) / truth * 100.0)
+                } else {
+                    format!("{value} (poisoned)")
+                }
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost
+
+/// The synthetic recorded history the long windows read, as OpenMetrics, appended to `out`.
+fn recorded_history(
+    out: &mut impl std::io::Write,
+    n: usize,
+    services: usize,
+    from: i64,
+    to: i64,
+    period: i64,
+    step: i64,
+) {
+    let mut line = String::new();
+    let _ = writeln!(out, "# TYPE slokit_synthetic gauge");
+    for i in 0..n {
+        let job = format!("svc{}", i % services);
+        let slokit =
+            format!("slokit_product=\"{job}\",slokit_service=\"{job}\",slokit_slo=\"slo{i}\"");
+        let series: [(String, i64, f64); 5] = [
+            (format!("slokit:events_total:rate5m{{{slokit}}}"), 7 * HOUR, 55.0),
+            (format!("slokit:events_bad:rate5m{{{slokit}}}"), 7 * HOUR, 0.1),
+            (format!("slokit:events_total:rate1h{{{slokit}}}"), period + 2 * HOUR, 55.0),
+            (format!("slokit:events_bad:rate1h{{{slokit}}}"), period + 2 * HOUR, 0.1),
+            (
+                format!("slo:sli_error:ratio_rate5m{{sloth_id=\"{job}-slo{i}\",sloth_service=\"{job}\",sloth_slo=\"slo{i}\",sloth_window=\"5m\"}}"),
+                period + HOUR,
+                0.002,
+            ),
+        ];
+        for (name, span, value) in &series {
+            let first = (to - span).max(from) / step * step;
+            let mut t = first;
+            while t <= to {
+                line.clear();
+                let _ = writeln!(
+                    line,
+                    "{name} {} {t}",
+                    value + ((t / step) % 7) as f64 * 1e-3
+                );
+                out.write_all(line.as_bytes())
+                    .expect("write recorded history");
+                t += step;
+            }
+        }
+    }
+}
+
+/// Parses Prometheus's own `/metrics` for one metric: label set → value.
+fn own_metrics(prometheus: &Prometheus, metric: &str) -> Vec<(String, f64)> {
+    let text = ureq::get(&format!("{}/metrics", prometheus.url))
+        .call()
+        .expect("read /metrics")
+        .body_mut()
+        .read_to_string()
+        .expect("metrics text");
+    text.lines()
+        .filter(|l| l.starts_with(metric) && !l.starts_with('#'))
+        .filter_map(|l| {
+            let (series, value) = l.rsplit_once(' ')?;
+            Some((series.to_string(), value.parse().ok()?))
+        })
+        .filter(|(s, _)| s == metric || s.starts_with(&format!("{metric}{{")))
+        .collect()
+}
+
+struct Measured {
+    groups: usize,
+    /// CPU seconds of the Prometheus process per evaluation cycle (every group once).
+    cpu_per_cycle: f64,
+    /// Sum over groups of `prometheus_rule_group_last_duration_seconds`, averaged over cycles.
+    /// Groups run concurrently on two cores, so for heavy rule sets this counts waiting time too.
+    rules_per_cycle_seconds: f64,
+    wall: Duration,
+}
+
+fn measure(tsdb: &Path, rule_files: &[PathBuf], options: &Options) -> Measured {
+    let began = Instant::now();
+    let prometheus = Prometheus::start(StartOptions {
+        rule_files: rule_files.to_vec(),
+        tsdb: Some(tsdb.to_path_buf()),
+        evaluation_interval: options.eval_interval.clone(),
+        ..StartOptions::default()
+    });
+    // Executed evaluations per group: `iterations_total` also counts the ones skipped because
+    // the previous evaluation was still running.
+    let iterations = |p: &Prometheus| -> BTreeMap<String, f64> {
+        let missed: BTreeMap<String, f64> =
+            own_metrics(p, "prometheus_rule_group_iterations_missed_total")
+                .into_iter()
+                .map(|(k, v)| (k.replace("_missed_total", "_total"), v))
+                .collect();
+        own_metrics(p, "prometheus_rule_group_iterations_total")
+            .into_iter()
+            .map(|(k, v)| {
+                let skipped = missed.get(&k).copied().unwrap_or(0.0);
+                (k, v - skipped)
+            })
+            .collect()
+    };
+    let wait_for = |at_least: f64| loop {
+        let it = iterations(&prometheus);
+        if !it.is_empty() && it.values().all(|v| *v >= at_least) {
+            return it;
+        }
+        assert!(
+            began.elapsed() < Duration::from_secs(3600),
+            "rule groups did not finish {at_least} evaluations within an hour"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    // The first evaluation warms caches and the head; measure the cycles after it.
+    let first = wait_for(2.0);
+    let cpu = |p: &Prometheus| {
+        own_metrics(p, "process_cpu_seconds_total")
+            .first()
+            .map(|(_, v)| *v)
+            .expect("process_cpu_seconds_total")
+    };
+    let cpu_before = cpu(&prometheus);
+    let mut sums = Vec::new();
+    let mut done = 2.0;
+    for _ in 0..options.cycles {
+        done += 1.0;
+        wait_for(done);
+        let sum: f64 = own_metrics(&prometheus, "prometheus_rule_group_last_duration_seconds")
+            .iter()
+            .map(|(_, v)| v)
+            .sum();
+        sums.push(sum);
+    }
+    let last = iterations(&prometheus);
+    let cpu_after = cpu(&prometheus);
+    let cycles: f64 = last.iter().map(|(k, v)| v - first[k]).sum::<f64>() / last.len() as f64;
+    Measured {
+        groups: last.len(),
+        cpu_per_cycle: (cpu_after - cpu_before) / cycles,
+        rules_per_cycle_seconds: sums.iter().sum::<f64>() / sums.len() as f64,
+        wall: began.elapsed(),
+    }
+}
+
+/// Samples one SLO's recording and alerting rules read, from the query statistics of Prometheus's
+/// HTTP API (`stats=all`, `totalQueryableSamples`): 2.42 does not export
+/// `prometheus_engine_query_samples_total`. Every SLO of a set has the same shape and data, so a
+/// cycle reads `n` times this.
+fn samples_per_slo(prometheus: &Prometheus, rule_files: &[PathBuf]) -> f64 {
+    let mut total = 0.0;
+    for file in rule_files {
+        let text = std::fs::read_to_string(file).expect("read rules");
+        let mut exprs: Vec<String> = promql_tests::backfill::parse_groups(&text, "bench")
+            .into_iter()
+            .flat_map(|g| g.rules.into_iter().map(|r| r.expr))
+            .collect();
+        exprs.extend(
+            promql_tests::backfill::read_alerts(file)
+                .into_iter()
+                .map(|a| a.expr),
+        );
+        for expr in exprs {
+            let mut response = ureq::get(&format!("{}/api/v1/query", prometheus.url))
+                .query("query", &expr)
+                .query("stats", "all")
+                .call()
+                .expect("query with stats");
+            let body: serde_json::Value = response.body_mut().read_json().expect("JSON");
+            total += body["data"]["stats"]["samples"]["totalQueryableSamples"]
+                .as_f64()
+                .unwrap_or(0.0);
+        }
+    }
+    total
+}
+
+fn cost(options: &Options, n: usize) {
+    let began = Instant::now();
+    let period = options.period_days * DAY;
+    // An hour into the future, so every run reads full windows whenever it starts.
+    let end = (now() / 60 + 60) * 60;
+    let start = end - period - DAY;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let history = dir.path().join("history.om");
+    {
+        let file = std::fs::File::create(&history).expect("create the history file");
+        let mut out = std::io::BufWriter::new(file);
+        let mut workload = Workload::new(start / 60 * 60);
+        for s in 0..options.services {
+            workload = workload
+                .service(Service::new(&format!("svc{s}")).numbered_routes(options.series / 2));
+        }
+        let raw = workload.openmetrics(start, end, options.scrape);
+        out.write_all(raw.trim_end_matches("# EOF\n").as_bytes())
+            .expect("write raw history");
+        drop(raw);
+        recorded_history(
+            &mut out,
+            n,
+            options.services,
+            start,
+            end,
+            period,
+            options.record_interval,
+        );
+        out.write_all(b"# EOF\n").expect("write EOF");
+    }
+    let size = std::fs::metadata(&history).map(|m| m.len()).unwrap_or(0);
+    let tsdb = dir.path().join("tsdb");
+    std::fs::create_dir_all(&tsdb).expect("tsdb directory");
+    let import = Instant::now();
+    let status = std::process::Command::new(slokit::promtool::promtool_command())
+        .args([
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            &format!(
+                "--max-block-duration={}",
+                promql_tests::prometheus::BACKFILL_BLOCK_DURATION
+            ),
+            "--quiet",
+        ])
+        .arg(&history)
+        .arg(&tsdb)
+        .status()
+        .expect("run promtool");
+    assert!(status.success(), "promtool could not import the history");
+    let _ = std::fs::remove_file(&history);
+    println!(
+        "\n## cost: {n} SLOs, period {}d, {} services x {} series at {}s scrape, eval every {} (data {} MB, import {:.0}s)",
+        options.period_days,
+        options.services,
+        options.series,
+        options.scrape,
+        options.eval_interval,
+        size >> 20,
+        import.elapsed().as_secs_f64()
+    );
+
+    let objective = 0.999;
+    let rules_dir = dir.path().join("rules");
+    std::fs::create_dir_all(&rules_dir).expect("rules directory");
+    let mut sets: Vec<(&str, Vec<PathBuf>)> = vec![(
+        "slokit",
+        slokit_rules(
+            &slokit_specs(n, options.services, options.period_days, objective),
+            &rules_dir,
+        ),
+    )];
+    for (name, peer) in [
+        ("Sloth (default, optimized)", Peer::SlothOptimized),
+        ("Sloth (exact mode)", Peer::SlothExact),
+        ("Pyrra", Peer::Pyrra),
+    ] {
+        let path = rules_dir.join(format!("{peer:?}.yml"));
+        std::fs::write(
+            &path,
+            peer_rules(peer, n, options.services, options.period_days, objective),
+        )
+        .expect("write peer rules");
+        let check = promql_tests::check_rules(std::slice::from_ref(&path));
+        assert!(
+            check.is_ok(),
+            "{name} rules do not pass promtool: {check:?}"
+        );
+        sets.push((name, vec![path]));
+    }
+    // Samples per SLO, from a one-SLO rule set of each shape.
+    let single_dir = dir.path().join("single");
+    std::fs::create_dir_all(&single_dir).expect("directory");
+    let mut singles: Vec<Vec<PathBuf>> = vec![slokit_rules(
+        &slokit_specs(1, options.services, options.period_days, objective),
+        &single_dir,
+    )];
+    for peer in [Peer::SlothOptimized, Peer::SlothExact, Peer::Pyrra] {
+        let path = single_dir.join(format!("{peer:?}.yml"));
+        std::fs::write(
+            &path,
+            peer_rules(peer, 1, options.services, options.period_days, objective),
+        )
+        .expect("write");
+        singles.push(vec![path]);
+    }
+    let samples: Vec<f64> = {
+        let prometheus = Prometheus::start(StartOptions {
+            tsdb: Some(tsdb.clone()),
+            ..StartOptions::default()
+        });
+        singles
+            .iter()
+            .map(|files| samples_per_slo(&prometheus, files) * n as f64)
+            .collect()
+    };
+    let mut results = Vec::new();
+    for ((name, files), samples) in sets.iter().zip(&samples) {
+        if !options
+            .sets
+            .iter()
+            .any(|s| name.to_lowercase().starts_with(&s.to_lowercase()))
+        {
+            continue;
+        }
+        let m = measure(&tsdb, files, options);
+        eprintln!(
+            "  {name}: {:.3} CPU s per cycle, sum of group durations {:.3}s, {} groups (run {:.0}s)",
+            m.cpu_per_cycle,
+            m.rules_per_cycle_seconds,
+            m.groups,
+            m.wall.as_secs_f64()
+        );
+        results.push((name.to_string(), m, *samples));
+    }
+    let ours = results
+        .first()
+        .filter(|r| r.0 == "slokit")
+        .map(|r| (r.1.cpu_per_cycle, r.1.rules_per_cycle_seconds, r.2));
+    println!("| rule set | groups | Prometheus CPU s per cycle | x slokit | sum of `prometheus_rule_group_last_duration_seconds` | x slokit | samples read per cycle | x slokit |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (name, m, samples) in &results {
+        let ratio = |v: f64, base: Option<f64>| {
+            base.map(|b| format!("{:.1}x", v / b))
+                .unwrap_or_else(|| "-".into())
+        };
+        println!(
+            "| {name} | {} | {:.3} | {} | {:.3} | {} | {samples:.3e} | {} |",
+            m.groups,
+            m.cpu_per_cycle,
+            ratio(m.cpu_per_cycle, ours.map(|o| o.0)),
+            m.rules_per_cycle_seconds,
+            ratio(m.rules_per_cycle_seconds, ours.map(|o| o.1)),
+            ratio(*samples, ours.map(|o| o.2)),
+        );
+    }
+    println!("(whole {n}-SLO run {:.0}s)", began.elapsed().as_secs_f64());
+}

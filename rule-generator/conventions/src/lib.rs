@@ -1,0 +1,286 @@
+//! Every name the suite shares (crate `slokit-conventions`, used by the generator, the Grafana
+//! plugin and the dashboards alike): series names, label names and windows. The generator writes these
+//! series, the Grafana plugin and the dashboards read them, and `docs/metrics.md` documents them.
+//! Nothing else in the workspace spells a series or label name out.
+//!
+//! Names are prefixed with `slokit` so they never collide with a user's labels, nor with Sloth's
+//! (`sloth_*`, `slo:*`) or Pyrra's (`slo`, `pyrra_*`) series: teams can run both while migrating.
+
+pub mod duration;
+
+use duration::Duration;
+
+/// Identity labels on every series and alert the generator writes.
+pub const LABEL_PRODUCT: &str = "slokit_product";
+pub const LABEL_SERVICE: &str = "slokit_service";
+pub const LABEL_SLO: &str = "slokit_slo";
+
+/// Descriptive labels that only the info series (`slokit:slo:info`) carries.
+pub const LABEL_OWNER: &str = "slokit_owner";
+pub const LABEL_TIER: &str = "slokit_tier";
+pub const LABEL_PHASE: &str = "slokit_phase";
+pub const LABEL_SOURCE: &str = "slokit_source";
+pub const LABEL_INDICATOR: &str = "slokit_indicator";
+pub const LABEL_DISPLAY_NAME: &str = "slokit_display_name";
+
+/// The label every alert carries to say how urgent it is.
+pub const LABEL_SEVERITY: &str = "severity";
+
+/// Prometheus's own series of pending and firing alerts, and its labels. `slo report`, `slo gate`
+/// and `slo readiness` read it for alerts firing now and pages in the last 30 days.
+pub const SERIES_ALERTS: &str = "ALERTS";
+pub const LABEL_ALERT_NAME: &str = "alertname";
+pub const LABEL_ALERT_STATE: &str = "alertstate";
+/// The `alertstate` of an alert that is firing (rather than pending).
+pub const ALERT_STATE_FIRING: &str = "firing";
+/// The label of classic histogram buckets.
+pub const LABEL_BUCKET: &str = "le";
+
+/// Labels the user may not set, because the generator owns them.
+pub const RESERVED_LABELS: &[&str] = &[
+    LABEL_PRODUCT,
+    LABEL_SERVICE,
+    LABEL_SLO,
+    LABEL_OWNER,
+    LABEL_TIER,
+    LABEL_PHASE,
+    LABEL_SOURCE,
+    LABEL_INDICATOR,
+    LABEL_DISPLAY_NAME,
+    "__name__",
+    "le",
+    "quantile",
+];
+
+/// The only window over which raw user metrics are read.
+pub const BASE_WINDOW: Duration = Duration::from_mins(5);
+
+/// The period when a spec names none.
+pub const DEFAULT_PERIOD: Duration = Duration::from_days(30);
+
+/// The placeholder Sloth and OpenSLO queries use for the rate window.
+pub const WINDOW_PLACEHOLDER: &str = "{{.window}}";
+
+/// One row of the default alert table: alert when `budget_share` of the period's error budget would
+/// be spent within `long` at the current rate, confirmed over `short`.
+#[derive(Clone, Copy, Debug)]
+pub struct DefaultTier {
+    pub severity: &'static str,
+    pub budget_share: f64,
+    pub long: Duration,
+    pub short: Duration,
+}
+
+/// The multi-window, multi-burn-rate table from the Google SRE Workbook, chapter 5 ("Alerting on
+/// SLOs"), table 5-8: for a 30-day period it yields 14.4x (1h/5m) and 6x (6h/30m) pages, and 3x
+/// (1d/2h) and 1x (3d/6h) tickets. Other periods keep the windows and the budget shares, so each
+/// tier still means the same share of budget; the factor is `budget_share * period / long`.
+pub const DEFAULT_TIERS: [DefaultTier; 4] = [
+    DefaultTier {
+        severity: "page",
+        budget_share: 0.02,
+        long: Duration::from_hours(1),
+        short: Duration::from_mins(5),
+    },
+    DefaultTier {
+        severity: "page",
+        budget_share: 0.05,
+        long: Duration::from_hours(6),
+        short: Duration::from_mins(30),
+    },
+    DefaultTier {
+        severity: "ticket",
+        budget_share: 0.10,
+        long: Duration::from_days(1),
+        short: Duration::from_hours(2),
+    },
+    DefaultTier {
+        severity: "ticket",
+        budget_share: 0.10,
+        long: Duration::from_days(3),
+        short: Duration::from_hours(6),
+    },
+];
+
+/// The burn-rate factor that spends `budget_share` of a `period` budget within `long`.
+pub fn burn_factor(budget_share: f64, period: Duration, long: Duration) -> f64 {
+    budget_share * period.millis() as f64 / long.millis() as f64
+}
+
+/// Windows recorded for every SLO besides [`BASE_WINDOW`] and the SLO's period, so that dashboards
+/// can rely on them whatever alert tiers an SLO uses. They are the windows of [`DEFAULT_TIERS`].
+pub const STANDARD_WINDOWS: [Duration; 6] = [
+    Duration::from_mins(30),
+    Duration::from_hours(1),
+    Duration::from_hours(2),
+    Duration::from_hours(6),
+    Duration::from_days(1),
+    Duration::from_days(3),
+];
+
+/// Windows up to this length are averaged from the 5m series directly (at most 6h / 30s = 720
+/// samples per evaluation at a 30s interval).
+pub const SHORT_WINDOW_LIMIT: Duration = Duration::from_hours(6);
+
+/// Longer windows that are whole multiples of this step are averaged from the series recorded over
+/// this window, read once per step with a subquery (`[30d:1h]` reads 720 points). The step is also
+/// the largest error of those windows: the hour in progress is not yet counted.
+pub const LONG_WINDOW_STEP: Duration = Duration::from_hours(1);
+
+/// The sampling step of threshold (gauge) SLIs: the gauge is compared with its bound once per step
+/// inside each 5m slice.
+pub const GAUGE_STEP: Duration = Duration::from_mins(1);
+
+/// Per-window event rates in events per second, with the identity and grouping labels. For
+/// threshold SLIs an "event" is a second of one gauge series, so the rates are series counts.
+pub const SERIES_TOTAL: &str = "slokit:events_total";
+pub const SERIES_BAD: &str = "slokit:events_bad";
+/// Per-window burn rate: error ratio over the window divided by the error budget.
+pub const SERIES_BURN_RATE: &str = "slokit:burn_rate";
+/// The SLI (share of good events) over the SLO's period.
+pub const SERIES_SLI: &str = "slokit:sli:period";
+/// `1 - period error ratio / error budget`, not clamped: below zero means overspent.
+pub const SERIES_BUDGET_REMAINING: &str = "slokit:error_budget_remaining:period";
+/// Constants per SLO.
+pub const SERIES_OBJECTIVE: &str = "slokit:objective:ratio";
+pub const SERIES_ERROR_BUDGET: &str = "slokit:error_budget:ratio";
+pub const SERIES_PERIOD: &str = "slokit:period:seconds";
+/// Value 1, carrying the descriptive labels.
+pub const SERIES_INFO: &str = "slokit:slo:info";
+
+/// The window suffix used for the SLO's own period in series names (`slokit:burn_rate:period`), so
+/// that dashboards find it under one name whatever the period is.
+pub const PERIOD_SUFFIX: &str = "period";
+
+/// `slokit:events_total:rate1h` for a window, `slokit:events_total:rate_period` for the period.
+pub fn rate_series(base: &str, window: Option<Duration>) -> String {
+    match window {
+        Some(w) => format!("{base}:rate{w}"),
+        None => format!("{base}:rate_{PERIOD_SUFFIX}"),
+    }
+}
+
+/// `slokit:burn_rate:1h` for a window, `slokit:burn_rate:period` for the period.
+pub fn burn_rate_series(window: Option<Duration>) -> String {
+    match window {
+        Some(w) => format!("{SERIES_BURN_RATE}:{w}"),
+        None => format!("{SERIES_BURN_RATE}:{PERIOD_SUFFIX}"),
+    }
+}
+
+/// The rule group holding everything for one SLO: `slokit:<product>:<slo>`.
+pub fn rule_group_name(product: &str, slo: &str) -> String {
+    format!("slokit:{product}:{slo}")
+}
+
+/// The uid of a product's Grafana dashboard: `slokit-<product>`, or when that exceeds Grafana's
+/// 40 characters, a prefix of the name and an FNV-1a hash of the whole name. Stable across runs
+/// and versions, so links in alerts keep working.
+pub fn dashboard_uid(product: &str) -> String {
+    let plain = format!("slokit-{product}");
+    if plain.len() <= 40 {
+        return plain;
+    }
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in product.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    let prefix: String = product.chars().take(22).collect();
+    format!("slokit-{prefix}-{hash:08x}")
+}
+
+/// The Grafana dashboard variable that selects one SLO.
+pub const DASHBOARD_VAR_SLO: &str = "slo";
+
+/// Where an alert links to: the product dashboard focused on one SLO (a path under Grafana's root).
+pub fn dashboard_path(product: &str, slo: &str) -> String {
+    let mut query = String::new();
+    for byte in slo.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            query.push(char::from(byte));
+        } else {
+            query.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!(
+        "/d/{}?var-{DASHBOARD_VAR_SLO}={query}",
+        dashboard_uid(product)
+    )
+}
+
+/// The Grafana plugin's id (`plugin.json`), the type of its datasources.
+pub const GRAFANA_PLUGIN_ID: &str = "slokit-slo-datasource";
+/// The uids of the datasources `slo generate` provisions: the slokit plugin, and a plain Prometheus
+/// datasource for the `prometheus` dashboard flavour, alert timelines and annotations.
+pub const DATASOURCE_UID_PLUGIN: &str = "slokit";
+pub const DATASOURCE_UID_PROMETHEUS: &str = "slokit-prometheus";
+/// The uid of the overview dashboard. The underscore keeps it apart from every
+/// [`dashboard_uid`], which starts with `slokit-`, whatever the products are called.
+pub const OVERVIEW_DASHBOARD_UID: &str = "slokit_overview";
+/// The tag on every generated dashboard, which the dashboards' link menus list.
+pub const DASHBOARD_TAG: &str = "slokit";
+/// The Grafana dashboard variables that select services and products.
+pub const DASHBOARD_VAR_SERVICE: &str = "service";
+pub const DASHBOARD_VAR_PRODUCT: &str = "product";
+
+/// Where generated files go under `--out`.
+pub const DIR_PROMETHEUS: &str = "prometheus";
+pub const DIR_RULES: &str = "rules";
+pub const DIR_TESTS: &str = "tests";
+pub const DIR_OPERATOR: &str = "prometheus-operator";
+pub const DIR_MIMIR: &str = "mimir";
+pub const DIR_VMALERT: &str = "vmalert";
+/// Grafana files: `grafana/dashboards/*.json` and `grafana/provisioning/{datasources,dashboards}`.
+pub const DIR_GRAFANA: &str = "grafana";
+
+/// Evaluation interval of generated promtool tests, and the sampling interval of their input
+/// series. 5m evaluation keeps multi-day ticket tests fast; 1m input keeps `rate(x[5m])` defined
+/// under both Prometheus 2 (closed ranges) and 3 (left-open ranges).
+pub const TEST_EVAL_INTERVAL: Duration = Duration::from_mins(5);
+pub const TEST_INPUT_INTERVAL: Duration = Duration::from_mins(1);
+/// Evaluation interval of the tests of tiers whose windows are all an hour or longer (the ticket
+/// tiers), written to `<product>.long.test.yml`: their inputs span days, and hourly evaluation
+/// is fine enough for windows of hours.
+pub const TEST_SLOW_EVAL_INTERVAL: Duration = Duration::from_hours(1);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dashboard_uids_are_short_and_stable() {
+        assert_eq!(dashboard_uid("checkout"), "slokit-checkout");
+        let long = dashboard_uid("a-very-long-product-name-that-goes-on-and-on");
+        assert!(long.len() <= 40, "{long}");
+        assert_eq!(
+            long,
+            dashboard_uid("a-very-long-product-name-that-goes-on-and-on")
+        );
+        assert_ne!(
+            long,
+            dashboard_uid("a-very-long-product-name-that-goes-on-and-ox")
+        );
+        assert_eq!(
+            dashboard_path("shop", "a b"),
+            "/d/slokit-shop?var-slo=a%20b"
+        );
+    }
+
+    #[test]
+    fn series_names() {
+        assert_eq!(
+            rate_series(SERIES_TOTAL, Some(BASE_WINDOW)),
+            "slokit:events_total:rate5m"
+        );
+        assert_eq!(
+            rate_series(SERIES_BAD, None),
+            "slokit:events_bad:rate_period"
+        );
+        assert_eq!(
+            burn_rate_series(Some(Duration::from_days(3))),
+            "slokit:burn_rate:3d"
+        );
+        assert_eq!(burn_rate_series(None), "slokit:burn_rate:period");
+    }
+}

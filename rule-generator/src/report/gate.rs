@@ -1,0 +1,134 @@
+//! `slo gate` output: one line per SLO with its release decision and, when blocked, the policy's
+//! words; then a summary. [`outcome`] folds the decisions into the exit code: 1 when any SLO
+//! blocks (a definite "no" wins), else 2 when any cannot be decided, else 0.
+
+use super::*;
+use serde_json::json;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Proceed = 0,
+    Blocked = 1,
+    Undecided = 2,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Proceed => "proceed",
+            Outcome::Blocked => "blocked",
+            Outcome::Undecided => "undecided",
+        }
+    }
+}
+
+pub fn outcome(report: &Report) -> Outcome {
+    let decisions: Vec<&Decision> = report
+        .products
+        .iter()
+        .flat_map(|p| p.slos.iter().map(|s| &s.decision))
+        .collect();
+    if decisions.iter().any(|d| matches!(d, Decision::Blocked(_))) {
+        Outcome::Blocked
+    } else if decisions.is_empty()
+        || decisions
+            .iter()
+            .any(|d| matches!(d, Decision::Undecided(_)))
+    {
+        Outcome::Undecided
+    } else {
+        Outcome::Proceed
+    }
+}
+
+fn reason(slo: &SloReport) -> String {
+    let budget = slo
+        .status
+        .budget_remaining
+        .map_or("no data".into(), percent1);
+    match (&slo.decision, &slo.in_force) {
+        (Decision::Undecided(why), _) => why.clone(),
+        (_, Some(step)) => format!(
+            "`{}` in force ({}; budget left {budget})",
+            step.name,
+            crate::policy::describe(&step.when)
+        ),
+        (_, None) => format!("budget left {budget}"),
+    }
+}
+
+pub fn text(report: &Report) -> String {
+    let mut out = String::new();
+    let mut counts = [0usize; 3];
+    for product in &report.products {
+        for slo in &product.slos {
+            let o = match slo.decision {
+                Decision::Proceed => Outcome::Proceed,
+                Decision::Blocked(_) => Outcome::Blocked,
+                Decision::Undecided(_) => Outcome::Undecided,
+            };
+            counts[o as usize] += 1;
+            out.push_str(&format!(
+                "{}: {}/{} ({}): {}\n",
+                o.as_str(),
+                product.name,
+                slo.name,
+                slo.service,
+                reason(slo)
+            ));
+            if let (Decision::Blocked(_), Some(step), Some(policy)) =
+                (&slo.decision, &slo.in_force, &product.policy)
+            {
+                out.push_str(&format!("  policy `{policy}`: {}\n", step.action));
+            }
+            if product.policy.is_none() {
+                out.push_str("  no error-budget policy: nothing can block releases\n");
+            }
+        }
+    }
+    let total: usize = counts.iter().sum();
+    out.push_str(&match outcome(report) {
+        Outcome::Proceed => format!("gate: releases may proceed ({total} SLOs checked)\n"),
+        Outcome::Blocked => format!(
+            "gate: releases blocked by {} of {total} SLOs\n",
+            counts[Outcome::Blocked as usize]
+        ),
+        Outcome::Undecided if total == 0 => "gate: cannot decide: no SLOs selected\n".into(),
+        Outcome::Undecided => format!(
+            "gate: cannot decide for {} of {total} SLOs; releases are not cleared\n",
+            counts[Outcome::Undecided as usize]
+        ),
+    });
+    out
+}
+
+pub fn json(report: &Report) -> String {
+    let slos: Vec<serde_json::Value> = report
+        .products
+        .iter()
+        .flat_map(|p| {
+            p.slos.iter().map(move |s| {
+                json!({
+                    "product": p.name,
+                    "slo": s.name,
+                    "service": s.service,
+                    "decision": match s.decision {
+                        Decision::Proceed => "proceed",
+                        Decision::Blocked(_) => "blocked",
+                        Decision::Undecided(_) => "undecided",
+                    },
+                    "reason": reason(s),
+                    "policy": p.policy,
+                    "step": s.in_force.as_ref().map(|step| step.name.clone()),
+                    "action": s.in_force.as_ref().map(|step| step.action.clone()),
+                    "budgetRemaining": s.status.budget_remaining,
+                })
+            })
+        })
+        .collect();
+    let o = outcome(report);
+    let value = json!({"at": report.at, "decision": o.as_str(), "exitCode": o as u8, "slos": slos});
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
