@@ -33,7 +33,16 @@ fi
 rm -rf "$dist"
 mkdir -p "$dist/img"
 cp "$here/plugin.json" "$here/README.md" "$here/CHANGELOG.md" "$dist/"
-cp "$here/module.js" "$dist/module.js"
+# The TypeScript frontend when its dependencies are installed (`npm ci` in `frontend/`), else the
+# hand-written stopgap `module.js`, which needs no build.
+if [ -d "$here/frontend/node_modules" ]; then
+    (cd "$here/frontend" && npm run --silent build)
+    cp "$here/frontend/dist/module.js" "$here/frontend/dist/module.js.map" "$dist/"
+    echo "frontend: frontend/dist/module.js (TypeScript build)"
+else
+    cp "$here/module.js" "$dist/module.js"
+    echo "frontend: module.js (hand-written; run \`npm ci\` in grafana-backend/frontend for the TypeScript build)"
+fi
 cp "$here/img/logo.svg" "$dist/img/logo.svg"
 install -m 0755 "$binary" "$dist/gpx_slokit_linux_amd64"
 # Debug symbols are half the size and Grafana never needs them.

@@ -27,6 +27,9 @@ fn spec() -> String {
     out
 }
 
+/// One request sent straight to Prometheus: the API endpoint and its form.
+type DirectCall = (&'static str, Vec<(&'static str, String)>);
+
 fn now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -34,7 +37,8 @@ fn now() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Two hours of raw counters for every SLO, and 30 days of the period SLI of `slo-0` every 5m.
+/// Two hours of raw counters and 26 hours of hourly rates for every SLO, and 30 days of the period
+/// SLI of `slo-0` every 5m.
 fn history(end: i64) -> String {
     let mut out = String::new();
     for (family, rate) in [("bench", 10.0), ("bench_failed", 0.005)] {
@@ -44,6 +48,22 @@ fn history(end: i64) -> String {
                 let time = end - 7200 + step * 15;
                 let value = rate * (step * 15) as f64;
                 out.push_str(&format!("{family}_total{{slo=\"{i}\"}} {value} {time}\n"));
+            }
+        }
+    }
+    // The hourly event rates of the last 26 hours: the period windows read them at whole hours,
+    // which the live evaluation alone reaches only after the next hour starts.
+    for (series, rate) in [
+        ("slokit:events_total:rate1h", 10.0),
+        ("slokit:events_bad:rate1h", 0.005),
+    ] {
+        out.push_str(&format!("# TYPE {series} gauge\n"));
+        for i in 0..SLOS {
+            for step in 0..=(26 * 12) {
+                let time = end - 26 * 3600 + step * 300;
+                out.push_str(&format!(
+                    "{series}{{slokit_product=\"bench\",slokit_service=\"api\",slokit_slo=\"slo-{i}\"}} {rate} {time}\n"
+                ));
             }
         }
     }
@@ -168,7 +188,7 @@ async fn main() {
     let url = prometheus.url.clone();
 
     let to = now();
-    let cases: Vec<(&str, Value, f64, Vec<(&str, Vec<(&str, String)>)>)> = vec![
+    let cases: Vec<(&str, Value, f64, Vec<DirectCall>)> = vec![
         (
             "`status`, 50 SLOs",
             json!({"queryType": "status"}),

@@ -106,8 +106,17 @@ fn window_average(slo: &Slo, name: &str, window: Duration) -> String {
 fn base_rates(slo: &Slo) -> (String, String) {
     let by = &slo.group_by;
     let total_5m = series(slo, &rate_series(SERIES_TOTAL, Some(BASE_WINDOW)));
-    // A bad-event source that matches nothing means no bad events, not a missing SLI.
-    let or_zero = format!("or {}\n0 * {total_5m}", on_groups(by));
+    // A bad-event source that matches nothing means no bad events, not a missing SLI. The zero
+    // side is summed to the grouping labels so that both sides of `or` carry the same labels:
+    // otherwise the rule yields two differently labelled series that become one once the rule's
+    // labels are added, and `promtool tsdb create-blocks-from rules` rejects the result as out of
+    // order samples whenever the bad series comes and goes.
+    let total_by = if by.is_empty() {
+        format!("sum({total_5m})")
+    } else {
+        format!("sum by ({}) ({total_5m})", by.join(", "))
+    };
+    let or_zero = format!("or {}\n0 * {total_by}", on_groups(by));
     let bad_from_good = |good: String| {
         format!(
             "clamp_min(\n  {total_5m}\n  - {}\n  (\n    {}\n    {}\n  ),\n  0\n)",
@@ -368,7 +377,7 @@ mod base_expressions {
             r#"sum (rate(http_requests_total{job="api"}[5m]))"#,
             r#"sum (rate(http_requests_total{job="api",status_code=~"5.."}[5m]))
 or on ()
-0 * slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-service-availability"}"#,
+0 * sum(slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-service-availability"})"#,
         );
         check(
             fixtures::grouped_good("shop"),
@@ -378,7 +387,7 @@ or on ()
   - on (route)
   (
     sum by (route) (rate(http_requests_total{job="api",status_code!~"5.."}[5m]))
-    or on (route) 0 * slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-routes-availability"}
+    or on (route) 0 * sum by (route) (slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-routes-availability"})
   ),
   0
 )"#,
@@ -391,7 +400,7 @@ or on ()
   * (1 - histogram_fraction(0, 1, sum (rate(http_request_duration_seconds{job="api"}[5m]))))
 ) >= 0
 or on ()
-0 * slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-service-latency-native"}"#,
+0 * sum(slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-service-latency-native"})"#,
         );
         check(
             fixtures::probe("web"),
