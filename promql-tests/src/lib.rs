@@ -2,31 +2,25 @@
 //! into a temporary tree, running `promtool check rules` / `promtool test rules`, and mutating
 //! generated rule files to prove the generated tests can fail.
 //!
-//! promtool is required: under the `CI` environment variable a missing promtool fails the test
-//! (it never silently skips); locally the test prints why it did nothing.
+//! promtool is required: a missing promtool fails the test, with the command that installs it.
+//! Tests never skip because a tool is missing, in CI or on a laptop.
 
 use slokit::generate::{generate, GenerateOptions, Target};
 use slokit::model::Catalog;
 use std::path::{Path, PathBuf};
 
-/// Whether promtool can be run. Panics under `CI` when it cannot.
-pub fn promtool_available() -> bool {
+/// Fails the calling test, with the install command, when promtool cannot be run.
+pub fn require_promtool() {
     let found = std::process::Command::new(slokit::promtool::promtool_command())
         .arg("--version")
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
-    if !found {
-        let message = format!(
-            "promtool is not available; {}",
-            slokit::promtool::INSTALL_HINT
-        );
-        if std::env::var_os("CI").is_some() {
-            panic!("{message}");
-        }
-        eprintln!("skipping: {message}");
-    }
-    found
+    assert!(
+        found,
+        "promtool is not available; {}",
+        slokit::promtool::INSTALL_HINT
+    );
 }
 
 /// A generated Prometheus tree in a temporary directory.

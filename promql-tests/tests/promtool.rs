@@ -3,7 +3,7 @@
 //! broken (alerts removed, alerts always firing, a threshold doubled, ratios averaged).
 
 use promql_tests::{
-    check_rules, promtool_available, remove_alerts, replace_factor, test_rules, Tree,
+    check_rules, remove_alerts, replace_factor, require_promtool, test_rules, Tree,
 };
 use slokit::render::fixtures;
 
@@ -16,9 +16,7 @@ fn fast_tests(tree: &Tree) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn every_generated_file_passes_promtool() {
-    if !promtool_available() {
-        return;
-    }
+    require_promtool();
     let tree = Tree::generate(&fixtures::everything());
     // `slo test` runs this: check every rule file, then test every test file (in parallel).
     let report = slokit::promtool::test_tree(&tree.root()).unwrap_or_else(|e| panic!("{e}"));
@@ -56,9 +54,7 @@ fn assert_tests_fail(tree: &Tree, what: &str, expected_in_output: &str) {
 
 #[test]
 fn the_unmodified_single_slo_tree_passes() {
-    if !promtool_available() {
-        return;
-    }
+    require_promtool();
     let tree = single();
     check_rules(&tree.rules()).unwrap();
     test_rules(&tree.tests()).unwrap();
@@ -66,9 +62,7 @@ fn the_unmodified_single_slo_tree_passes() {
 
 #[test]
 fn removing_the_alerts_fails_the_tests() {
-    if !promtool_available() {
-        return;
-    }
+    require_promtool();
     let tree = single();
     tree.mutate_rules(remove_alerts);
     check_rules(&tree.rules()).expect("the mutated rules are still valid");
@@ -77,9 +71,7 @@ fn removing_the_alerts_fails_the_tests() {
 
 #[test]
 fn alerts_that_always_fire_fail_the_tests() {
-    if !promtool_available() {
-        return;
-    }
+    require_promtool();
     let tree = single();
     tree.mutate_rules(|text| replace_factor(text, "14.4", "-1"));
     check_rules(&tree.rules()).expect("the mutated rules are still valid");
@@ -88,9 +80,7 @@ fn alerts_that_always_fire_fail_the_tests() {
 
 #[test]
 fn a_doubled_threshold_fails_the_tests() {
-    if !promtool_available() {
-        return;
-    }
+    require_promtool();
     let tree = single();
     tree.mutate_rules(|text| replace_factor(text, "14.4", "28.8"));
     check_rules(&tree.rules()).expect("the mutated rules are still valid");
@@ -99,9 +89,7 @@ fn a_doubled_threshold_fails_the_tests() {
 
 #[test]
 fn averaging_ratios_instead_of_events_fails_the_tests() {
-    if !promtool_available() {
-        return;
-    }
+    require_promtool();
     // Sloth's mistake: a long window as the mean of 5m ratios. Replace the 1h burn rate by the
     // average of the 5m burn rate and the exactness test must notice.
     let tree = single();
@@ -127,9 +115,7 @@ fn averaging_ratios_instead_of_events_fails_the_tests() {
 
 #[test]
 fn the_bundled_examples_generate_rules_and_tests_that_pass() {
-    if !promtool_available() {
-        return;
-    }
+    require_promtool();
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let loaded = slokit::spec::load(
         &[examples],
