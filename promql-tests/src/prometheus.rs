@@ -166,25 +166,12 @@ impl Prometheus {
         request: ureq::RequestBuilder<ureq::typestate::WithoutBody>,
         expr: &str,
     ) -> serde_json::Value {
-        let mut response = request
-            .call()
-            .unwrap_or_else(|e| panic!("query `{expr}` failed: {e}\n{}", self.log()));
-        let body: serde_json::Value = response
-            .body_mut()
-            .read_json()
-            .expect("JSON from prometheus");
-        assert_eq!(body["status"], "success", "query `{expr}`: {body}");
-        body["data"]["result"].clone()
+        api_result(request, expr, || self.log())
     }
 
     /// A single instant value of a query that returns exactly one series, at `time`.
     pub fn value(&self, expr: &str, time: Option<f64>) -> f64 {
-        let result = self.query(expr, time);
-        let series = result
-            .as_array()
-            .filter(|a| a.len() == 1)
-            .unwrap_or_else(|| panic!("`{expr}` returned {result}"));
-        sample_value(&series[0]["value"])
+        single_value(&self.query(expr, time), expr)
     }
 
     /// Asks Prometheus to reload its configuration and rules (`/-/reload`).
@@ -205,6 +192,33 @@ impl Drop for Prometheus {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `data.result` of a Prometheus-compatible API call (Prometheus and VictoriaMetrics answer
+/// alike). A failed call panics with `log()`, the engine's own output, to show why.
+pub fn api_result(
+    request: ureq::RequestBuilder<ureq::typestate::WithoutBody>,
+    expr: &str,
+    log: impl Fn() -> String,
+) -> serde_json::Value {
+    let mut response = request
+        .call()
+        .unwrap_or_else(|e| panic!("query `{expr}` failed: {e}\n{}", log()));
+    let body: serde_json::Value = response
+        .body_mut()
+        .read_json()
+        .expect("JSON from the query API");
+    assert_eq!(body["status"], "success", "query `{expr}`: {body}");
+    body["data"]["result"].clone()
+}
+
+/// The value of a query result that must hold exactly one series.
+pub fn single_value(result: &serde_json::Value, expr: &str) -> f64 {
+    let series = result
+        .as_array()
+        .filter(|a| a.len() == 1)
+        .unwrap_or_else(|| panic!("`{expr}` returned {result}"));
+    sample_value(&series[0]["value"])
 }
 
 /// The float in a `[time, "value"]` pair from the HTTP API (`"NaN"`, `"+Inf"` included).

@@ -10,7 +10,7 @@
 //! levels, which is both faster and certain.
 
 use crate::backfill::{dependency_levels, level_file, parse_groups, AlertingRule};
-use crate::prometheus::{free_port, sample_value};
+use crate::prometheus::{api_result, free_port, single_value};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -136,12 +136,7 @@ impl VictoriaMetrics {
 
     /// The single value of a query returning exactly one series.
     pub fn value(&self, expr: &str, time: f64) -> f64 {
-        let result = self.query(expr, time);
-        let series = result
-            .as_array()
-            .filter(|a| a.len() == 1)
-            .unwrap_or_else(|| panic!("`{expr}` returned {result}"));
-        sample_value(&series[0]["value"])
+        single_value(&self.query(expr, time), expr)
     }
 
     fn call(
@@ -149,15 +144,7 @@ impl VictoriaMetrics {
         request: ureq::RequestBuilder<ureq::typestate::WithoutBody>,
         expr: &str,
     ) -> serde_json::Value {
-        let mut response = request
-            .call()
-            .unwrap_or_else(|e| panic!("query `{expr}` failed: {e}\n{}", self.log()));
-        let body: serde_json::Value = response
-            .body_mut()
-            .read_json()
-            .expect("JSON from victoria-metrics");
-        assert_eq!(body["status"], "success", "query `{expr}`: {body}");
-        body["data"]["result"].clone()
+        api_result(request, expr, || self.log())
     }
 }
 

@@ -461,24 +461,17 @@ fn metric_source<'a>(
     let source_type = match (&type_field, &reference) {
         (Some(t), _) => t.non_empty(diags)?,
         (None, Some(r)) => {
-            let name = r.non_empty(diags)?;
-            match context.reg.data_sources.get(&name) {
-                Some(ds) => ds
-                    .spec
-                    .and_then(|s| text(entry(s, "type")))
-                    .unwrap_or_default()
-                    .to_string(),
-                None => {
-                    diags.push(unknown_reference(
-                        r,
-                        "data source",
-                        &name,
-                        context.reg.data_sources.keys(),
-                        "DataSource",
-                    ));
-                    return None;
-                }
-            }
+            let ds = lookup(
+                r,
+                &context.reg.data_sources,
+                "data source",
+                "DataSource",
+                diags,
+            )?;
+            ds.spec
+                .and_then(|s| text(entry(s, "type")))
+                .unwrap_or_default()
+                .to_string()
         }
         (None, None) => {
             diags.push(
@@ -634,6 +627,36 @@ fn unknown_reference<'k>(
         Some(best) => d.help(format!("did you mean `{best}`?")),
         None => d.help(format!("define it in a document of `kind: {kind}`")),
     }
+}
+
+/// The document a `...Ref` field names, or an unknown-reference error with a suggestion.
+fn lookup<'t, 'a>(
+    field: &Field<'_>,
+    table: &'t BTreeMap<String, Named<'a>>,
+    what: &str,
+    kind: &str,
+    diags: &mut Diagnostics,
+) -> Option<&'t Named<'a>> {
+    let name = field.non_empty(diags)?;
+    let found = table.get(&name);
+    if found.is_none() {
+        diags.push(unknown_reference(field, what, &name, table.keys(), kind));
+    }
+    found
+}
+
+/// Decodes a referenced document's `spec` without reporting: the document reports its own
+/// problems where it is written, and a reference to a broken document is simply left out.
+fn quietly<T>(
+    named: &Named<'_>,
+    decode: impl FnOnce(&Field<'_>, &mut Diagnostics) -> Option<T>,
+) -> Option<T> {
+    let mut quiet = Diagnostics::default();
+    let value = decode(&Field::new(named.spec?, "spec"), &mut quiet);
+    if quiet.has_errors() {
+        return None;
+    }
+    value
 }
 
 /// An alert condition as slokit uses it.
@@ -792,18 +815,15 @@ fn condition_item(
     let mut map = item.map(diags)?;
     if let Some(reference) = map.get("conditionRef") {
         map.finish(diags);
-        let name = reference.non_empty(diags)?;
-        let Some(named) = context.reg.conditions.get(&name) else {
-            diags.push(unknown_reference(
-                &reference,
-                "alert condition",
-                &name,
-                context.reg.conditions.keys(),
-                "AlertCondition",
-            ));
-            return None;
-        };
-        // The condition's own document reports its problems; here they would be repeats.
+        let named = lookup(
+            &reference,
+            &context.reg.conditions,
+            "alert condition",
+            "AlertCondition",
+            diags,
+        )?;
+        // The condition's own document reports its problems; here they would be repeats. Unlike
+        // SLIs and policies, a condition with problems is still used for what could be read.
         let spec = named.spec?;
         return condition_spec(&Field::new(spec, "spec"), &mut Diagnostics::default());
     }
@@ -1022,24 +1042,8 @@ fn indicator_ref(
     context: &Context<'_, '_>,
     diags: &mut Diagnostics,
 ) -> Option<Sli> {
-    let name = field.non_empty(diags)?;
-    let Some(named) = context.reg.slis.get(&name) else {
-        diags.push(unknown_reference(
-            field,
-            "SLI",
-            &name,
-            context.reg.slis.keys(),
-            "SLI",
-        ));
-        return None;
-    };
-    // The SLI's own document reports its problems; an SLO that uses a broken SLI is simply left out.
-    let mut quiet = Diagnostics::default();
-    let sli = sli_spec(&Field::new(named.spec?, "spec"), context, &mut quiet);
-    if quiet.has_errors() {
-        return None;
-    }
-    sli
+    let named = lookup(field, &context.reg.slis, "SLI", "SLI", diags)?;
+    quietly(named, |spec, quiet| sli_spec(spec, context, quiet))
 }
 
 fn alpha_indicator(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Sli> {
@@ -1481,24 +1485,14 @@ fn policy_ref(
     context: &Context<'_, '_>,
     diags: &mut Diagnostics,
 ) -> Option<Vec<Condition>> {
-    let name = field.non_empty(diags)?;
-    let Some(named) = context.reg.policies.get(&name) else {
-        diags.push(unknown_reference(
-            field,
-            "alert policy",
-            &name,
-            context.reg.policies.keys(),
-            "AlertPolicy",
-        ));
-        return None;
-    };
-    // The policy's own document reports its problems; only the outcome matters here.
-    let mut quiet = Diagnostics::default();
-    let conditions = policy_spec(&Field::new(named.spec?, "spec"), context, &mut quiet);
-    if quiet.has_errors() {
-        return None;
-    }
-    conditions
+    let named = lookup(
+        field,
+        &context.reg.policies,
+        "alert policy",
+        "AlertPolicy",
+        diags,
+    )?;
+    quietly(named, |spec, quiet| policy_spec(spec, context, quiet))
 }
 
 #[cfg(test)]
