@@ -17,6 +17,14 @@ validate:
 test:
     bash .ci/run
 
+# cd grafana-backend/frontend && npm install && npm run typecheck && npm run test:ci && npm run build
+frontend:
+    cd grafana-backend/frontend && npm install && npm run typecheck && npm run test:ci && npm run build
+
+# FUZZ_SECONDS=3600 bash fuzz/smoke.sh   (cargo-fuzz on every target; see fuzz/README.md)
+fuzz seconds="3600":
+    FUZZ_SECONDS={{seconds}} bash fuzz/smoke.sh
+
 # cargo run --release -p promql-tests --bin bench   (see BENCHMARKS.md; not part of the tests)
 bench *args:
     cargo run --release -p promql-tests --bin bench -- {{args}}

@@ -2,11 +2,13 @@
  * slokit SLO datasource: the frontend module Grafana loads (AMD, with Grafana's shared
  * `@grafana/*` and `react` modules as externals, as create-plugin's webpack output is).
  *
- * This is a hand-written stopgap so the plugin is usable before the TypeScript frontend in
- * `frontend/` (create-plugin conventions, unit tests) exists. It is plain ES2017 without JSX: a
- * `DataSourceWithBackend` with template-variable support, a config editor built on Grafana's
- * standard HTTP settings (URL, basic auth, TLS, custom headers, timeout) plus the Mimir tenant and
- * a bearer token, and a query editor whose pickers are fed by the plugin's resources.
+ * A hand-written equivalent of the TypeScript frontend in `frontend/`, which `build-dist.sh` ships
+ * when `frontend/node_modules` is not installed (no build step). It is plain ES2017 without JSX: a
+ * `DataSourceWithBackend` with template-variable support (the same logic as
+ * `frontend/src/variables.ts`: variable queries in text or object form, multi-value variables as
+ * lists), a config editor built on Grafana's standard HTTP settings (URL, basic auth, TLS, custom
+ * headers, timeout) plus the Mimir tenant and a bearer token, and a query editor whose pickers are
+ * fed by the plugin's resources.
  */
 define(['react', '@grafana/data', '@grafana/runtime', '@grafana/ui'], function (React, data, runtime, ui) {
   'use strict';
@@ -25,28 +27,105 @@ define(['react', '@grafana/data', '@grafana/runtime', '@grafana/ui'], function (
   });
   var SELECTORS = ['product', 'service', 'slo'];
 
-  /* Replaces template variables; a multi-value variable becomes a list. */
-  function interpolate(value, scopedVars) {
-    var templateSrv = runtime.getTemplateSrv();
-    var one = function (text) {
-      if (typeof text !== 'string' || text.indexOf('$') < 0) {
-        return [text];
+  /*
+   * Template variables, mirroring `frontend/src/variables.ts` (unit tested there): keep the two
+   * in step.
+   */
+
+  /* Interpolates a selector (one value, a list or nothing): each `$var` that expands to several
+   * values (`json` format gives a JSON list) adds them all; duplicates are dropped. */
+  function interpolateSelector(value, replace) {
+    if (value === undefined || value === null) {
+      return undefined;
+    }
+    var values = [];
+    (Array.isArray(value) ? value : [value]).forEach(function (item) {
+      item = String(item);
+      if (item.indexOf('$') < 0) {
+        values.push(item);
+        return;
       }
-      var replaced = templateSrv.replace(text, scopedVars, 'json');
+      var replaced = replace(item);
       try {
         var parsed = JSON.parse(replaced);
-        return Array.isArray(parsed) ? parsed : [String(parsed)];
+        if (Array.isArray(parsed)) {
+          parsed.forEach(function (v) { values.push(String(v)); });
+        } else {
+          values.push(String(parsed));
+        }
       } catch (e) {
-        return [replaced];
+        values.push(replaced);
       }
-    };
-    if (value === undefined || value === null) {
-      return value;
+    });
+    var unique = values.filter(function (v, i) { return values.indexOf(v) === i; });
+    return unique.length === 1 ? unique[0] : unique;
+  }
+
+  var RESOURCES = ['products', 'services', 'slos'];
+  var FORMS = 'variable query must be `products`, `services(product)`, `slos(product, service)` or {"resource": ...}';
+
+  /* The text form: `products`, `services(<product>)` or `slos(<product>[, <service>])`. */
+  function parseVariableQuery(text) {
+    var match = /^\s*(products|services|slos)\s*(?:\(([^)]*)\))?\s*$/.exec(text);
+    if (!match) {
+      throw new Error('variable query must be `products`, `services(product)` or `slos(product, service)`');
     }
-    var list = (Array.isArray(value) ? value : [value]).reduce(function (all, v) {
-      return all.concat(one(v));
-    }, []);
-    return list.length === 1 ? list[0] : list;
+    var resource = match[1];
+    var args = (match[2] || '').split(',').map(function (s) { return s.trim(); }).filter(function (s) { return s.length > 0; });
+    var params = {};
+    if (resource !== 'products') {
+      if (args[0]) { params.product = args[0]; }
+      if (resource === 'slos' && args[1]) { params.service = args[1]; }
+    }
+    return { resource: resource, params: params };
+  }
+
+  /*
+   * A variable query in either form, with its parameters interpolated: the text form above, or the
+   * object the generated dashboards write, `{"resource": "slos", "product": "shop", "service":
+   * "$service"}`. Parameters are interpolated one by one after parsing, so a multi-value variable
+   * (or "All") becomes a list, which `getResource` sends as a repeated query parameter.
+   */
+  function toVariableQuery(query, replace) {
+    var parsed;
+    if (typeof query === 'string') {
+      parsed = parseVariableQuery(query);
+    } else if (query !== null && typeof query === 'object' && RESOURCES.indexOf(query.resource) >= 0) {
+      var resource = query.resource;
+      var keys = resource === 'products' ? [] : resource === 'services' ? ['product'] : ['product', 'service'];
+      var fields = {};
+      keys.forEach(function (key) {
+        var value = query[key];
+        if (typeof value === 'string' && value.trim() !== '') {
+          fields[key] = value.trim();
+        }
+      });
+      parsed = { resource: resource, params: fields };
+    } else {
+      throw new Error(FORMS);
+    }
+    var params = {};
+    Object.keys(parsed.params).forEach(function (key) {
+      var value = parsed.params[key];
+      var interpolated = interpolateSelector(Array.isArray(value) ? value : [value], replace);
+      if (interpolated !== undefined && interpolated.length > 0) {
+        params[key] = interpolated;
+      }
+    });
+    return { resource: parsed.resource, params: params };
+  }
+
+  /* The names a resource answer lists, for a variable's values. */
+  function resourceNames(resource, body) {
+    var list = function (key) { return (body && body[key]) || []; };
+    switch (resource) {
+      case 'products':
+        return list('products').map(function (p) { return p.name; });
+      case 'services':
+        return list('services').map(function (s) { return s.name; });
+      default:
+        return list('slos').map(function (s) { return s.slo; });
+    }
   }
 
   class SlokitDataSource extends runtime.DataSourceWithBackend {
@@ -63,32 +142,27 @@ define(['react', '@grafana/data', '@grafana/runtime', '@grafana/ui'], function (
     }
 
     applyTemplateVariables(query, scopedVars) {
+      var templateSrv = runtime.getTemplateSrv();
+      var replace = function (text) { return templateSrv.replace(text, scopedVars, 'json'); };
       var out = Object.assign({}, query);
-      SELECTORS.concat(['window']).forEach(function (key) {
-        out[key] = interpolate(query[key], scopedVars);
+      SELECTORS.forEach(function (key) {
+        out[key] = interpolateSelector(query[key], replace);
       });
+      out.window = query.window ? templateSrv.replace(query.window, scopedVars) : query.window;
       return out;
     }
 
-    /* Variable queries: `products`, `services(<product>)`, `slos(<product>[, <service>])`. */
+    /* A variable query: text (`slos(shop, $service)`) or the generated dashboards' object form. */
     metricFindQuery(query, options) {
-      var text = runtime.getTemplateSrv().replace(String(query || ''), options && options.scopedVars);
-      var match = /^\s*(products|services|slos)\s*(?:\(([^)]*)\))?\s*$/.exec(text);
-      if (!match) {
-        return Promise.reject(new Error('variable query must be `products`, `services(product)` or `slos(product, service)`'));
-      }
-      var args = (match[2] || '').split(',').map(function (s) { return s.trim(); }).filter(Boolean);
-      var params = {};
-      if (args[0]) { params.product = args[0]; }
-      if (args[1]) { params.service = args[1]; }
-      return this.getResource(match[1], params).then(function (body) {
-        if (match[1] === 'products') {
-          return body.products.map(function (p) { return { text: p.name }; });
-        }
-        if (match[1] === 'services') {
-          return body.services.map(function (s) { return { text: s.name }; });
-        }
-        return body.slos.map(function (s) { return { text: s.slo }; });
+      var self = this;
+      var replace = function (text) {
+        return runtime.getTemplateSrv().replace(text, options && options.scopedVars, 'json');
+      };
+      return Promise.resolve().then(function () {
+        var parsed = toVariableQuery(query, replace);
+        return self.getResource(parsed.resource, parsed.params).then(function (body) {
+          return resourceNames(parsed.resource, body).map(function (text) { return { text: text }; });
+        });
       });
     }
   }

@@ -121,7 +121,9 @@ pub struct WindowInput {
     pub factor: f64,
 }
 
-/// A product's error-budget policy, for the status table's "policy action" column.
+/// A product's error-budget policy, for the status table's "policy action" column: its colours
+/// (which steps block releases) and, in the Prometheus flavour, the kinds of steps to evaluate.
+/// Thresholds, names and actions shown are read from `slokit:policy_step:threshold`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PolicyInput {
     pub name: String,

@@ -1,7 +1,8 @@
 //! One product's dashboard. At the top, what a person needs at a glance: a status table (one row
-//! per SLO and group: objective, SLI, budget remaining, burn rates, alert state, phase, owner and
-//! the error-budget policy's action), budget remaining across SLOs as bars, and counts of SLOs,
-//! of SLOs that breached their objective, of SLOs burning faster than 1x and of alerts firing.
+//! per SLO and group: objective, SLI, budget remaining, burn rates, alert state, phase, owner, the
+//! error-budget policy's step in force and the review), budget remaining across SLOs as bars, and
+//! counts of SLOs, of SLOs that breached their objective, of SLOs burning faster than 1x and of
+//! alerts firing.
 //! Below, one row per SLO, generated rather than repeated because each SLO has its own objective
 //! and alert tiers to draw: SLI against the objective, budget remaining, the budget burn-down,
 //! burn rates per window with every tier's threshold, the tiers' alert conditions over time, and
@@ -13,16 +14,17 @@
 
 use crate::panel::{self, pos, Ids, Pos};
 use crate::query::{self, Pick, Scope};
-use crate::{Flavour, PolicyCondition, PolicyInput, ProductInput, SloInput, SCHEMA_VERSION};
+use crate::{Flavour, PolicyInput, PolicyStepInput, ProductInput, SloInput, SCHEMA_VERSION};
 use serde_json::{json, Value};
 use slokit_conventions::duration::Duration;
 use slokit_conventions::{
     burn_rate_series, dashboard_uid, BASE_WINDOW, DASHBOARD_TAG, DASHBOARD_VAR_SERVICE,
     DASHBOARD_VAR_SLO, DATASOURCE_UID_PROMETHEUS, LABEL_DISPLAY_NAME, LABEL_OWNER, LABEL_PHASE,
-    LABEL_PRODUCT, LABEL_SERVICE, LABEL_SEVERITY, LABEL_SLO, OVERVIEW_DASHBOARD_UID,
-    SERIES_BUDGET_REMAINING, SERIES_INFO, SERIES_OBJECTIVE, SERIES_SLI, STANDARD_WINDOWS,
+    LABEL_POLICY_ACTION, LABEL_PRODUCT, LABEL_REVIEW_DUE, LABEL_SERVICE, LABEL_SEVERITY, LABEL_SLO,
+    OVERVIEW_DASHBOARD_UID, SERIES_BUDGET_REMAINING, SERIES_INFO, SERIES_OBJECTIVE, SERIES_SLI,
+    STANDARD_WINDOWS,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The burn-rate windows of the status table, the plugin's `status` columns.
 pub const STATUS_WINDOWS: [Duration; 3] = [
@@ -50,7 +52,7 @@ pub fn dashboard(product: &ProductInput, flavour: Flavour) -> Value {
         flavour,
         &scope,
         &product.slos,
-        product.policy.as_ref(),
+        &product.policy.iter().collect::<Vec<_>>(),
         pos(0, 0, 24, table_height),
         Some(&product.name),
     ));
@@ -170,27 +172,47 @@ pub fn alert_annotation(scope: &Scope) -> Value {
     })
 }
 
-/// `* on (product, service, slo) group_left (owner, phase, display name) slokit:slo:info{..}`:
-/// every status query carries the same labels, so Grafana's merge joins them into one row per
-/// SLO and group.
+/// `* on (product, service, slo) group_left (owner, phase, display name, review due)
+/// slokit:slo:info{..}`: every status query carries the same labels, so Grafana's merge joins
+/// them into one row per SLO and group. An SLO without a review date reads `not scheduled`, as in
+/// the plugin.
 fn with_info(scope: &Scope, expr: &str) -> String {
+    let due = query::quote(LABEL_REVIEW_DUE);
+    let info = format!(
+        "label_replace({}, {due}, {}, {due}, \"\")",
+        scope.select(SERIES_INFO),
+        query::quote(REVIEW_NOT_SCHEDULED)
+    );
     format!(
-        "({expr}) * on ({LABEL_PRODUCT}, {LABEL_SERVICE}, {LABEL_SLO}) group_left ({LABEL_OWNER}, {LABEL_PHASE}, {LABEL_DISPLAY_NAME}) {}",
-        scope.select(SERIES_INFO)
+        "({expr}) * on ({}) group_left ({LABEL_OWNER}, {LABEL_PHASE}, {LABEL_DISPLAY_NAME}, {LABEL_REVIEW_DUE}) {info}",
+        Scope::identity()
     )
 }
 
+/// The review column's text for an SLO without a review date (the plugin's words).
+const REVIEW_NOT_SCHEDULED: &str = "not scheduled";
+
+/// Column widths in pixels for the two text columns that can be long.
+const POLICY_COLUMN_WIDTH: u32 = 300;
+const REVIEW_COLUMN_WIDTH: u32 = 230;
+const REVIEW_DATE_COLUMN_WIDTH: u32 = 120;
+
 /// The status table. `product` is `None` on the overview, which shows the product column.
+/// `policies` are the error-budget policies of the products shown, for the policy column's
+/// colours (and, with PromQL, the kinds of steps to evaluate).
 pub fn status_table(
     ids: &mut Ids,
     flavour: Flavour,
     scope: &Scope,
     slos: &[SloInput],
-    policy: Option<&PolicyInput>,
+    policies: &[&PolicyInput],
     at: Pos,
     product: Option<&str>,
 ) -> Value {
-    let policy_note = "The most severe step of the product's error-budget policy that budget remaining triggers (steps on burn rates are listed by `slo report`).";
+    let policy_note = match flavour {
+        Flavour::Plugin => "The step of the product's error-budget policy in force for this row, as the plugin evaluates it (`slokit::policy`, like `slo gate`): the most severe matching step, a step that blocks releases before any other, then the later step. `unknown` when a figure a more severe step needs is missing. Red: the step blocks releases.",
+        Flavour::Prometheus => "The step of the product's error-budget policy in force for this row, computed in PromQL from `slokit:policy_step:threshold`: the most severe matching step, a step that blocks releases before any other, then the later step. A step whose figure is missing is skipped (the plugin says `unknown`). Red: the step blocks releases.",
+    };
     let mut overrides = vec![
         panel::override_by_name(
             "objective",
@@ -213,17 +235,6 @@ pub fn status_table(
             ],
         ),
     ];
-    let show_policy = product.is_some();
-    if show_policy {
-        overrides.push(panel::override_by_name(
-            "policy action",
-            vec![
-                ("mappings", json!(policy_mappings(policy))),
-                ("description", json!(policy_note)),
-                ("custom.cellOptions", json!({"type": "color-text"})),
-            ],
-        ));
-    }
     for window in STATUS_WINDOWS {
         overrides.push(panel::override_by_name(
             &format!("burn rate {window}"),
@@ -254,6 +265,40 @@ pub fn status_table(
             ("custom.cellOptions", json!({"type": "color-text"})),
         ],
     ));
+    overrides.push(panel::override_by_name(
+        "policy action",
+        vec![
+            ("mappings", json!(policy_mappings(flavour, policies))),
+            ("description", json!(policy_note)),
+            ("custom.cellOptions", json!({"type": "color-text"})),
+            ("custom.width", json!(POLICY_COLUMN_WIDTH)),
+            ("custom.inspect", json!(true)),
+        ],
+    ));
+    overrides.push(match flavour {
+        Flavour::Plugin => panel::override_by_name(
+            "review status",
+            vec![
+                ("mappings", review_mappings()),
+                (
+                    "description",
+                    json!("When the SLO is next due for review (`slokit_review_due`), counted in days from the end of the time range."),
+                ),
+                ("custom.cellOptions", json!({"type": "color-text"})),
+                ("custom.width", json!(REVIEW_COLUMN_WIDTH)),
+            ],
+        ),
+        Flavour::Prometheus => panel::override_by_name(
+            "review due",
+            vec![
+                (
+                    "description",
+                    json!("The date the SLO is next due for review (`slokit_review_due`). PromQL cannot compare a label with today: the plugin's flavour says how many days are left and colours overdue reviews."),
+                ),
+                ("custom.width", json!(REVIEW_DATE_COLUMN_WIDTH)),
+            ],
+        ),
+    });
     if let Some(product) = product {
         overrides.push(panel::override_by_name(
             "slo",
@@ -270,37 +315,27 @@ pub fn status_table(
             )],
         ));
     }
+    let hide_product = product.is_some();
     let (targets, transformations) = match flavour {
         Flavour::Plugin => {
-            let mut exclude = json!({"policy action": true, "review status": true});
-            if product.is_some() {
+            let mut exclude = json!({});
+            if hide_product {
                 exclude["product"] = json!(true);
-            }
-            let mut transformations = vec![
-                json!({"id": "organize", "options": {"excludeByName": exclude, "renameByName": {}, "indexByName": {}}}),
-            ];
-            if show_policy {
-                // The plugin does not know policies; the column is budget remaining again, which
-                // the value mappings turn into the step in force.
-                transformations.push(json!({"id": "calculateField", "options": {
-                    "mode": "reduceRow",
-                    "reduce": {"include": ["budget remaining"], "reducer": "max"},
-                    "alias": "policy action",
-                    "replaceFields": false,
-                }}));
             }
             (
                 vec![query::plugin("A", "status", scope, None)],
-                transformations,
+                vec![
+                    json!({"id": "organize", "options": {"excludeByName": exclude, "renameByName": {}, "indexByName": {}}}),
+                ],
             )
         }
-        Flavour::Prometheus => prometheus_status(scope, show_policy),
+        Flavour::Prometheus => prometheus_status(scope, policies, hide_product),
     };
     let mut table = panel::panel(
         ids,
         "table",
         "SLO status",
-        "One row per SLO (and per group of grouped SLOs), now. Burn rate 1 spends the budget exactly over the period. Click an SLO to focus the dashboard on it.",
+        "One row per SLO (and per group of grouped SLOs), now. Burn rate 1 spends the budget exactly over the period. Policy action: the step of the error-budget policy in force. Click an SLO to focus the dashboard on it.",
         at,
         &query::datasource(flavour),
         targets,
@@ -312,32 +347,38 @@ pub fn status_table(
     table
 }
 
-/// Instant table queries joined by Grafana's merge transformation, then renamed and ordered.
-fn prometheus_status(scope: &Scope, product_dashboard: bool) -> (Vec<Value>, Vec<Value>) {
-    let hide_product = product_dashboard;
+/// Instant table queries joined by Grafana's merge transformation, then renamed and ordered. The
+/// policy column is a label of its query's series (its value only ranks steps and is hidden).
+fn prometheus_status(
+    scope: &Scope,
+    policies: &[&PolicyInput],
+    hide_product: bool,
+) -> (Vec<Value>, Vec<Value>) {
     let sli = scope.select(SERIES_SLI);
-    let identity = format!("{LABEL_PRODUCT}, {LABEL_SERVICE}, {LABEL_SLO}");
-    let mut by = vec![identity.clone()];
-    by.extend(scope.group_by.iter().cloned());
-    let by = by.join(", ");
-    let mut columns: Vec<(String, String)> = vec![
+    let identity = Scope::identity();
+    let by = scope.row_labels();
+    // (column, expression, whether the query's value is the column)
+    let mut columns: Vec<(String, String, bool)> = vec![
         (
             "objective".into(),
             format!(
                 "0 * {sli} + on ({identity}) group_left {}",
                 scope.select(SERIES_OBJECTIVE)
             ),
+            true,
         ),
-        ("SLI".into(), sli.clone()),
+        ("SLI".into(), sli.clone(), true),
         (
             "budget remaining".into(),
             scope.select(SERIES_BUDGET_REMAINING),
+            true,
         ),
     ];
     for window in STATUS_WINDOWS {
         columns.push((
             format!("burn rate {window}"),
             scope.select(&burn_rate_series(Some(window))),
+            true,
         ));
     }
     columns.push((
@@ -347,24 +388,27 @@ fn prometheus_status(scope: &Scope, product_dashboard: bool) -> (Vec<Value>, Vec
             query::firing_alerts(scope),
             query::pending_alerts(scope)
         ),
+        true,
     ));
-    if product_dashboard {
-        columns.push((
-            "policy action".into(),
-            scope.select(SERIES_BUDGET_REMAINING),
-        ));
-    }
+    columns.push((
+        "policy action".into(),
+        query::policy_in_force(scope, policies),
+        false,
+    ));
     let mut targets = Vec::new();
     let mut rename = serde_json::Map::new();
     let mut index = serde_json::Map::new();
+    let mut exclude = json!({"Time": true});
     let mut order: Vec<String> = Vec::new();
-    if !hide_product {
+    if hide_product {
+        exclude[LABEL_PRODUCT] = json!(true);
+    } else {
         order.push(LABEL_PRODUCT.into());
     }
     order.extend([LABEL_SERVICE.to_string(), LABEL_SLO.to_string()]);
     order.extend(scope.group_by.iter().cloned());
     order.push(LABEL_DISPLAY_NAME.into());
-    for (i, (name, expr)) in columns.iter().enumerate() {
+    for (i, (name, expr, shown)) in columns.iter().enumerate() {
         let ref_id = ref_id(i);
         targets.push(query::promql(
             &ref_id,
@@ -373,10 +417,20 @@ fn prometheus_status(scope: &Scope, product_dashboard: bool) -> (Vec<Value>, Vec
             true,
             true,
         ));
-        rename.insert(format!("Value #{ref_id}"), json!(name));
-        order.push(format!("Value #{ref_id}"));
+        let field = format!("Value #{ref_id}");
+        if *shown {
+            rename.insert(field.clone(), json!(name));
+            order.push(field);
+        } else {
+            exclude[field] = json!(true);
+        }
     }
-    order.extend([LABEL_PHASE.to_string(), LABEL_OWNER.to_string()]);
+    order.extend([
+        LABEL_PHASE.to_string(),
+        LABEL_OWNER.to_string(),
+        LABEL_POLICY_ACTION.to_string(),
+        LABEL_REVIEW_DUE.to_string(),
+    ]);
     for (i, name) in order.iter().enumerate() {
         index.insert(name.clone(), json!(i));
     }
@@ -387,12 +441,10 @@ fn prometheus_status(scope: &Scope, product_dashboard: bool) -> (Vec<Value>, Vec
         (LABEL_DISPLAY_NAME, "display name"),
         (LABEL_PHASE, "phase"),
         (LABEL_OWNER, "owner"),
+        (LABEL_POLICY_ACTION, "policy action"),
+        (LABEL_REVIEW_DUE, "review due"),
     ] {
         rename.insert(label.into(), json!(name));
-    }
-    let mut exclude = json!({"Time": true});
-    if hide_product {
-        exclude[LABEL_PRODUCT] = json!(true);
     }
     let transformations = vec![
         json!({"id": "merge", "options": {}}),
@@ -421,69 +473,60 @@ fn burn_column_thresholds(slos: &[SloInput], window: Duration) -> Value {
     panel::thresholds("green", &steps)
 }
 
-/// Value mappings from budget remaining to the policy step in force, for the steps that depend on
-/// budget remaining. Severity as in `slokit::policy`: a blocking step is more severe than any
-/// other, and among steps alike in that a later one is more severe. Mappings are listed from the
-/// lowest range up, so that at a shared bound the more severe range wins.
-pub fn policy_mappings(policy: Option<&PolicyInput>) -> Vec<Value> {
-    let Some(policy) = policy else {
-        return vec![
-            json!({"type": "range", "options": {"from": null, "to": null, "result": {"text": "no policy", "index": 0}}}),
-        ];
+/// The policy column's text as each flavour writes it for a step: `<action> (<step>)`, the action
+/// on one line for the plugin (which joins its words with single spaces) and as written in the
+/// spec for PromQL (which cannot rewrite a label's line breaks).
+pub fn policy_text(flavour: Flavour, step: &PolicyStepInput) -> String {
+    let action = match flavour {
+        Flavour::Plugin => step.action.split_whitespace().collect::<Vec<_>>().join(" "),
+        Flavour::Prometheus => step.action.clone(),
     };
-    let mut bounds: Vec<f64> = policy
-        .steps
-        .iter()
-        .filter_map(|s| match s.condition {
-            PolicyCondition::BudgetRemainingBelow(x) => Some(x),
-            PolicyCondition::BudgetExhausted => Some(0.0),
-            PolicyCondition::BurnRateAbove { .. } => None,
-        })
-        .collect();
-    bounds.sort_by(f64::total_cmp);
-    bounds.dedup();
-    let in_force = |value: f64| {
-        policy
-            .steps
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| match s.condition {
-                PolicyCondition::BudgetRemainingBelow(x) => value < x,
-                PolicyCondition::BudgetExhausted => value <= 0.0,
-                PolicyCondition::BurnRateAbove { .. } => false,
-            })
-            .max_by_key(|(i, s)| (s.blocks_releases, *i))
-            .map(|(_, s)| s)
-    };
-    let mut mappings = Vec::new();
-    let mut lower: Option<f64> = None;
-    for upper in bounds.iter().copied().map(Some).chain([None]) {
-        // A value strictly inside the range decides which step is in force there; at a bound
-        // that is exactly 0, `BudgetExhausted` matches too, and the range below wins.
-        let probe = match (lower, upper) {
-            (None, Some(u)) => u - 1.0,
-            (Some(l), Some(u)) => (l + u) / 2.0,
-            (Some(l), None) => l + 1.0,
-            (None, None) => 0.5,
+    format!("{action} ({})", step.name)
+}
+
+/// Colours for the policy column's text, which both flavours compute (the plugin with
+/// `slokit::policy`, PromQL from the step series): red for a step that blocks releases, orange
+/// for one that does not, green for `none`, yellow for the plugin's `unknown`; `no policy` keeps
+/// the text colour. A text two policies share is red if either's step blocks.
+pub fn policy_mappings(flavour: Flavour, policies: &[&PolicyInput]) -> Vec<Value> {
+    let mut colours: BTreeMap<String, &str> = BTreeMap::new();
+    for step in policies.iter().flat_map(|p| p.steps.iter()) {
+        let colour = if step.blocks_releases {
+            "red"
+        } else {
+            "orange"
         };
-        let (text, color) = match in_force(probe) {
-            Some(step) => (
-                step.action.clone(),
-                if step.blocks_releases {
-                    "red"
-                } else {
-                    "orange"
-                },
-            ),
-            None => ("none".to_string(), "green"),
-        };
-        mappings.push(json!({"type": "range", "options": {
-            "from": lower, "to": upper,
-            "result": {"text": text, "color": color, "index": mappings.len()},
+        let entry = colours.entry(policy_text(flavour, step)).or_insert(colour);
+        if step.blocks_releases {
+            *entry = "red";
+        }
+    }
+    let mut options = serde_json::Map::new();
+    options.insert(
+        query::POLICY_NONE.into(),
+        json!({"color": "green", "index": 0}),
+    );
+    for (text, colour) in &colours {
+        let index = options.len();
+        options.insert(text.clone(), json!({"color": colour, "index": index}));
+    }
+    let unknown_index = options.len();
+    let mut mappings = vec![json!({"type": "value", "options": options})];
+    if flavour == Flavour::Plugin {
+        mappings.push(json!({"type": "regex", "options": {
+            "pattern": "^unknown$",
+            "result": {"color": "yellow", "index": unknown_index},
         }}));
-        lower = upper;
     }
     mappings
+}
+
+/// The plugin's review column coloured: red when overdue, orange when due today.
+fn review_mappings() -> Value {
+    json!([
+        {"type": "regex", "options": {"pattern": "^overdue.*", "result": {"color": "red", "index": 0}}},
+        {"type": "regex", "options": {"pattern": "^due .*\\(today\\)$", "result": {"color": "orange", "index": 1}}},
+    ])
 }
 
 fn budget_bars(ids: &mut Ids, flavour: Flavour, scope: &Scope, at: Pos) -> Value {

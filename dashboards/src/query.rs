@@ -7,14 +7,19 @@
 //! Label values in PromQL are product, service and SLO names, which the loader restricts to
 //! `[A-Za-z0-9._-]`; they are still quoted with JSON string escaping, which PromQL reads the same.
 
-use crate::Flavour;
+use crate::{Flavour, PolicyCondition, PolicyInput};
 use serde_json::{json, Map, Value};
 use slokit_conventions::duration::Duration;
 use slokit_conventions::{
-    burn_rate_series, rate_series, DATASOURCE_UID_PLUGIN, DATASOURCE_UID_PROMETHEUS,
-    GRAFANA_PLUGIN_ID, LABEL_ALERT_STATE, LABEL_PRODUCT, LABEL_SERVICE, LABEL_SLO, SERIES_ALERTS,
-    SERIES_BAD, SERIES_BUDGET_REMAINING, SERIES_SLI, SERIES_TOTAL,
+    burn_rate_series, rate_series, BASE_WINDOW, DATASOURCE_UID_PLUGIN, DATASOURCE_UID_PROMETHEUS,
+    GRAFANA_PLUGIN_ID, LABEL_ALERT_STATE, LABEL_POLICY_ACTION, LABEL_POLICY_BLOCKS,
+    LABEL_POLICY_CONDITION, LABEL_POLICY_ORDER, LABEL_POLICY_STEP, LABEL_POLICY_WINDOW,
+    LABEL_PRODUCT, LABEL_SERVICE, LABEL_SLO, LONG_WINDOW_STEP, POLICY_CONDITION_BUDGET_EXHAUSTED,
+    POLICY_CONDITION_BUDGET_REMAINING_BELOW, POLICY_CONDITION_BURN_RATE_ABOVE, SERIES_ALERTS,
+    SERIES_BAD, SERIES_BUDGET_REMAINING, SERIES_ERROR_BUDGET, SERIES_POLICY_STEP, SERIES_SLI,
+    SERIES_TOTAL, SHORT_WINDOW_LIMIT, STANDARD_WINDOWS,
 };
+use std::collections::BTreeSet;
 
 /// Which values of one identity label a target selects.
 #[derive(Clone, Debug)]
@@ -61,6 +66,10 @@ pub fn quote(value: &str) -> String {
 impl Scope {
     /// `slokit_product="shop",slokit_service=~"$service",slokit_slo="availability"`.
     pub fn matchers(&self) -> String {
+        self.matcher_list().join(",")
+    }
+
+    fn matcher_list(&self) -> Vec<String> {
         [
             (LABEL_PRODUCT, &self.product),
             (LABEL_SERVICE, &self.service),
@@ -72,13 +81,35 @@ impl Scope {
             Pick::Var(name) => Some(format!("{label}=~\"${name}\"")),
             Pick::All => None,
         })
-        .collect::<Vec<_>>()
-        .join(",")
+        .collect()
     }
 
     /// `name{matchers}`.
     pub fn select(&self, name: &str) -> String {
         format!("{name}{{{}}}", self.matchers())
+    }
+
+    /// `name{matchers,label="value",...}`.
+    pub fn select_with(&self, name: &str, extra: &[(&str, String)]) -> String {
+        let mut matchers = self.matcher_list();
+        matchers.extend(
+            extra
+                .iter()
+                .map(|(label, value)| format!("{label}={}", quote(value))),
+        );
+        format!("{name}{{{}}}", matchers.join(","))
+    }
+
+    /// `slokit_product, slokit_service, slokit_slo`: what identifies an SLO.
+    pub fn identity() -> String {
+        format!("{LABEL_PRODUCT}, {LABEL_SERVICE}, {LABEL_SLO}")
+    }
+
+    /// The identity labels and the grouping labels: what identifies a row of the status table.
+    pub fn row_labels(&self) -> String {
+        let mut labels = vec![Scope::identity()];
+        labels.extend(self.group_by.iter().cloned());
+        labels.join(", ")
     }
 
     /// A legend: `prefix` followed by the SLO (when the panel spans SLOs) and the group labels.
@@ -244,4 +275,142 @@ pub fn pending_alerts(scope: &Scope) -> String {
         "{SERIES_ALERTS}{{{},{LABEL_ALERT_STATE}=\"pending\"}}",
         scope.matchers()
     )
+}
+
+/// The text of the status table's policy column when no step is in force, as the plugin writes it.
+pub const POLICY_NONE: &str = "none";
+/// The text of the policy column for an SLO whose product follows no policy.
+pub const POLICY_ABSENT: &str = "no policy";
+
+/// Added to the score of a step that blocks releases, so that it outranks every step that does
+/// not, whatever their order (far more than any policy's number of steps).
+const BLOCKING_SCORE: usize = 1_000_000;
+
+/// One kind of policy step, as the recorded step series tell them apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct StepKind {
+    order: usize,
+    /// `slokit_policy_condition`.
+    condition: &'static str,
+    /// `slokit_policy_window`, for `burn_rate_above`.
+    window: Option<Duration>,
+    blocks_releases: bool,
+}
+
+/// The burn rate of `window` per SLO and group: the recorded series when every SLO records the
+/// window (the base window and the standard windows), else computed from the 5m or 1h rates as the
+/// rules compute a window and as the plugin does (`avg_over_time` of the rates, bad over total,
+/// divided by the error budget; 0 without events).
+fn burn_rate_over(scope: &Scope, window: Duration) -> String {
+    if window == BASE_WINDOW || STANDARD_WINDOWS.contains(&window) {
+        return scope.select(&burn_rate_series(Some(window)));
+    }
+    let hourly = window > SHORT_WINDOW_LIMIT && window.millis() % LONG_WINDOW_STEP.millis() == 0;
+    let average = |base: &str| {
+        if hourly {
+            format!(
+                "avg_over_time({}[{window}:{LONG_WINDOW_STEP}])",
+                scope.select(&rate_series(base, Some(LONG_WINDOW_STEP)))
+            )
+        } else {
+            format!(
+                "avg_over_time({}[{window}])",
+                scope.select(&rate_series(base, Some(BASE_WINDOW)))
+            )
+        }
+    };
+    let (bad, total) = (average(SERIES_BAD), average(SERIES_TOTAL));
+    format!(
+        "(({bad} / ({total} > 0)) or (0 * {total})) / on ({}) group_left {}",
+        Scope::identity(),
+        scope.select(SERIES_ERROR_BUDGET)
+    )
+}
+
+/// The step of the error-budget policy in force for each SLO and group of `scope`, as PromQL over
+/// the recorded step series (`slokit:policy_step:threshold`): one series per row of
+/// `slokit:error_budget_remaining:period`, whose `slokit_policy_action` label reads
+/// `<action> (<step>)` like the plugin's column, or `none` (a policy, no step matching), or
+/// `no policy`. `policies` are the policies of the products in scope; they say which kinds of
+/// steps (order, condition, window, blocking) to compare, while thresholds, names and actions are
+/// read from the series.
+///
+/// Each kind of step is compared with the row's figure (`budget remaining < threshold`, `<= 0`
+/// when exhausted, `burn rate over the step's window > factor`), selecting the steps of one order
+/// so that each SLO has at most one on the right-hand side, and scored as `slokit::policy` ranks
+/// steps: a blocking step over any other, then the later step. `topk` keeps the best per row.
+pub fn policy_in_force(scope: &Scope, policies: &[&PolicyInput]) -> String {
+    let budget = scope.select(SERIES_BUDGET_REMAINING);
+    let identity = Scope::identity();
+    let rows = scope.row_labels();
+    let no_policy = format!(
+        "label_replace(0 * {budget}, {}, {}, \"\", \"\")",
+        quote(LABEL_POLICY_ACTION),
+        quote(POLICY_ABSENT)
+    );
+    let kinds: BTreeSet<StepKind> = policies
+        .iter()
+        .flat_map(|p| p.steps.iter().enumerate())
+        .map(|(order, step)| {
+            let (condition, window) = match step.condition {
+                PolicyCondition::BudgetRemainingBelow(_) => {
+                    (POLICY_CONDITION_BUDGET_REMAINING_BELOW, None)
+                }
+                PolicyCondition::BudgetExhausted => (POLICY_CONDITION_BUDGET_EXHAUSTED, None),
+                PolicyCondition::BurnRateAbove { window, .. } => {
+                    (POLICY_CONDITION_BURN_RATE_ABOVE, Some(window))
+                }
+            };
+            StepKind {
+                order,
+                condition,
+                window,
+                blocks_releases: step.blocks_releases,
+            }
+        })
+        .collect();
+    if kinds.is_empty() {
+        return no_policy;
+    }
+    let parts: Vec<String> = kinds
+        .iter()
+        .map(|kind| {
+            let mut matchers = vec![
+                (LABEL_POLICY_ORDER, kind.order.to_string()),
+                (LABEL_POLICY_CONDITION, kind.condition.to_string()),
+                (LABEL_POLICY_BLOCKS, kind.blocks_releases.to_string()),
+            ];
+            if let Some(window) = kind.window {
+                matchers.push((LABEL_POLICY_WINDOW, window.to_string()));
+            }
+            let step = scope.select_with(SERIES_POLICY_STEP, &matchers);
+            let (figure, comparison) = match kind.window {
+                Some(window) => (burn_rate_over(scope, window), ">"),
+                None if kind.condition == POLICY_CONDITION_BUDGET_EXHAUSTED => {
+                    (budget.clone(), "<=")
+                }
+                None => (budget.clone(), "<"),
+            };
+            let score = kind.order + usize::from(kind.blocks_releases) * BLOCKING_SCORE;
+            format!(
+                "0 * ({figure} {comparison} on ({identity}) group_left ({LABEL_POLICY_STEP}, {LABEL_POLICY_ACTION}) {step}) + {score}"
+            )
+        })
+        .collect();
+    let best = format!("topk by ({rows}) (1, {})", parts.join(" or "));
+    // `<action> (<step>)` without a `$1` in a replacement, which Grafana would take for a
+    // variable: join action and step with " (", set the step label to ")", join again, and drop
+    // the step label (an empty value removes it).
+    let (action, step) = (quote(LABEL_POLICY_ACTION), quote(LABEL_POLICY_STEP));
+    let joined = format!("label_join({best}, {action}, \" (\", {action}, {step})");
+    let closed = format!(
+        "label_join(label_replace({joined}, {step}, \")\", \"\", \"\"), {action}, \"\", {action}, {step})"
+    );
+    let named = format!("label_replace({closed}, {step}, \"\", \"\", \"\")");
+    let none = format!(
+        "label_replace(0 * ({budget} and on ({identity}) {}), {action}, {}, \"\", \"\")",
+        scope.select(SERIES_POLICY_STEP),
+        quote(POLICY_NONE)
+    );
+    format!("{named} or on ({rows}) {none} or on ({rows}) {no_policy}")
 }

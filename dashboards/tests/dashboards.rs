@@ -687,49 +687,202 @@ fn the_plugin_flavour_skips_windows_it_cannot_query() {
     );
 }
 
-#[test]
-fn policy_actions_follow_the_policys_severity() {
-    let product = small();
-    let mappings = slokit_dashboards_policy(&product);
-    let texts: Vec<(Value, Value, String)> = mappings
+/// The status table of a rendered dashboard.
+fn status_table(dashboard: &Value) -> Value {
+    dashboard["panels"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|m| {
-            (
-                m["options"]["from"].clone(),
-                m["options"]["to"].clone(),
-                m["options"]["result"]["text"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        texts,
-        vec![
-            (Value::Null, json!(0.0), "freeze feature releases".into()),
-            (json!(0.0), json!(0.5), "review reliability work".into()),
-            (json!(0.5), Value::Null, "none".into()),
-        ]
-    );
+        .find(|p| p["title"] == json!("SLO status"))
+        .expect("a status table")
+        .clone()
 }
 
-/// The policy column's mappings as the product dashboard writes them.
-fn slokit_dashboards_policy(product: &ProductInput) -> Vec<Value> {
-    let files = render(&input(Flavour::Prometheus, vec![product.clone()]));
-    let dashboard = &dashboards(&files)[1].1;
-    let table = &dashboard["panels"][0];
-    table["fieldConfig"]["overrides"]
+/// The properties of the status table's override for column `name`, by property id.
+fn column_override(dashboard: &Value, name: &str) -> BTreeMap<String, Value> {
+    status_table(dashboard)["fieldConfig"]["overrides"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|o| o["matcher"]["options"] == json!("policy action"))
-        .expect("a policy action column")["properties"]
+        .find(|o| o["matcher"]["options"] == json!(name))
+        .unwrap_or_else(|| panic!("no override for column `{name}`"))["properties"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["id"] == json!("mappings"))
-        .unwrap()["value"]
+        .map(|p| (p["id"].as_str().unwrap().to_string(), p["value"].clone()))
+        .collect()
+}
+
+/// Text → colour of the value mappings of a column.
+fn mapped_colours(mappings: &Value) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for mapping in mappings.as_array().unwrap() {
+        let options = &mapping["options"];
+        match mapping["type"].as_str().unwrap() {
+            "value" => {
+                for (text, result) in options.as_object().unwrap() {
+                    out.insert(text.clone(), result["color"].as_str().unwrap().into());
+                }
+            }
+            "regex" => {
+                out.insert(
+                    format!("/{}/", options["pattern"].as_str().unwrap()),
+                    options["result"]["color"].as_str().unwrap().into(),
+                );
+            }
+            other => panic!("unexpected mapping type {other}"),
+        }
+    }
+    out
+}
+
+#[test]
+fn both_flavours_show_the_policy_step_in_force_and_the_review() {
+    let mut product = small();
+    // An action on two lines: the plugin writes it on one, PromQL as written.
+    product.policy.as_mut().unwrap().steps[0].action = "review\n  reliability work".into();
+    for flavour in [Flavour::Plugin, Flavour::Prometheus] {
+        let files = render(&input(flavour, vec![product.clone(), larger()]));
+        for (path, dashboard) in dashboards(&files) {
+            let what = format!("{flavour:?} {}", path.display());
+            let colours = mapped_colours(&column_override(&dashboard, "policy action")["mappings"]);
+            let warn = match flavour {
+                Flavour::Plugin => "review reliability work (warn)",
+                Flavour::Prometheus => "review\n  reliability work (warn)",
+            };
+            // Every dashboard that shows `shop` colours its steps: blocking red, others orange.
+            let mut expected: BTreeMap<String, String> = [
+                ("none", "green"),
+                (warn, "orange"),
+                ("freeze feature releases (freeze)", "red"),
+                ("stop deploys (fast burn)", "red"),
+            ]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+            if flavour == Flavour::Plugin {
+                expected.insert("/^unknown$/".into(), "yellow".into());
+            }
+            if path.ends_with("payments-and-a-very-long-product-name.json") {
+                expected.retain(|text, _| text == "none" || text.starts_with('/'));
+            }
+            assert_eq!(colours, expected, "{what}");
+            let table = status_table(&dashboard);
+            let organize = table["transformations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["id"] == json!("organize"))
+                .unwrap()["options"]
+                .clone();
+            match flavour {
+                Flavour::Plugin => {
+                    // The plugin's own columns are shown, and nothing is computed on top.
+                    let hidden = &organize["excludeByName"];
+                    assert!(hidden.get("policy action").is_none(), "{what}");
+                    assert!(hidden.get("review status").is_none(), "{what}");
+                    assert_eq!(table["transformations"].as_array().unwrap().len(), 1);
+                    let review = column_override(&dashboard, "review status");
+                    assert_eq!(
+                        mapped_colours(&review["mappings"]),
+                        [
+                            ("/^overdue.*/".to_string(), "red".to_string()),
+                            ("/^due .*\\(today\\)$/".to_string(), "orange".to_string()),
+                        ]
+                        .into_iter()
+                        .collect(),
+                        "{what}"
+                    );
+                }
+                Flavour::Prometheus => {
+                    let rename = &organize["renameByName"];
+                    assert_eq!(rename["slokit_policy_action"], json!("policy action"));
+                    assert_eq!(rename["slokit_review_due"], json!("review due"));
+                    let policy = table["targets"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|t| t["expr"].as_str().unwrap().contains("\"no policy\""))
+                        .unwrap_or_else(|| panic!("{what}: no policy query"));
+                    let expr = policy["expr"].as_str().unwrap();
+                    // Its value only ranks steps; the text is a label.
+                    let field = format!("Value #{}", policy["refId"].as_str().unwrap());
+                    assert_eq!(organize["excludeByName"][&field], json!(true), "{what}");
+                    assert!(!expr.contains("$1"), "{what}: Grafana would read `$1`");
+                    if path.ends_with("payments-and-a-very-long-product-name.json") {
+                        assert!(!expr.contains("topk"), "{what}: no policy, no steps");
+                        continue;
+                    }
+                    // Severity as in `slokit::policy`: the blocking steps (1: exhausted, 2: fast
+                    // burn) outrank the non-blocking step 0, then the later step wins.
+                    for (selector, score) in [
+                        (
+                            r#"slokit_policy_order="0",slokit_policy_condition="budget_remaining_below",slokit_policy_blocks_releases="false"}"#,
+                            " + 0",
+                        ),
+                        (
+                            r#"slokit_policy_order="1",slokit_policy_condition="budget_exhausted",slokit_policy_blocks_releases="true"}"#,
+                            " + 1000001",
+                        ),
+                        (
+                            r#"slokit_policy_order="2",slokit_policy_condition="burn_rate_above",slokit_policy_blocks_releases="true",slokit_policy_window="1h"}"#,
+                            " + 1000002",
+                        ),
+                    ] {
+                        let at = expr
+                            .find(selector)
+                            .unwrap_or_else(|| panic!("{what}: no `{selector}` in {expr}"));
+                        assert!(
+                            expr[at + selector.len()..].starts_with(&format!("){score}")),
+                            "{what}: `{selector}` not scored {score}"
+                        );
+                    }
+                    assert!(expr.contains("slokit:burn_rate:1h{"), "{what}");
+                    assert!(expr.contains("\"none\""), "{what}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn unrecorded_policy_windows_are_computed_like_the_rules() {
+    let mut product = small();
+    let policy = product.policy.as_mut().unwrap();
+    policy.steps[2].condition = PolicyCondition::BurnRateAbove {
+        factor: 2.0,
+        window: Duration::from_days(7),
+    };
+    policy.steps.push(PolicyStepInput {
+        name: "slow".into(),
+        action: "look".into(),
+        blocks_releases: false,
+        condition: PolicyCondition::BurnRateAbove {
+            factor: 1.0,
+            window: Duration::from_hours(4),
+        },
+    });
+    let files = render(&input(Flavour::Prometheus, vec![product]));
+    let shop = &dashboards(&files)[1].1;
+    let table = status_table(shop);
+    let expr = table["targets"]
         .as_array()
         .unwrap()
-        .clone()
+        .iter()
+        .map(|t| t["expr"].as_str().unwrap().to_string())
+        .find(|e| e.contains("slokit:policy_step:threshold"))
+        .unwrap();
+    // 7d: the hourly rates read once an hour; 4h: the 5m rates.
+    assert!(
+        expr.contains("avg_over_time(slokit:events_bad:rate1h{slokit_product=\"shop\",slokit_service=~\"$service\",slokit_slo=~\"$slo\"}[7d:1h])"),
+        "{expr}"
+    );
+    assert!(
+        expr.contains("avg_over_time(slokit:events_total:rate5m{slokit_product=\"shop\",slokit_service=~\"$service\",slokit_slo=~\"$slo\"}[4h])"),
+        "{expr}"
+    );
+    assert!(expr.contains("slokit:error_budget:ratio{"), "{expr}");
+    assert!(!expr.contains("slokit:burn_rate:7d"), "{expr}");
 }
 
 #[test]

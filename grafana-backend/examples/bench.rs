@@ -158,7 +158,7 @@ async fn main() {
         rule_files: vec![rules_path],
         tsdb: Some(tsdb),
         evaluation_interval: "1s".into(),
-        extra_config: String::new(),
+        ..StartOptions::default()
     });
     while prometheus
         .query("slokit:error_budget_remaining:period", None)

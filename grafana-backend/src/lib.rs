@@ -60,6 +60,9 @@ pub fn run() -> ExitCode {
         let _ = tracing_subscriber::registry()
             .with(backend::layer())
             .with(filter)
+            .with(tracing_subscriber::filter::filter_fn(|metadata| {
+                !is_sdk_span(metadata)
+            }))
             .try_init();
         match serve(listener, SlokitPlugin::default()).await {
             Ok(()) => ExitCode::SUCCESS,
@@ -69,6 +72,16 @@ pub fn run() -> ExitCode {
             }
         }
     })
+}
+
+/// Whether `metadata` is a span of grafana-plugin-sdk. The SDK instruments its gRPC handlers with
+/// `#[tracing::instrument]`, which records the whole request, decrypted `secureJsonData` (passwords,
+/// tokens) included, as a span field; Grafana's log format prints the current span's fields with
+/// every event. So with `RUST_LOG=debug` every log line written while answering a request (a failed
+/// query's warning, say) carried the datasource's secrets. These spans are never created; the
+/// SDK's events still are.
+pub fn is_sdk_span(metadata: &tracing::Metadata<'_>) -> bool {
+    metadata.is_span() && metadata.target().starts_with("grafana_plugin_sdk")
 }
 
 /// Serves the plugin's gRPC services on `listener`: what the SDK's `Plugin::start` does, with the

@@ -8,11 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use bytes::Bytes;
 use serde_json::{json, Value};
 use slokit::conventions::{
-    burn_rate_series, DEFAULT_TIERS, LABEL_DISPLAY_NAME, LABEL_INDICATOR, LABEL_OWNER, LABEL_PHASE,
-    LABEL_PRODUCT, LABEL_SERVICE, LABEL_SLO, LABEL_SOURCE, LABEL_TIER, SERIES_INFO,
+    burn_rate_series, LABEL_DISPLAY_NAME, LABEL_INDICATOR, LABEL_OWNER, LABEL_PHASE, LABEL_PRODUCT,
+    LABEL_SERVICE, LABEL_SLO, LABEL_SOURCE, LABEL_TIER, SERIES_INFO,
 };
 
-use crate::execute::{status_rows, Identity, STATUS_BURN_WINDOWS};
+use crate::execute::{fetch_alert_windows, status_rows, Identity, STATUS_BURN_WINDOWS};
 use crate::query::{matcher, QueryError, Selection, Values};
 use crate::upstream::{Sample, Upstream};
 
@@ -228,7 +228,10 @@ async fn slo(
         )));
     };
     let mut details = describe(&first.labels);
-    let rows = status_rows(upstream, &selection, now).await?;
+    let (rows, tiers) = futures_util::try_join!(
+        status_rows(upstream, &selection, now),
+        fetch_alert_windows(upstream, &selection, now),
+    )?;
     let period_seconds = rows
         .first()
         .and_then(|r| slokit::duration::Duration::parse(&r.period).ok())
@@ -248,25 +251,29 @@ async fn slo(
                 "budgetRemainingMinutes": row.budget_remaining_minutes,
                 "burnRates": burn,
                 "alertState": row.alert_state,
+                "policyAction": row.policy_action,
             })
         })
         .collect();
-    let tiers: Vec<Value> = match period_seconds {
-        Some(period) => DEFAULT_TIERS
-            .iter()
-            .zip(tier_factors_in_table_order(period))
-            .map(|(tier, factor)| {
-                json!({
-                    "severity": tier.severity,
-                    "factor": factor,
-                    "longWindow": tier.long.to_string(),
-                    "shortWindow": tier.short.to_string(),
-                    "source": "default",
+    // The recorded tiers (custom `burnRates` included), or the defaults for rules without them.
+    let tiers: Vec<Value> = tiers
+        .values()
+        .next()
+        .map(|(windows, source)| {
+            windows
+                .iter()
+                .map(|w| {
+                    json!({
+                        "severity": w.severity,
+                        "factor": w.factor,
+                        "longWindow": w.long_window,
+                        "shortWindow": w.short_window,
+                        "source": source.as_str(),
+                    })
                 })
-            })
-            .collect(),
-        None => Vec::new(),
-    };
+                .collect()
+        })
+        .unwrap_or_default();
     if let Some(object) = details.as_object_mut() {
         object.insert(
             "objective".into(),
@@ -278,17 +285,11 @@ async fn slo(
         );
         object.insert("periodSeconds".into(), json!(period_seconds));
         object.insert("status".into(), Value::Array(groups));
+        object.insert(
+            "reviewStatus".into(),
+            json!(rows.first().map(|r| r.review_status.clone())),
+        );
         object.insert("alertTiers".into(), Value::Array(tiers));
     }
     Ok(Answer::ok(json!({ "slo": details })))
-}
-
-/// The default tiers' factors, in the order of the table (not sorted like
-/// [`crate::execute::tier_factors`]).
-fn tier_factors_in_table_order(period_seconds: f64) -> Vec<f64> {
-    let period = slokit::duration::Duration::from_millis((period_seconds * 1000.0).round() as u64);
-    DEFAULT_TIERS
-        .iter()
-        .map(|t| slokit::conventions::burn_factor(t.budget_share, period, t.long))
-        .collect()
 }

@@ -17,7 +17,7 @@ use chrono::TimeZone as _;
 use futures_util::stream::FuturesOrdered;
 use futures_util::FutureExt as _;
 use grafana_plugin_sdk::backend::{self, DataQueryStatus};
-use grafana_plugin_sdk::data::Frame;
+use grafana_plugin_sdk::data::{Frame, Notice, Severity};
 use grafana_plugin_sdk::pluginv2;
 use grafana_plugin_sdk::prelude::*;
 use serde_json::Value;
@@ -202,7 +202,8 @@ impl backend::DataService for SlokitPlugin {
                                     "the plugin failed while answering this query; this is a bug",
                                 ))
                             });
-                        let result = result.and_then(|frames| {
+                        let result = result.and_then(|mut frames| {
+                            frames.iter_mut().try_for_each(null_non_finite)?;
                             let checked = frames
                                 .iter()
                                 .map(Frame::check)
@@ -224,6 +225,63 @@ impl backend::DataService for SlokitPlugin {
                 .collect::<FuturesOrdered<_>>(),
         )
     }
+}
+
+/// Replaces NaN and ±Inf in the frame's number fields with nulls, and adds a warning notice to the
+/// frame saying how many values of which field, and why they usually appear. slokit's rules never
+/// record such values, but other rules writing the same series, or another engine, can. Grafana
+/// would show `NaN` in the status table and stat panels, and one +Inf point makes a time series
+/// panel's axis unusable; an empty cell (a gap in a graph) with a notice on the panel is what a
+/// dashboard viewer can act on.
+pub fn null_non_finite(frame: &mut Frame) -> Result<(), QueryError> {
+    use grafana_plugin_sdk::arrow2::array::PrimitiveArray;
+    let mut described = Vec::new();
+    for field in frame.fields_mut() {
+        let Some(values) = field
+            .values()
+            .as_any()
+            .downcast_ref::<PrimitiveArray<f64>>()
+        else {
+            continue;
+        };
+        let count = |test: fn(f64) -> bool| values.iter().flatten().filter(|v| test(**v)).count();
+        let counts = [
+            (count(f64::is_nan), "NaN"),
+            (count(|v| v == f64::INFINITY), "+Inf"),
+            (count(|v| v == f64::NEG_INFINITY), "-Inf"),
+        ];
+        if counts.iter().all(|(n, _)| *n == 0) {
+            continue;
+        }
+        let cleaned: Vec<Option<f64>> = values
+            .iter()
+            .map(|v| v.copied().filter(|v| v.is_finite()))
+            .collect();
+        field
+            .set_values_opt(cleaned)
+            .map_err(|e| QueryError::internal(format!("cannot replace NaN values: {e}")))?;
+        let name = field
+            .config
+            .as_ref()
+            .and_then(|c| c.display_name_from_ds.clone())
+            .unwrap_or_else(|| field.name.clone());
+        let counts: Vec<String> = counts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
+        described.push(format!("`{name}` ({})", counts.join(", ")));
+    }
+    if !described.is_empty() {
+        let mut notice = Notice::new(format!(
+            "prometheus returned values that are not numbers, shown as empty: {}. NaN is usually a ratio of no events (0/0) and ±Inf a division by zero, such as an objective of 100% (no error budget); slokit's generated rules record neither, so check the rules that write these series",
+            described.join(", ")
+        ));
+        notice.severity = Some(Severity::Warning);
+        let meta = frame.meta.get_or_insert_with(Default::default);
+        meta.notices.get_or_insert_with(Vec::new).push(notice);
+    }
+    Ok(())
 }
 
 /// The query type for metrics: a known type's name, else `unknown` (user input must not create
@@ -399,5 +457,63 @@ impl pluginv2::data_server::Data for DataGuard {
         Ok(tonic::Response::new(pluginv2::QueryDataResponse {
             responses,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grafana_plugin_sdk::arrow2::array::PrimitiveArray;
+    use grafana_plugin_sdk::data::FieldConfig;
+
+    fn numbers(frame: &Frame, index: usize) -> Vec<Option<f64>> {
+        frame.fields()[index]
+            .values()
+            .as_any()
+            .downcast_ref::<PrimitiveArray<f64>>()
+            .expect("numbers")
+            .iter()
+            .map(|v| v.copied())
+            .collect()
+    }
+
+    #[test]
+    fn non_finite_values_become_nulls_with_a_notice() {
+        let mut config = FieldConfig::default();
+        config.display_name_from_ds = Some("SLI 1h shop/a".into());
+        let mut frame = Frame::new("a")
+            .with_field(["x", "y", "z", "w"].into_field("name"))
+            .with_field(
+                [0.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY]
+                    .into_field("value")
+                    .with_config(config),
+            )
+            .with_field([1.0, f64::NAN, 2.0, 3.0].into_field("other"))
+            .with_field([1.0, 2.0, 3.0, 4.0].into_field("finite"));
+        null_non_finite(&mut frame).expect("replaced");
+        assert_eq!(numbers(&frame, 1), [Some(0.5), None, None, None]);
+        assert_eq!(numbers(&frame, 2), [Some(1.0), None, Some(2.0), Some(3.0)]);
+        assert_eq!(
+            numbers(&frame, 3),
+            [Some(1.0), Some(2.0), Some(3.0), Some(4.0)]
+        );
+        let notices = frame
+            .meta
+            .as_ref()
+            .and_then(|m| m.notices.clone())
+            .expect("a notice");
+        assert_eq!(notices.len(), 1);
+        assert_eq!(notices[0].severity, Some(Severity::Warning));
+        assert!(
+            notices[0].text.starts_with(
+                "prometheus returned values that are not numbers, shown as empty: `SLI 1h shop/a` (1 NaN, 1 +Inf, 1 -Inf), `other` (1 NaN). "
+            ),
+            "{}",
+            notices[0].text
+        );
+
+        let mut finite = Frame::new("b").with_field([1.0, 2.0].into_field("value"));
+        null_non_finite(&mut finite).expect("nothing to replace");
+        assert!(finite.meta.is_none());
     }
 }

@@ -12,6 +12,11 @@ use serde_json::Value;
 
 use crate::settings::{Settings, TENANT_HEADER};
 
+/// The largest response body the plugin reads from Prometheus. A range query at Prometheus's own
+/// limit of 11,000 points is about 300 KiB per series, so this holds a couple of hundred series at
+/// full resolution; anything larger is a misbehaving server, not an answer.
+pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
+
 /// Why a request to Prometheus failed. `Display` never includes secrets: URLs are printed without
 /// credentials and reqwest errors without their URL.
 #[derive(Debug, Clone, PartialEq)]
@@ -237,10 +242,7 @@ impl Upstream {
         }
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(e))?;
+        let body = self.read_body(response).await?;
         if status == 401 || status == 403 {
             return Err(UpstreamError::AuthFailed {
                 url: url.clone(),
@@ -253,23 +255,27 @@ impl Upstream {
             .and_then(|v| v.get("error"))
             .and_then(Value::as_str)
             .map(str::to_string);
+        // What the server wrote is shown to dashboard viewers, who must not see the datasource's
+        // secrets: a proxy or a debugging endpoint that echoes the request's headers into its
+        // error page would otherwise put the token in every panel's error.
         if !(200..300).contains(&status) {
             return Err(UpstreamError::Status {
                 url: url.clone(),
                 status,
-                message: api_error.unwrap_or_else(|| snippet(&body)),
+                message: self.redact(&api_error.unwrap_or_else(|| snippet(&body))),
             });
         }
         let Some(envelope) = parsed else {
             return Err(UpstreamError::Malformed {
                 url: url.clone(),
-                reason: format!("the body is not JSON: {}", snippet(&body)),
+                reason: self.redact(&format!("the body is not JSON: {}", snippet(&body))),
             });
         };
         if envelope.get("status").and_then(Value::as_str) != Some("success") {
             return Err(UpstreamError::Malformed {
                 url: url.clone(),
-                reason: api_error.unwrap_or_else(|| "`status` is not `success`".into()),
+                reason: self
+                    .redact(&api_error.unwrap_or_else(|| "`status` is not `success`".into())),
             });
         }
         envelope
@@ -279,6 +285,76 @@ impl Upstream {
                 url: url.clone(),
                 reason: "the body has no `data`".into(),
             })
+    }
+
+    /// Reads the body, at most [`MAX_RESPONSE_BYTES`]. Without the limit, a misbehaving server or
+    /// proxy could make the plugin buffer an unbounded body (and then its parsed JSON, several
+    /// times larger) and take the plugin, and every dashboard using it, down.
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, UpstreamError> {
+        let too_large = || {
+            UpstreamError::Malformed {
+            url: self.settings.url.clone(),
+            reason: format!(
+                "the response is larger than {} MiB, the most the plugin reads: narrow the query (fewer SLOs, a shorter time range or fewer data points)",
+                MAX_RESPONSE_BYTES >> 20
+            ),
+        }
+        };
+        let declared = response.content_length();
+        if declared.is_some_and(|length| length > MAX_RESPONSE_BYTES as u64) {
+            return Err(too_large());
+        }
+        // The declared length only sizes the first allocation, and only up to 1 MiB: a server may
+        // promise more than it sends.
+        let capacity = declared.unwrap_or(0).min(1 << 20) as usize;
+        let mut body = Vec::with_capacity(capacity);
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.body_error(e))? {
+            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    /// A failure while reading the body: the server answered, so "cannot reach" would mislead;
+    /// the connection closed before the promised length or in the middle of a chunk.
+    fn body_error(&self, error: reqwest::Error) -> UpstreamError {
+        match self.transport_error(error) {
+            UpstreamError::Unreachable { url, reason } => UpstreamError::Malformed {
+                url,
+                reason: format!("the response was cut off before its end: {reason}"),
+            },
+            other => other,
+        }
+    }
+
+    /// `text` with every secret of the settings (and the `Authorization` header values built from
+    /// them) replaced by `<redacted>`.
+    pub fn redact(&self, text: &str) -> String {
+        let settings = &self.settings;
+        let mut secrets: Vec<String> = Vec::new();
+        for (user, password) in [&settings.basic_auth, &settings.url_credentials]
+            .into_iter()
+            .flatten()
+        {
+            secrets.push(password.expose().to_string());
+            secrets.push(basic_credentials(user, password.expose()));
+        }
+        if let Some(token) = &settings.bearer_token {
+            secrets.push(token.expose().to_string());
+        }
+        secrets.extend(settings.headers.values().map(|v| v.expose().to_string()));
+        // Longest first, so a secret that contains another is replaced whole.
+        secrets.retain(|s| !s.is_empty());
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let mut out = text.to_string();
+        for secret in secrets {
+            if out.contains(&secret) {
+                out = out.replace(&secret, "<redacted>");
+            }
+        }
+        out
     }
 
     fn transport_error(&self, error: reqwest::Error) -> UpstreamError {
@@ -302,6 +378,29 @@ impl Upstream {
     }
 }
 
+/// The base64 of `user:password`, as sent in a basic `Authorization` header.
+fn basic_credentials(user: &str, password: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let input = format!("{user}:{password}");
+    let mut out = String::new();
+    for chunk in input.as_bytes().chunks(3) {
+        let bytes = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(bytes[0]) << 16) | (u32::from(bytes[1]) << 8) | u32::from(bytes[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> shift) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 fn labels(item: &Value) -> Option<BTreeMap<String, String>> {
     let metric = item.get("metric")?.as_object()?;
     Some(
@@ -322,7 +421,10 @@ fn sample(pair: Option<&Value>) -> Option<(f64, f64)> {
 
 /// The start of a body for an error message: at most 200 characters, one line.
 fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    // Binary garbage printed as text is a line of replacement characters; its size says more.
+    let Ok(text) = std::str::from_utf8(body) else {
+        return format!("{} bytes that are not text", body.len());
+    };
     let line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -333,5 +435,63 @@ fn snippet(body: &[u8]) -> String {
         "empty body".into()
     } else {
         format!("`{line}`")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{parse, RawSettings};
+    use serde_json::json;
+
+    #[test]
+    fn basic_credentials_are_base64() {
+        // RFC 7617's example, and each padding length.
+        assert_eq!(
+            basic_credentials("Aladdin", "open sesame"),
+            "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        assert_eq!(basic_credentials("a", "b"), "YTpi");
+        assert_eq!(basic_credentials("ab", "c"), "YWI6Yw==");
+        assert_eq!(basic_credentials("ab", "cd"), "YWI6Y2Q=");
+    }
+
+    #[test]
+    fn echoed_secrets_are_redacted() {
+        let upstream = Upstream::new(
+            parse(&RawSettings {
+                url: "http://admin:url-pw@prom:9090",
+                basic_auth_enabled: true,
+                basic_auth_user: "grafana",
+                json_data: &json!({"httpHeaderName1": "X-Key"}),
+                secure_json_data: &json!({
+                    "basicAuthPassword": "pw",
+                    "bearerToken": "token-1",
+                    "httpHeaderValue1": "token-12",
+                }),
+            })
+            .expect("settings"),
+        )
+        .expect("client");
+        let echoed = format!(
+            "authorization: Basic {}; x-key: token-12; bearer token-1; url-pw; {}",
+            basic_credentials("grafana", "pw"),
+            basic_credentials("admin", "url-pw"),
+        );
+        assert_eq!(
+            upstream.redact(&echoed),
+            "authorization: Basic <redacted>; x-key: <redacted>; bearer <redacted>; <redacted>; <redacted>"
+        );
+    }
+
+    #[test]
+    fn snippets_are_one_short_line() {
+        assert_eq!(snippet(b""), "empty body");
+        assert_eq!(
+            snippet(b"  <html>\n\tdown</html>\n"),
+            "`<html>  down</html>`"
+        );
+        assert_eq!(snippet(&[0xff, 0xfe, 0, 1]), "4 bytes that are not text");
+        assert_eq!(snippet("é".repeat(300).as_bytes()).chars().count(), 202);
     }
 }

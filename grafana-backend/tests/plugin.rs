@@ -1,401 +1,20 @@
 //! End-to-end tests of the plugin as Grafana runs it: the real `gpx_slokit` executable is
 //! started, its go-plugin handshake line read from stdout, and its services called over gRPC with
 //! the SDK's public `pluginv2` clients. Behind it runs a real Prometheus (2.42, from
-//! `promql_tests`) loaded with rules that the slokit library generates from
-//! `tests/fixtures/shop.yaml`, over synthetic history backfilled with promtool. Data frames are
+//! `promql_tests`) loaded with rules that the slokit library generates from `tests/fixtures/`
+//! (`shop.yaml`; `billing.yaml` for policies, reviews and custom alert tiers), over synthetic
+//! history backfilled with promtool. Data frames are
 //! decoded from Arrow and compared with values computed from the synthetic rates, not read back
 //! from Prometheus. Faults use real sockets: a stopped Prometheus, and a tiny TCP server that
 //! answers with a fixed status and body, or never answers.
 
-use std::collections::HashMap;
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod common;
 
-use grafana_plugin_sdk::arrow2;
+use common::*;
 use grafana_plugin_sdk::pluginv2;
 use promql_tests::prometheus::{backfill_openmetrics, Prometheus, StartOptions};
-use serde_json::{json, Value};
-
-/// The plugin executable, stopped when dropped.
-struct Plugin {
-    child: Child,
-    address: String,
-}
-
-impl Plugin {
-    /// Starts the plugin as Grafana does and reads the handshake line `1|2|tcp|<addr>|grpc`.
-    fn start() -> Plugin {
-        // `SLOKIT_PLUGIN_EXECUTABLE` runs the suite against another build of the plugin, such as
-        // the static `dist/gpx_slokit_linux_amd64`.
-        let executable = std::env::var_os("SLOKIT_PLUGIN_EXECUTABLE")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_gpx_slokit")));
-        let mut child = Command::new(executable)
-            .env("RUST_LOG", "error")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start gpx_slokit");
-        let stdout = child.stdout.take().expect("plugin stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the handshake line");
-        let parts: Vec<&str> = line.trim().split('|').collect();
-        assert_eq!(parts.len(), 5, "handshake line: {line:?}");
-        assert_eq!(
-            (parts[0], parts[1], parts[2], parts[4]),
-            ("1", "2", "tcp", "grpc")
-        );
-        Plugin {
-            child,
-            address: format!("http://{}", parts[3]),
-        }
-    }
-
-    async fn channel(&self) -> tonic::transport::Channel {
-        tonic::transport::Endpoint::from_shared(self.address.clone())
-            .expect("endpoint")
-            .connect()
-            .await
-            .expect("connect to the plugin")
-    }
-}
-
-impl Drop for Plugin {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Datasource settings as Grafana sends them.
-fn context(url: &str, json_data: Value, secure: &[(&str, &str)]) -> pluginv2::PluginContext {
-    pluginv2::PluginContext {
-        org_id: 1,
-        plugin_id: "slokit-slo-datasource".into(),
-        data_source_instance_settings: Some(pluginv2::DataSourceInstanceSettings {
-            id: 1,
-            uid: format!("ds-{url}"),
-            name: "slokit".into(),
-            url: url.into(),
-            json_data: json_data.to_string().into_bytes(),
-            decrypted_secure_json_data: secure
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            last_updated_ms: 1_700_000_000_000,
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
-fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs_f64()
-}
-
-/// One query as Grafana's frontend sends it, with Grafana's own extra fields.
-fn data_query(ref_id: &str, json: Value, from: f64, to: f64) -> pluginv2::DataQuery {
-    let mut json = json;
-    json["refId"] = json!(ref_id);
-    json["datasource"] = json!({"type": "slokit-slo-datasource", "uid": "abc"});
-    json["intervalMs"] = json!(1000);
-    json["maxDataPoints"] = json!(1000);
-    pluginv2::DataQuery {
-        ref_id: ref_id.into(),
-        max_data_points: 1000,
-        interval_ms: 1000,
-        time_range: Some(pluginv2::TimeRange {
-            from_epoch_ms: (from * 1000.0) as i64,
-            to_epoch_ms: (to * 1000.0) as i64,
-        }),
-        json: json.to_string().into_bytes(),
-        query_type: String::new(),
-    }
-}
-
-async fn query_data(
-    plugin: &Plugin,
-    context: pluginv2::PluginContext,
-    queries: Vec<pluginv2::DataQuery>,
-) -> HashMap<String, pluginv2::DataResponse> {
-    let mut client = pluginv2::data_client::DataClient::new(plugin.channel().await);
-    client
-        .query_data(pluginv2::QueryDataRequest {
-            plugin_context: Some(context),
-            headers: HashMap::new(),
-            queries,
-        })
-        .await
-        .expect("QueryData succeeds even when queries fail")
-        .into_inner()
-        .responses
-}
-
-async fn check_health(plugin: &Plugin, context: pluginv2::PluginContext) -> (i32, String) {
-    let mut client = pluginv2::diagnostics_client::DiagnosticsClient::new(plugin.channel().await);
-    let response = client
-        .check_health(pluginv2::CheckHealthRequest {
-            plugin_context: Some(context),
-            headers: HashMap::new(),
-        })
-        .await
-        .expect("CheckHealth answers")
-        .into_inner();
-    (response.status, response.message)
-}
-
-async fn call_resource(
-    plugin: &Plugin,
-    context: pluginv2::PluginContext,
-    url: &str,
-) -> (i32, Value) {
-    let mut client = pluginv2::resource_client::ResourceClient::new(plugin.channel().await);
-    let mut stream = client
-        .call_resource(pluginv2::CallResourceRequest {
-            plugin_context: Some(context),
-            path: url.split('?').next().unwrap_or_default().into(),
-            method: "GET".into(),
-            url: url.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("CallResource answers")
-        .into_inner();
-    let first = stream
-        .message()
-        .await
-        .expect("a resource response")
-        .expect("at least one message");
-    let body: Value = serde_json::from_slice(&first.body).expect("JSON body");
-    (first.code, body)
-}
-
-/// A decoded data frame.
-#[derive(Debug)]
-struct Frame {
-    name: String,
-    fields: Vec<Field>,
-}
-
-#[derive(Debug)]
-struct Field {
-    name: String,
-    config: Value,
-    values: Vec<Cell>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Cell {
-    Number(Option<f64>),
-    Text(Option<String>),
-    Time(Option<i64>),
-}
-
-impl Frame {
-    fn field(&self, name: &str) -> &Field {
-        self.fields
-            .iter()
-            .find(|f| f.name == name)
-            .unwrap_or_else(|| panic!("no field `{name}` in {self:?}"))
-    }
-}
-
-impl Field {
-    fn numbers(&self) -> Vec<Option<f64>> {
-        self.values
-            .iter()
-            .map(|c| match c {
-                Cell::Number(n) => *n,
-                other => panic!("`{}` holds {other:?}", self.name),
-            })
-            .collect()
-    }
-
-    fn texts(&self) -> Vec<String> {
-        self.values
-            .iter()
-            .map(|c| match c {
-                Cell::Text(t) => t.clone().unwrap_or_default(),
-                other => panic!("`{}` holds {other:?}", self.name),
-            })
-            .collect()
-    }
-
-    fn times(&self) -> Vec<f64> {
-        self.values
-            .iter()
-            .map(|c| match c {
-                Cell::Time(Some(ns)) => *ns as f64 / 1e9,
-                other => panic!("`{}` holds {other:?}", self.name),
-            })
-            .collect()
-    }
-}
-
-/// Decodes one Arrow IPC file as Grafana's frontend does.
-fn decode(bytes: &[u8]) -> Frame {
-    use arrow2::array::{Float64Array, Int64Array, Utf8Array};
-    use arrow2::io::ipc::read::{read_file_metadata, FileReader};
-    let mut cursor = std::io::Cursor::new(bytes);
-    let metadata = read_file_metadata(&mut cursor).expect("Arrow file metadata");
-    let schema = metadata.schema.clone();
-    let reader = FileReader::new(cursor, metadata, None, None);
-    let mut fields: Vec<Field> = schema
-        .fields
-        .iter()
-        .map(|f| Field {
-            name: f.name.clone(),
-            config: f
-                .metadata
-                .get("config")
-                .map(|c| serde_json::from_str(c).expect("config JSON"))
-                .unwrap_or(Value::Null),
-            values: Vec::new(),
-        })
-        .collect();
-    for chunk in reader {
-        let chunk = chunk.expect("Arrow chunk");
-        for (field, array) in fields.iter_mut().zip(chunk.arrays()) {
-            let any = array.as_any();
-            if let Some(a) = any.downcast_ref::<Float64Array>() {
-                field
-                    .values
-                    .extend(a.iter().map(|v| Cell::Number(v.copied())));
-            } else if let Some(a) = any.downcast_ref::<Utf8Array<i32>>() {
-                field
-                    .values
-                    .extend(a.iter().map(|v| Cell::Text(v.map(str::to_string))));
-            } else if let Some(a) = any.downcast_ref::<Int64Array>() {
-                field
-                    .values
-                    .extend(a.iter().map(|v| Cell::Time(v.copied())));
-            } else {
-                panic!("unexpected Arrow type {:?}", array.data_type());
-            }
-        }
-    }
-    Frame {
-        name: schema.metadata.get("name").cloned().unwrap_or_default(),
-        fields,
-    }
-}
-
-fn frames(response: &pluginv2::DataResponse) -> Vec<Frame> {
-    assert_eq!(response.error, "", "unexpected error");
-    response.frames.iter().map(|f| decode(f)).collect()
-}
-
-fn assert_close(actual: f64, expected: f64, what: &str) {
-    assert!(
-        (actual - expected).abs() <= 1e-6 * expected.abs().max(1.0),
-        "{what}: {actual} != {expected}"
-    );
-}
-
-/// The rules slokit generates for the test product, written under `dir`.
-fn generate_rules(dir: &Path) -> PathBuf {
-    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let today = slokit::model::Date::parse("2026-01-01").expect("date");
-    let loaded = slokit::spec::load(&[fixtures], slokit::spec::Options { today });
-    assert!(
-        !loaded.diagnostics.has_errors() && loaded.io_errors.is_empty(),
-        "the fixture specs are invalid"
-    );
-    let files = slokit::generate::generate(&loaded.catalog, &Default::default());
-    let rules = files
-        .iter()
-        .find(|f| f.path.ends_with("rules/shop.yml"))
-        .expect("rules for `shop`");
-    let path = dir.join("shop.yml");
-    std::fs::write(&path, &rules.contents).expect("write rules");
-    path
-}
-
-/// Synthetic traffic, as events per second: (SLO labels, total, bad). The error ratios are 0.05%
-/// (burn rate 0.5 against 99.9%), 0.5% and 2% (0.5 and 2 against 99%).
-const TRAFFIC: [(&str, &str, &str, f64, f64); 3] = [
-    ("availability", "shop_requests", "", 20.0, 0.01),
-    ("search-success", "search", "/a", 4.0, 0.02),
-    ("search-success", "search", "/b", 4.0, 0.08),
-];
-
-/// OpenMetrics history: two hours of raw counters every 15s up to `end`, and 26 hours of the 1h
-/// event-rate series every 5m, so that the windows longer than the live history (1d, 3d, the
-/// period) have their hourly points.
-fn history(end: f64) -> String {
-    let mut out = String::new();
-    let end = end.floor() as i64;
-    for (family_suffix, pick) in [("", 0), ("_failed", 1)] {
-        let mut families: Vec<&str> = TRAFFIC.iter().map(|t| t.1).collect();
-        families.dedup();
-        for family in families {
-            let name = format!("{family}{family_suffix}");
-            out.push_str(&format!("# TYPE {name} counter\n"));
-            for (_, _, route, total, bad) in TRAFFIC.iter().filter(|t| t.1 == family) {
-                let rate = if pick == 0 { *total } else { *bad };
-                let labels = if route.is_empty() {
-                    String::new()
-                } else {
-                    format!("{{route=\"{route}\"}}")
-                };
-                for step in 0..=480 {
-                    let time = end - 2 * 3600 + step * 15;
-                    let value = rate * (step * 15) as f64;
-                    out.push_str(&format!("{name}_total{labels} {value} {time}\n"));
-                }
-            }
-        }
-    }
-    for (series, pick) in [
-        ("slokit:events_total:rate1h", 0),
-        ("slokit:events_bad:rate1h", 1),
-    ] {
-        out.push_str(&format!("# TYPE {series} gauge\n"));
-        for (slo, family, route, total, bad) in TRAFFIC {
-            let service = if family == "search" { "search" } else { "api" };
-            let mut labels = format!(
-                "slokit_product=\"shop\",slokit_service=\"{service}\",slokit_slo=\"{slo}\""
-            );
-            if !route.is_empty() {
-                labels = format!("route=\"{route}\",{labels}");
-            }
-            let value = if pick == 0 { total } else { bad };
-            for step in 0..=(26 * 12) {
-                let time = end - 26 * 3600 + step * 300;
-                out.push_str(&format!("{series}{{{labels}}} {value} {time}\n"));
-            }
-        }
-    }
-    out.push_str("# EOF\n");
-    out
-}
-
-/// Waits until Prometheus has evaluated the rules for every SLO and group.
-fn wait_for_rules(prometheus: &Prometheus) {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(60) {
-        let budget = prometheus.query("slokit:error_budget_remaining:period", None);
-        let alerts = prometheus.query("ALERTS{route=\"/b\"}", None);
-        if budget.as_array().map_or(0, Vec::len) == 3
-            && alerts.as_array().is_some_and(|a| !a.is_empty())
-        {
-            // Two more evaluations, so every window has seen the live series.
-            std::thread::sleep(Duration::from_secs(3));
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("the rules were not evaluated in 60s:\n{}", prometheus.log());
-}
+use serde_json::json;
+use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queries_against_real_prometheus() {
@@ -407,7 +26,7 @@ async fn queries_against_real_prometheus() {
         rule_files: vec![rules],
         tsdb: Some(tsdb),
         evaluation_interval: "1s".into(),
-        extra_config: String::new(),
+        ..StartOptions::default()
     });
     wait_for_rules(&prometheus);
     let plugin = Plugin::start();
@@ -464,7 +83,9 @@ async fn queries_against_real_prometheus() {
     let (code, _) = call_resource(&plugin, ctx(), "nothing").await;
     assert_eq!(code, 404);
 
-    // The status table: one row per SLO and group, values from the synthetic rates.
+    // The status table: one row per SLO and group, values from the synthetic rates, in two
+    // Prometheus queries (no policy needs a window the table does not show).
+    let requests_before = prometheus_requests(&plugin, ctx()).await;
     let responses = query_data(
         &plugin,
         ctx(),
@@ -476,6 +97,11 @@ async fn queries_against_real_prometheus() {
         )],
     )
     .await;
+    assert_eq!(
+        prometheus_requests(&plugin, ctx()).await - requests_before,
+        2,
+        "Prometheus queries of one status request"
+    );
     let table = frames(&responses["S"]);
     assert_eq!(table.len(), 1);
     let table = &table[0];
@@ -518,7 +144,9 @@ async fn queries_against_real_prometheus() {
         alerts[2].starts_with("firing") || alerts[2].starts_with("pending"),
         "{alerts:?}"
     );
-    assert_eq!(table.field("policy action").texts(), ["unknown"; 3]);
+    // The shop product names no policy and no review cadence.
+    assert_eq!(table.field("policy action").texts(), ["no policy"; 3]);
+    assert_eq!(table.field("review status").texts(), ["not scheduled"; 3]);
     assert_eq!(
         table.field("sli").config["unit"],
         "percentunit",
@@ -616,22 +244,16 @@ async fn queries_against_real_prometheus() {
 
     let burn = frames(&responses["B"]);
     assert_eq!(burn.len(), 2);
-    let steps: Vec<f64> = burn[0].field("value").config["thresholds"]["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .filter_map(|s| s["value"].as_f64())
-        .collect();
-    // The default tiers' factors for a 7-day period, ascending.
-    let expected_steps = [
-        0.1 * 7.0 / 3.0,
-        0.1 * 7.0,
-        0.05 * 7.0 * 4.0,
-        0.02 * 7.0 * 24.0,
-    ];
-    for (actual, expected) in steps.iter().zip(expected_steps) {
-        assert_close(*actual, expected, "threshold");
-    }
+    // The recorded default tiers of a 7-day period (`slokit:burn_rate_threshold:factor`): 3.36x
+    // and 1.4x pages, tickets at 1x (never below 1), ascending, red for the page.
+    assert_eq!(
+        threshold_steps(&burn[0]),
+        [
+            (1.0, "orange".into()),
+            (1.4, "red".into()),
+            (3.36, "red".into())
+        ]
+    );
     for (frame, expected) in burn.iter().zip([0.5, 2.0]) {
         let last = frame
             .field("value")
@@ -860,37 +482,217 @@ async fn queries_against_real_prometheus() {
     assert!(message.starts_with("cannot reach prometheus"), "{message}");
 }
 
-/// A TCP server on 127.0.0.1 that answers every request with `response`, or never answers when it
-/// is `None`. Not a Prometheus: it only produces the faults a Prometheus or a proxy can.
-fn fault_server(response: Option<&'static str>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let address = listener.local_addr().expect("address");
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            match response {
-                None => held.push(stream),
-                Some(response) => {
-                    let mut buffer = [0u8; 8192];
-                    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
-                    let _ = stream.read(&mut buffer);
-                    let _ = stream.write_all(response.as_bytes());
-                }
-            }
-        }
-    });
-    format!("http://{address}")
+/// The thresholds of a burn-rate frame's value field: (factor, color), ascending.
+fn threshold_steps(frame: &Frame) -> Vec<(f64, String)> {
+    frame.field("value").config["thresholds"]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| Some((s["value"].as_f64()?, s["color"].as_str()?.to_string())))
+        .collect()
 }
 
-fn http_response(status: &str, body: &str) -> &'static str {
-    Box::leak(
-        format!(
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .into_boxed_str(),
+/// `rules` without the threshold series of one rule group, as a slokit from before
+/// `slokit:burn_rate_threshold:factor` wrote them.
+fn without_thresholds(rules: &str, group: &str) -> String {
+    let mut out = String::new();
+    let mut current = "";
+    let mut skipping = false;
+    for line in rules.lines() {
+        if let Some(name) = line.strip_prefix("- name: ") {
+            current = name.trim();
+        }
+        if line.starts_with("  - ") {
+            skipping =
+                current == group && line.ends_with("record: slokit:burn_rate_threshold:factor");
+        } else if !line.starts_with("    ") {
+            skipping = false;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// What the review column should say on the UTC day of `time`, from the number of days.
+fn expected_review(due: &str, time: f64) -> String {
+    let due_day = slokit::model::Date::parse(due)
+        .expect("a date")
+        .days_since_epoch();
+    let days = due_day - (time / 86_400.0).floor() as i64;
+    match days {
+        0 => format!("due {due} (today)"),
+        1 => format!("due {due} (in 1 day)"),
+        -1 => format!("overdue since {due} (1 day)"),
+        d if d > 1 => format!("due {due} (in {d} days)"),
+        d => format!("overdue since {due} ({} days)", -d),
+    }
+}
+
+/// The billing product: an error-budget policy whose steps are in force for known SLOs, review
+/// dates, custom burn-rate tiers, and one SLO whose rules lack the threshold series (as an older
+/// slokit wrote them), whose thresholds fall back to the default tiers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policy_actions_review_dates_and_recorded_thresholds() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let generated = product_rules("billing");
+    let rules_text = without_thresholds(&generated, "slokit:billing:ledger:slow");
+    let thresholds = |text: &str| {
+        text.matches("record: slokit:burn_rate_threshold:factor")
+            .count()
+    };
+    // charges: 2 custom pairs; refunds and ledger: the 4 default pairs each.
+    assert_eq!(thresholds(&generated), 10);
+    assert_eq!(thresholds(&rules_text), 6);
+    let rules = dir.path().join("billing.yml");
+    std::fs::write(&rules, rules_text).expect("write rules");
+    let tsdb = dir.path().join("tsdb");
+    backfill_openmetrics(
+        &history_of(&BILLING_TRAFFIC, now(), BILLING_HISTORY_HOURS),
+        &tsdb,
+    );
+    let prometheus = Prometheus::start(StartOptions {
+        rule_files: vec![rules],
+        tsdb: Some(tsdb),
+        evaluation_interval: "1s".into(),
+        ..StartOptions::default()
+    });
+    wait_for_counts(
+        &prometheus,
+        &[
+            ("slokit:error_budget_remaining:period", 3),
+            ("slokit:burn_rate:6h", 3),
+            ("slokit:burn_rate:2h", 3),
+            ("slokit:policy_step:threshold", 12),
+            ("slokit:burn_rate_threshold:factor", 6),
+        ],
+    );
+    let plugin = Plugin::start();
+    let url = prometheus.url.clone();
+    let ctx = || context(&url, json!({"timeout": "10"}), &[]);
+    let to = now();
+
+    // The status table: the step in force per SLO, in three Prometheus queries (the policy's 2h
+    // and 12h windows are not in the table: both come in the third).
+    let requests_before = prometheus_requests(&plugin, ctx()).await;
+    let responses = query_data(
+        &plugin,
+        ctx(),
+        vec![data_query(
+            "S",
+            json!({"queryType": "status", "product": "billing"}),
+            to - 3600.0,
+            to,
+        )],
     )
+    .await;
+    assert_eq!(
+        prometheus_requests(&plugin, ctx()).await - requests_before,
+        3,
+        "Prometheus queries of one status request"
+    );
+    let table = frames(&responses["S"]);
+    assert_eq!(table.len(), 1);
+    let table = &table[0];
+    assert_eq!(table.field("slo").texts(), ["ledger", "charges", "refunds"]);
+    let policy = |slo: &str| cell(table, "slo", slo, "policy action");
+    assert_eq!(policy("charges"), "reliability work first (burning)");
+    assert_eq!(policy("refunds"), "freeze releases (budget-exhausted)");
+    assert_eq!(policy("ledger"), "none");
+    // The figures behind them: `charges` has between 0 and 50% left (budget-low matches too, but
+    // `burning` is written later), burns at 2x over 1h; `refunds` is overspent.
+    let number = |slo: &str, field: &str| {
+        let row = table
+            .field("slo")
+            .texts()
+            .iter()
+            .position(|s| s == slo)
+            .expect("a row");
+        table.field(field).numbers()[row].expect(field)
+    };
+    let charges_left = number("charges", "budget remaining");
+    assert!(charges_left > 0.0 && charges_left < 0.5, "{charges_left}");
+    assert_close(number("charges", "burn rate 1h"), 2.0, "charges 1h");
+    assert_close(
+        number("refunds", "budget remaining"),
+        -1.0,
+        "refunds budget",
+    );
+    // The product's review (90 days after 2026-11-01), and `ledger`'s own (7 days after
+    // 2025-12-01), counted from the query's `to`.
+    let review = |slo: &str| cell(table, "slo", slo, "review status");
+    assert_eq!(review("charges"), expected_review("2027-01-30", to));
+    assert_eq!(review("refunds"), expected_review("2027-01-30", to));
+    assert_eq!(review("ledger"), expected_review("2025-12-08", to));
+
+    // Burn-rate thresholds: the custom tiers of `charges`, the recorded defaults of `refunds`,
+    // and for `ledger`, whose rules have no threshold series, the defaults derived from its period.
+    let responses = query_data(
+        &plugin,
+        ctx(),
+        vec![data_query(
+            "B",
+            json!({"queryType": "burn_rate", "product": "billing", "window": "1h"}),
+            to - 120.0,
+            to,
+        )],
+    )
+    .await;
+    let burn = frames(&responses["B"]);
+    let names: Vec<&str> = burn
+        .iter()
+        .map(|f| {
+            f.field("value").config["displayNameFromDS"]
+                .as_str()
+                .unwrap_or("")
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "burn rate 1h billing/ledger",
+            "burn rate 1h billing/charges",
+            "burn rate 1h billing/refunds",
+        ]
+    );
+    let defaults: Vec<(f64, String)> = vec![
+        (1.0, "orange".into()),
+        (3.0, "orange".into()),
+        (6.0, "red".into()),
+        (14.4, "red".into()),
+    ];
+    assert_eq!(threshold_steps(&burn[0]), defaults);
+    assert_eq!(
+        threshold_steps(&burn[1]),
+        [(4.0, "orange".into()), (10.0, "red".into())]
+    );
+    assert_eq!(threshold_steps(&burn[2]), defaults);
+
+    // The `slo` resource says where the tiers come from, and carries the two columns.
+    let (code, body) = call_resource(&plugin, ctx(), "slo?product=billing&slo=charges").await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(
+        body["slo"]["alertTiers"],
+        json!([
+            {"severity": "critical", "factor": 10.0, "longWindow": "1h", "shortWindow": "5m", "source": "recorded"},
+            {"severity": "warning", "factor": 4.0, "longWindow": "6h", "shortWindow": "30m", "source": "recorded"},
+        ])
+    );
+    assert_eq!(
+        body["slo"]["status"][0]["policyAction"],
+        "reliability work first (burning)"
+    );
+    assert_eq!(
+        body["slo"]["reviewStatus"],
+        json!(expected_review("2027-01-30", now()))
+    );
+    let (code, body) = call_resource(&plugin, ctx(), "slo?product=billing&slo=ledger").await;
+    assert_eq!(code, 200, "{body}");
+    let tiers = body["slo"]["alertTiers"].as_array().expect("tiers");
+    assert_eq!(tiers.len(), 4);
+    assert!(tiers.iter().all(|t| t["source"] == "default"), "{tiers:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

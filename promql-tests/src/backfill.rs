@@ -359,8 +359,10 @@ pub fn dependency_levels(groups: &[Group]) -> BTreeMap<String, usize> {
 fn with_rule_labels(expr: &str, labels: &[(String, String)]) -> String {
     let mut out = expr.trim().to_string();
     for (name, value) in labels {
-        let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
-        out = format!("label_replace(\n{out}\n, \"{name}\", \"{escaped}\", \"\", \"\")");
+        // A PromQL string literal: quotes, backslashes and line breaks (policy actions may span
+        // lines) escaped.
+        let quoted = slokit::promql::quote(value);
+        out = format!("label_replace(\n{out}\n, \"{name}\", {quoted}, \"\", \"\")");
     }
     out
 }

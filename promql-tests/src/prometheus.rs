@@ -36,6 +36,11 @@ pub struct StartOptions {
     pub evaluation_interval: String,
     /// Extra top-level YAML for the config file, e.g. a `scrape_configs:` section.
     pub extra_config: String,
+    /// Keep each rule group's own `interval`. Off by default: tests load copies of the rule files
+    /// without group intervals, so every group follows `evaluation_interval`. slokit's slow group
+    /// runs every 2m30s and Prometheus starts a group at a random offset within its interval, so a
+    /// test would otherwise wait minutes for its first period SLI. Benchmarks keep them.
+    pub keep_group_intervals: bool,
 }
 
 impl Default for StartOptions {
@@ -45,6 +50,7 @@ impl Default for StartOptions {
             tsdb: None,
             evaluation_interval: "1m".into(),
             extra_config: String::new(),
+            keep_group_intervals: false,
         }
     }
 }
@@ -57,6 +63,38 @@ pub struct Prometheus {
     /// Holds the config file and, when no TSDB was given, the TSDB.
     _dir: tempfile::TempDir,
     log: PathBuf,
+    /// The command-line arguments, so that [`Prometheus::restart`] starts the same server: same
+    /// port, config and TSDB.
+    args: Vec<String>,
+}
+
+/// Rule-file YAML without the groups' own `interval` keys, whether a group writes it after its name
+/// (slokit: `  interval: 2m30s`) or first (Pyrra: `- interval: 2m30s` then `  name: ...`).
+pub fn without_group_intervals(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut open_item = false;
+    for line in text.lines() {
+        let trimmed = line.trim_end();
+        if trimmed.starts_with("- interval: ") {
+            open_item = true;
+            continue;
+        }
+        if trimmed.starts_with("  interval: ") {
+            continue;
+        }
+        if open_item {
+            open_item = false;
+            if let Some(rest) = line.strip_prefix("  ") {
+                out.push_str("- ");
+                out.push_str(rest);
+                out.push('\n');
+                continue;
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 /// A free TCP port on 127.0.0.1 (the listener is dropped before Prometheus binds it).
@@ -75,6 +113,17 @@ impl Prometheus {
         let rule_files: Vec<String> = options
             .rule_files
             .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                if options.keep_group_intervals {
+                    return p.clone();
+                }
+                let text = std::fs::read_to_string(p)
+                    .unwrap_or_else(|e| panic!("read rule file {}: {e}", p.display()));
+                let copy = dir.path().join(format!("rules-{i}.yml"));
+                std::fs::write(&copy, without_group_intervals(&text)).expect("write rule file");
+                copy
+            })
             .map(|p| format!("  - {:?}", p.display().to_string()))
             .collect();
         let config = format!(
@@ -94,24 +143,22 @@ impl Prometheus {
             .clone()
             .unwrap_or_else(|| dir.path().join("tsdb"));
         let log = dir.path().join("prometheus.log");
-        let log_file = std::fs::File::create(&log).expect("log file");
-        let child = Command::new(prometheus_command())
-            .arg(format!("--config.file={}", config_path.display()))
-            .arg(format!("--storage.tsdb.path={}", tsdb.display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--storage.tsdb.retention.time=3650d")
-            .arg("--web.enable-lifecycle")
-            .arg("--web.enable-admin-api")
-            .arg("--log.level=warn")
-            .stdout(Stdio::null())
-            .stderr(log_file)
-            .spawn()
-            .expect("start prometheus");
+        let args = vec![
+            format!("--config.file={}", config_path.display()),
+            format!("--storage.tsdb.path={}", tsdb.display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+            "--storage.tsdb.retention.time=3650d".to_string(),
+            "--web.enable-lifecycle".to_string(),
+            "--web.enable-admin-api".to_string(),
+            "--log.level=warn".to_string(),
+        ];
+        let child = spawn(&args, &log);
         let prometheus = Prometheus {
             child,
             url: format!("http://127.0.0.1:{port}"),
             _dir: dir,
             log,
+            args,
         };
         prometheus.wait_ready(Duration::from_secs(30));
         prometheus
@@ -185,6 +232,47 @@ impl Prometheus {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// The port on 127.0.0.1 it listens on; [`Prometheus::restart`] keeps it.
+    pub fn port(&self) -> u16 {
+        self.url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port in the URL")
+    }
+
+    /// Stops the process abruptly (SIGKILL, as a crash or an OOM kill would), keeping its port,
+    /// configuration and TSDB for [`Prometheus::restart`]. Queries fail with "connection refused"
+    /// until then. Stopping a stopped Prometheus does nothing.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts Prometheus again with the same arguments (same port, configuration and TSDB
+    /// directory, so backfilled blocks and the WAL survive) and waits until it answers `/-/ready`
+    /// (at most 30 s). Stops it first if it is still running. Its log is appended to the same file.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.child = spawn(&self.args, &self.log);
+        self.wait_ready(Duration::from_secs(30));
+    }
+}
+
+/// Starts the Prometheus binary with `args`, appending its stderr to `log`.
+fn spawn(args: &[String], log: &Path) -> Child {
+    let log_file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("log file");
+    Command::new(prometheus_command())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(log_file)
+        .spawn()
+        .expect("start prometheus")
 }
 
 impl Drop for Prometheus {
@@ -318,4 +406,25 @@ fn run_promtool(args: &[&str]) -> String {
     );
     assert!(output.status.success(), "promtool {args:?} failed:\n{text}");
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_group_intervals;
+
+    #[test]
+    fn group_intervals_are_removed_in_both_layouts() {
+        let slokit =
+            "groups:\n- name: a\n  interval: 2m30s\n  rules:\n  - record: x\n    expr: vector(1)\n";
+        assert_eq!(
+            without_group_intervals(slokit),
+            "groups:\n- name: a\n  rules:\n  - record: x\n    expr: vector(1)\n"
+        );
+        let pyrra =
+            "groups:\n- interval: 2m30s\n  name: b\n  rules:\n  - record: y\n    expr: vector(1)\n";
+        assert_eq!(
+            without_group_intervals(pyrra),
+            "groups:\n- name: b\n  rules:\n  - record: y\n    expr: vector(1)\n"
+        );
+    }
 }

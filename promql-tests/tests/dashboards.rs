@@ -6,6 +6,10 @@
 //! range targets over the last six hours, instant targets now. The structure and schema checks
 //! are in `dashboards/tests/`; this file proves the queries read series that exist.
 //!
+//! The product follows an error-budget policy, so the Prometheus flavour's policy column (the step
+//! in force, computed in PromQL from `slokit:policy_step:threshold`) is also checked row by row
+//! against `slokit::policy::evaluate` over the same rows' figures, read separately.
+//!
 //! It lives here rather than in `dashboards/` because it needs the generator (catalog to rules)
 //! and the Prometheus harness, and `slokit-dashboards` must stay a pure renderer without them.
 
@@ -16,12 +20,46 @@ use serde_json::Value;
 use slokit::generate::{
     generate_with_dashboards, DashboardFlavour, DashboardOptions, GenerateOptions, Target,
 };
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 const HOUR: i64 = 3_600;
 const MIN: i64 = 60;
 
 const SPECS: &str = r#"
+apiVersion: slo.dev/v1
+kind: ErrorBudgetPolicy
+metadata: {name: checkout-policy}
+spec:
+  steps:
+    # Blocking, and listed before steps that also match: it outranks the later non-blocking ones.
+    - name: budget-exhausted
+      when: {budgetExhausted: true}
+      action: freeze releases
+      blockReleases: true
+    # Matches as soon as any error was counted.
+    - name: budget-low
+      when: {budgetRemainingBelow: 1}
+      action: prioritise reliability work
+    # 7d is not a recorded window: the dashboard computes it from the hourly rates. The 99.9% SLO
+    # burns faster than 3x over the history, the 99% one does not.
+    - name: burning
+      when: {burnRateAbove: 3, window: 7d}
+      action: stop risky changes
+      blockReleases: true
+    # A recorded window; both SLOs match during the incident, but the step does not block.
+    - name: paging
+      when: {burnRateAbove: 10, window: 1h}
+      action: page the owners and open an incident
+---
+apiVersion: slo.dev/v1
+kind: Product
+metadata: {name: checkout}
+spec:
+  services: [checkout-api]
+  policy: checkout-policy
+  review: {cadence: 90d, lastReviewed: 2025-12-01}
+---
 apiVersion: slo.dev/v1
 kind: ServiceLevelObjective
 metadata: {name: checkout-availability}
@@ -66,6 +104,117 @@ fn label_values_query(query: &str) -> Option<String> {
 
 fn non_empty(result: &Value) -> bool {
     result.as_array().is_some_and(|a| !a.is_empty())
+}
+
+/// The labels that identify a status-table row: the SLO and its group.
+fn row_key(metric: &Value) -> Vec<(String, String)> {
+    ["slokit_product", "slokit_service", "slokit_slo", "route"]
+        .iter()
+        .filter_map(|l| Some((l.to_string(), metric[*l].as_str()?.to_string())))
+        .collect()
+}
+
+/// An instant query's answer by status-table row.
+type Rows = BTreeMap<Vec<(String, String)>, Value>;
+
+fn by_row(result: &Value) -> Rows {
+    result
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|sample| (row_key(&sample["metric"]), sample.clone()))
+        .collect()
+}
+
+fn sample_value(sample: &Value) -> Option<f64> {
+    sample["value"][1].as_str()?.parse().ok()
+}
+
+/// The Prometheus flavour's policy column, row by row, against `slokit::policy::evaluate` over the
+/// row's budget remaining and burn rates (1h as recorded, 7d computed here the way `slo gate`
+/// does); and the review column against the info series. Returns the rows checked.
+fn check_policy_column(
+    prometheus: &Prometheus,
+    dashboards: &[(String, Value)],
+    catalog: &slokit::model::Catalog,
+    time: f64,
+) -> usize {
+    let policy = &catalog.policies["checkout-policy"];
+    let figure = |expr: &str| by_row(&prometheus.query(expr, Some(time)));
+    let budget = figure("slokit:error_budget_remaining:period");
+    let burn_1h = figure("slokit:burn_rate:1h");
+    let burn_7d = figure(
+        "avg_over_time(slokit:events_bad:rate1h[7d:1h]) / avg_over_time(slokit:events_total:rate1h[7d:1h]) / on (slokit_product, slokit_service, slokit_slo) group_left slokit:error_budget:ratio",
+    );
+    let info = figure("slokit:slo:info");
+    let mut checked = 0;
+    let mut severity_decided = false;
+    for (name, dashboard) in dashboards
+        .iter()
+        .filter(|(n, _)| n.starts_with("prometheus "))
+    {
+        let status = slokit_dashboards::queries(dashboard)
+            .into_iter()
+            .filter(|(title, _)| title == "SLO status")
+            .find_map(|(_, t)| {
+                let expr = t["expr"].as_str()?;
+                expr.contains("\"no policy\"").then(|| interpolate(expr))
+            })
+            .unwrap_or_else(|| panic!("{name}: no policy column query"));
+        let rows = by_row(&prometheus.query(&status, Some(time)));
+        assert_eq!(
+            rows.len(),
+            budget.len(),
+            "{name}: one policy row per budget row"
+        );
+        for (key, sample) in &rows {
+            let get = |rows: &Rows| rows.get(key).and_then(sample_value);
+            let figures = slokit::policy::Figures {
+                budget_remaining: get(&budget),
+                burn_rates: [
+                    (slokit::duration::Duration::from_hours(1), get(&burn_1h)),
+                    (slokit::duration::Duration::from_days(7), get(&burn_7d)),
+                ]
+                .into_iter()
+                .collect(),
+            };
+            let evaluation = slokit::policy::evaluate(policy, &figures);
+            let expected = match evaluation.in_force {
+                Some(index) => format!(
+                    "{} ({})",
+                    policy.steps[index].action, policy.steps[index].name
+                ),
+                None => "none".to_string(),
+            };
+            assert_eq!(
+                sample["metric"]["slokit_policy_action"].as_str(),
+                Some(expected.as_str()),
+                "{name}: row {key:?} with {figures:?}"
+            );
+            // A blocking step in force while a later step that does not block also matches: the
+            // highest order alone would pick the other one.
+            if let Some(index) = evaluation.in_force {
+                severity_decided |= evaluation
+                    .results
+                    .iter()
+                    .any(|r| r.index > index && r.outcome == slokit::policy::Outcome::Matches);
+            }
+            let identity: Vec<(String, String)> =
+                key.iter().filter(|(l, _)| l != "route").cloned().collect();
+            let due = info[&identity]["metric"]["slokit_review_due"].clone();
+            assert!(due.as_str().is_some_and(|d| d.len() == 10), "{name}: {due}");
+            assert_eq!(
+                sample["metric"]["slokit_review_due"], due,
+                "{name}: {key:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        severity_decided,
+        "no row has a blocking step in force over a later matching step: the workload no longer tests severity"
+    );
+    checked
 }
 
 #[test]
@@ -205,13 +354,14 @@ fn every_dashboard_query_returns_data_from_prometheus() {
         problems.len(),
         problems.join("\n")
     );
+    let policy_rows = check_policy_column(&prometheus, &dashboards, &loaded.catalog, query_time);
     // The checks above can fail: a query on a series the rules do not record returns nothing.
     assert!(!non_empty(&prometheus.query(
         "slokit:burn_rate:4h{slokit_slo=~\".*\"}",
         Some(query_time)
     )));
     println!(
-        "dashboards: {checked} PromQL queries from {} dashboards returned data; backfill {}; whole test {:.1}s",
+        "dashboards: {checked} PromQL queries from {} dashboards returned data; {policy_rows} policy rows agree with slokit::policy; backfill {}; whole test {:.1}s",
         dashboards.len(),
         history.timing_summary(),
         began.elapsed().as_secs_f64()

@@ -543,7 +543,10 @@ fn check_period(
     let assess = scenario.live_incident - HOUR - 7 * MIN;
     for objective in &OBJECTIVES {
         let selector = objective.selector();
-        let (sli, recorded) = one(&format!("slokit:sli:period{selector}"), assess);
+        let (sli, _) = one(&format!("slokit:sli:period{selector}"), assess);
+        // When the sample read was recorded, not when it was read: the slow group writes every
+        // 2m30s (every 5m in the backfill), so early in an hour the sample may predate the hour.
+        let recorded = one(&format!("timestamp(slokit:sli:period{selector})"), assess).0 as i64;
         let (burn, _) = one(&format!("slokit:burn_rate:period{selector}"), assess);
         let (remaining, _) = one(
             &format!("slokit:error_budget_remaining:period{selector}"),

@@ -78,6 +78,13 @@ impl Diagnostic {
 
     /// Renders the diagnostic with the source line and a caret, as `slo validate` prints it.
     pub fn render(&self, sources: &SourceMap) -> String {
+        let mut unlimited = usize::MAX;
+        self.render_within(sources, &mut unlimited)
+    }
+
+    /// [`Diagnostic::render`], showing the source line only while `excerpt_budget` (bytes of
+    /// source lines still to show) allows; the location is always shown.
+    fn render_within(&self, sources: &SourceMap, excerpt_budget: &mut usize) -> String {
         let mut out = String::new();
         let label = match self.severity {
             Severity::Error => "error",
@@ -93,7 +100,11 @@ impl Diagnostic {
                 "  --> {}:{}:{}",
                 file.path, span.start.line, span.start.col
             );
-            if let Some(text) = file.line(span.start.line) {
+            let shown_line = file
+                .line(span.start.line)
+                .filter(|text| text.len() <= *excerpt_budget);
+            if let Some(text) = shown_line {
+                *excerpt_budget -= text.len();
                 let (shown, start, width) = excerpt(text, span);
                 let number = span.start.line.to_string();
                 let gutter = " ".repeat(number.len());
@@ -169,6 +180,11 @@ fn excerpt(line: &str, span: Span) -> (String, usize, usize) {
     (shown, caret, width.min(to.saturating_sub(start)).max(1))
 }
 
+/// How many bytes of source lines the diagnostics of one run show in total; later diagnostics show
+/// only their location. Showing a line means reading all of it, so 100,000 problems on one 4 MiB
+/// line (a long flow mapping) would otherwise read 400 GB.
+pub const MAX_EXCERPT_BYTES: usize = 16 * 1024 * 1024;
+
 /// Every problem found in one run, in the order found. Rendering sorts them by file and position.
 #[derive(Debug, Default)]
 pub struct Diagnostics {
@@ -222,30 +238,55 @@ impl Diagnostics {
     }
 
     pub fn render(&self, sources: &SourceMap) -> String {
+        let mut excerpt_budget = MAX_EXCERPT_BYTES;
         self.sorted()
             .iter()
-            .map(|d| d.render(sources))
+            .map(|d| d.render_within(sources, &mut excerpt_budget))
             .collect::<Vec<_>>()
             .join("\n")
     }
 }
 
+/// Names longer than this (in characters) get no suggestion and are never suggested: the edit
+/// distance costs the product of the two lengths, and two megabyte-long names would take hours.
+const MAX_SUGGESTED_CHARS: usize = 64;
+
+/// Sets of more candidates than this get no suggestion. Each unknown name is compared with every
+/// candidate, so a file with thousands of unknown references to thousands of definitions would
+/// cost millions of comparisons; no real spec has this many templates, products or parameters.
+pub const MAX_CANDIDATES: usize = 200;
+
 /// The closest candidate to `word`, if one is close enough to be a plausible typo. Case, `_` and
 /// `-` are ignored first, so `error_query` suggests `errorQuery`.
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a, I>(word: &str, candidates: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+    I::IntoIter: ExactSizeIterator,
+{
+    let candidates = candidates.into_iter();
+    if candidates.len() > MAX_CANDIDATES {
+        return None;
+    }
     let fold = |s: &str| {
         s.chars()
             .filter(|c| *c != '_' && *c != '-')
             .flat_map(char::to_lowercase)
             .collect::<String>()
     };
+    // Bytes bound characters from above, so the cheap test comes first.
+    let short =
+        |s: &str| s.len() <= MAX_SUGGESTED_CHARS || s.chars().count() <= MAX_SUGGESTED_CHARS;
+    if !short(word) {
+        return None;
+    }
     let word = fold(word);
+    let length = word.chars().count();
     candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&word, &fold(c)), c))
+        .filter(|c| short(c))
+        .map(|c| (fold(c), c))
+        // The distance is at least the difference in length, and no suggestion is further than 3.
+        .filter(|(folded, _)| folded.chars().count().abs_diff(length) <= 3)
+        .map(|(folded, c)| (strsim::damerau_levenshtein(&word, &folded), c))
         .filter(|(distance, c)| *distance <= (c.len() / 4).clamp(1, 3))
         .min_by_key(|(distance, c)| (*distance, *c))
         .map(|(_, c)| c)

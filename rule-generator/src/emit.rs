@@ -166,9 +166,8 @@ fn write_value(out: &mut String, value: &Value, indent: usize, in_seq: bool) {
 fn block_safe(s: &str) -> bool {
     !s.starts_with([' ', '\n'])
         && !s.ends_with("\n\n")
-        && s.split('\n').all(|l| {
-            !l.ends_with(' ') && !l.contains(['\r', '\t']) && !l.chars().any(|c| c.is_control())
-        })
+        && s.split('\n')
+            .all(|l| !l.ends_with(' ') && !l.contains(['\r', '\t']) && !l.chars().any(needs_escape))
 }
 
 fn inline(value: &Value, _indent: usize) -> String {
@@ -204,10 +203,7 @@ pub fn float(f: f64) -> String {
 fn scalar_string(s: &str) -> String {
     if plain_safe(s) {
         s.to_string()
-    } else if !s
-        .chars()
-        .any(|c| c.is_control() || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{85}'))
-    {
+    } else if !s.chars().any(needs_escape) {
         format!("'{}'", s.replace('\'', "''"))
     } else {
         quoted(s)
@@ -233,7 +229,14 @@ fn plain_safe(s: &str) -> bool {
         && !s.contains(": ")
         && !s.contains(" #")
         && !s.contains(['\n', '\r', '\t', '{', '}', '[', ']', ',', '"', '\''])
-        && !s.chars().any(|c| c.is_control())
+        && !s.chars().any(needs_escape)
+}
+
+/// Characters only a double-quoted scalar can carry, as escapes: control characters (NEL, U+0085,
+/// among them), and the byte order mark and line and paragraph separators, which YAML readers
+/// refuse inside a document (the BOM) or take for line breaks (libyaml, and so Prometheus).
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}')
 }
 
 /// `30d`, `5m`, `1h30m`: digits then letters, which no YAML reader takes for a number or a date.
@@ -264,7 +267,7 @@ pub fn quoted(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' => {
+            c if needs_escape(c) => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),

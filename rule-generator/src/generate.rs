@@ -1,23 +1,32 @@
-//! Turns the checked catalog into the files `slo generate` writes: per product, one rule file (one
-//! rule group per SLO) and, for the Prometheus target, one promtool test file. Pure: no disk, no
+//! Turns the checked catalog into the files `slo generate` writes: per product, one rule file (two
+//! rule groups per SLO) and, for the Prometheus target, one promtool test file. Pure: no disk, no
 //! network; the same catalog always yields byte-identical files, sorted by path.
 //!
-//! One group per SLO keeps dependent rules in order (Prometheus evaluates a group's rules one
-//! after another and each rule sees the samples written by the rules before it), while different
-//! SLOs evaluate concurrently. Groups have no `interval`, so they follow the server's global
-//! evaluation interval (30s or 1m is typical; the long windows only change once an hour anyway).
+//! Each SLO gets two groups, split by how often their rules need evaluating, because evaluation
+//! cost is per rule. The fast group `slokit:<product>:<slo>` has no `interval` and follows the
+//! server's global evaluation interval (30s or 1m is typical): base rates, windows up to 6h, their
+//! burn rates, the burn-rate and no-data alerts. The slow group `slokit:<product>:<slo>:slow` runs
+//! every [`SLOW_GROUP_INTERVAL`] (2m30s): the 1d, 3d and period windows, which are hour-aligned
+//! subqueries and change once an hour, everything read only from them (their burn rates, SLI,
+//! budget, budget-exhausted alert), the constants and the info series. Within a group, Prometheus
+//! evaluates rules one after another and each rule sees the samples written by the rules before
+//! it; different groups and SLOs evaluate concurrently. The slow group reads the fast group's 1h
+//! series only at whole hours, and the fast group's alerts read the slow burn rates through the 5m
+//! lookback, so neither depends on the order in which the two groups run. The `interval` key is
+//! the same for every target: Prometheus, Thanos, Mimir and Cortex rulers, the Prometheus
+//! Operator's `PrometheusRule` and vmalert all read it on a group.
 //!
 //! [`generate_with_dashboards`] adds, for the Prometheus target, the Grafana dashboards and their
 //! provisioning (rendered by the `slokit-dashboards` crate from [`dashboard_input`], this module's
 //! mapping of the catalog onto that crate's input types).
 
 use crate::conventions::{
-    rule_group_name, DIR_MIMIR, DIR_OPERATOR, DIR_PROMETHEUS, DIR_RULES, DIR_TESTS, DIR_VMALERT,
-    TEST_EVAL_INTERVAL, TEST_SLOW_EVAL_INTERVAL,
+    rule_group_name, slow_rule_group_name, DIR_MIMIR, DIR_OPERATOR, DIR_PROMETHEUS, DIR_RULES,
+    DIR_TESTS, DIR_VMALERT, SLOW_GROUP_INTERVAL, TEST_EVAL_INTERVAL, TEST_SLOW_EVAL_INTERVAL,
 };
 use crate::emit::{to_yaml, Value};
 use crate::model::{Catalog, PolicyCondition, Product, Slo};
-use crate::render::{alerts, rules, targets, tests};
+use crate::render::{alerts, rules, targets, tests, Context};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -72,7 +81,11 @@ pub struct OutputFile {
 pub fn generate(catalog: &Catalog, options: &GenerateOptions) -> Vec<OutputFile> {
     let mut files = Vec::new();
     for product in catalog.products.iter().filter(|p| !p.slos.is_empty()) {
-        let groups: Vec<Value> = product.slos.iter().map(rule_group).collect();
+        let groups: Vec<Value> = product
+            .slos
+            .iter()
+            .flat_map(|slo| rule_groups(catalog, slo))
+            .collect();
         let header = header(product);
         let name = &product.name;
         match options.target {
@@ -92,16 +105,17 @@ pub fn generate(catalog: &Catalog, options: &GenerateOptions) -> Vec<OutputFile>
                     test_header.push_str(&format!("# No tests for SLO `{slo}`: {reason}.\n"));
                 }
                 let rules_path = format!("../{DIR_RULES}/{name}.yml");
+                let order = tests::group_eval_order(&product.slos);
                 files.push(file(
                     [DIR_PROMETHEUS, DIR_TESTS, &format!("{name}.test.yml")],
                     &test_header,
-                    &tests::test_file(&rules_path, TEST_EVAL_INTERVAL, fast),
+                    &tests::test_file(&rules_path, TEST_EVAL_INTERVAL, &order, fast),
                 ));
                 if !slow.is_empty() {
                     files.push(file(
                         [DIR_PROMETHEUS, DIR_TESTS, &format!("{name}.long.test.yml")],
                         &header,
-                        &tests::test_file(&rules_path, TEST_SLOW_EVAL_INTERVAL, slow),
+                        &tests::test_file(&rules_path, TEST_SLOW_EVAL_INTERVAL, &order, slow),
                     ));
                 }
             }
@@ -238,13 +252,22 @@ fn dashboard_slo(slo: &Slo) -> slokit_dashboards::SloInput {
     }
 }
 
-/// All rules of one SLO, recording rules first so that alerts read values from this evaluation.
-pub fn rule_group(slo: &Slo) -> Value {
-    let mut all = rules::recording_rules(slo);
-    all.extend(alerts::alerting_rules(slo));
-    Value::map()
+/// The two rule groups of one SLO of `catalog` (see the module docs): the fast group, then the
+/// slow one. In each, recording rules come first so that alerts read values from this evaluation.
+pub fn rule_groups(catalog: &Catalog, slo: &Slo) -> Vec<Value> {
+    let context = Context::of(catalog, slo);
+    let mut split = rules::recording_rules(slo, &context);
+    let alerts = alerts::alerting_rules(slo);
+    split.fast.extend(alerts.fast);
+    split.slow.extend(alerts.slow);
+    let fast = Value::map()
         .with("name", rule_group_name(&slo.product, &slo.name))
-        .with("rules", all)
+        .with("rules", split.fast);
+    let slow = Value::map()
+        .with("name", slow_rule_group_name(&slo.product, &slo.name))
+        .with("interval", SLOW_GROUP_INTERVAL.to_string())
+        .with("rules", split.slow);
+    vec![fast, slow]
 }
 
 /// The generator and the source spec files; no timestamps, so output is reproducible.

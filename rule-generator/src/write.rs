@@ -5,7 +5,10 @@
 //! in `out` that this run does not regenerate, and then swapped in with two renames. If anything
 //! fails before the swap, `out` is untouched; if the second rename fails, the old tree is put back.
 //! Top-level folders this run writes into (`prometheus/`, say) are replaced whole, so files for
-//! products that no longer exist disappear.
+//! products that no longer exist disappear. Everything else is carried over as it is: files are
+//! copied, symbolic links stay links; anything else (a named pipe, a socket) fails the run before
+//! the swap rather than block on it or drop it. An `out` that exists but is not a directory is
+//! refused, and an `out` that is a symbolic link is written through, at the directory it names.
 
 use crate::generate::OutputFile;
 use std::collections::BTreeSet;
@@ -29,6 +32,18 @@ pub fn write_tree(out: &Path, files: &[OutputFile]) -> io::Result<()> {
                 ),
             ));
         }
+    }
+    // Through a link to the directory it names: renaming would replace the link itself.
+    let out = match fs::symlink_metadata(out) {
+        Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(out)?,
+        _ => out.to_path_buf(),
+    };
+    let out = out.as_path();
+    if out.exists() && !out.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "it exists and is not a directory",
+        ));
     }
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -96,17 +111,40 @@ fn unique(parent: &Path, stem: &str) -> PathBuf {
 }
 
 fn copy_recursively(from: &Path, to: &Path) -> io::Result<()> {
-    let meta = fs::symlink_metadata(from)?;
-    if meta.is_dir() {
+    let kind = fs::symlink_metadata(from)?.file_type();
+    if kind.is_dir() {
         fs::create_dir_all(to)?;
         for entry in fs::read_dir(from)? {
             let entry = entry?;
             copy_recursively(&entry.path(), &to.join(entry.file_name()))?;
         }
         Ok(())
-    } else {
+    } else if kind.is_symlink() {
+        copy_symlink(from, to)
+    } else if kind.is_file() {
         fs::copy(from, to).map(|_| ())
+    } else {
+        // Copying a named pipe would wait for a writer forever.
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!(
+                "cannot carry `{}` over: it is not a file, directory or symbolic link",
+                from.display()
+            ),
+        ))
     }
+}
+
+/// The link itself, not a copy of what it points to (a link to a directory cannot be copied as
+/// a file at all, and a dangling one not at all).
+#[cfg(unix)]
+fn copy_symlink(from: &Path, to: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(fs::read_link(from)?, to)
+}
+
+#[cfg(not(unix))]
+fn copy_symlink(from: &Path, to: &Path) -> io::Result<()> {
+    fs::copy(from, to).map(|_| ())
 }
 
 #[cfg(test)]

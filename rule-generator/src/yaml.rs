@@ -7,7 +7,7 @@
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::source::{FileId, Pos, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Spec files larger than this are refused before parsing: no real spec comes close, and it bounds
 /// the time and memory one file can take.
@@ -16,6 +16,25 @@ pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 pub const MAX_DEPTH: usize = 64;
 /// The most nodes one document may expand to, aliases included. It defeats "billion laughs".
 pub const MAX_NODES: usize = 200_000;
+/// The most nodes aliases may copy in one run, over every document of every file. Without it, a
+/// file of many small documents (or a folder of many small files), each just under
+/// [`MAX_NODES`], would still expand a few kilobytes into gigabytes.
+pub const MAX_ALIAS_NODES: usize = MAX_NODES;
+
+/// How many more nodes aliases may copy in this run (see [`MAX_ALIAS_NODES`]). One budget is
+/// shared by every file a run parses.
+#[derive(Debug)]
+pub struct AliasBudget {
+    left: usize,
+}
+
+impl Default for AliasBudget {
+    fn default() -> AliasBudget {
+        AliasBudget {
+            left: MAX_ALIAS_NODES,
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -71,6 +90,22 @@ impl Node {
         }
     }
 
+    /// Roughly how many bytes the tree holds: one per node plus the text of its scalars and keys.
+    /// What copying it costs, for the budgets of `spec`.
+    pub fn weight(&self) -> usize {
+        match &self.kind {
+            NodeKind::Null => 1,
+            NodeKind::Scalar(s) => 1 + s.text.len(),
+            NodeKind::Seq(items) => 1 + items.iter().map(Node::weight).sum::<usize>(),
+            NodeKind::Map(entries) => {
+                1 + entries
+                    .iter()
+                    .map(|(k, v)| 1 + k.name.len() + v.weight())
+                    .sum::<usize>()
+            }
+        }
+    }
+
     fn count(&self) -> usize {
         match &self.kind {
             NodeKind::Seq(items) => 1 + items.iter().map(Node::count).sum::<usize>(),
@@ -83,6 +118,16 @@ impl Node {
 /// Parses every document of one file. Problems are reported into `diags`; a document with a syntax
 /// error is dropped whole so that no half-read spec reaches validation.
 pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
+    parse_with_budget(file, text, &mut AliasBudget::default(), diags)
+}
+
+/// [`parse`], drawing alias expansion from a budget shared with the other files of the run.
+pub fn parse_with_budget(
+    file: FileId,
+    text: &str,
+    aliases: &mut AliasBudget,
+    diags: &mut Diagnostics,
+) -> Vec<Document> {
     if text.len() > MAX_FILE_BYTES {
         diags.push(
             Diagnostic::error(format!(
@@ -98,6 +143,7 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Document>
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
+        aliases,
         docs: Vec::new(),
     };
     let mut parser = Parser::new_from_str(text);
@@ -130,24 +176,28 @@ enum Frame {
     },
     Map {
         entries: Vec<(Key, Node)>,
+        /// The key names so far, so that finding a duplicate costs one lookup, not a scan: a
+        /// mapping may have 100,000 keys.
+        names: HashSet<String>,
         key: Option<Key>,
         start: Span,
         anchor: usize,
     },
 }
 
-struct Builder {
+struct Builder<'b> {
     file: FileId,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     nodes: usize,
+    aliases: &'b mut AliasBudget,
     docs: Vec<Document>,
 }
 
 // A builder error ends the document, so it happens at most once per document: the size of the
 // `Err` variant does not matter here, and boxing it would only add noise.
 #[allow(clippy::result_large_err)]
-impl Builder {
+impl Builder<'_> {
     fn span(&self, span: YamlSpan) -> Span {
         let pos = |m: saphyr_parser::Marker| Pos {
             line: m.line() as u32,
@@ -194,6 +244,7 @@ impl Builder {
                 self.open(span)?;
                 self.stack.push(Frame::Map {
                     entries: Vec::new(),
+                    names: HashSet::new(),
                     key: None,
                     start: span,
                     anchor,
@@ -239,6 +290,12 @@ impl Builder {
                     return Err(Diagnostic::error("alias refers to an unknown anchor").at(span));
                 };
                 self.count(size, span)?;
+                if size > self.aliases.left {
+                    return Err(Diagnostic::error(format!("aliases expand to more than {MAX_ALIAS_NODES} YAML nodes in this run"))
+                        .at(span)
+                        .help("this is usually an alias bomb spread over many documents or files; write the values out"));
+                }
+                self.aliases.left -= size;
                 let mut node = self.anchors[&id].clone();
                 node.span = span;
                 self.complete(node, 0)?;
@@ -282,7 +339,12 @@ impl Builder {
                 }
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries,
+                names,
+                key,
+                ..
+            }) => match key.take() {
                 None => {
                     let name = match &node.kind {
                         NodeKind::Scalar(s) => s.text.clone(),
@@ -292,13 +354,14 @@ impl Builder {
                                 .at(node.span))
                         }
                     };
-                    if let Some((first, _)) =
-                        entries.iter().find(|(k, _)| k.name == name && name != "<<")
-                    {
-                        return Err(Diagnostic::error(format!("duplicate key `{name}`"))
+                    if name != "<<" && !names.insert(name.clone()) {
+                        let mut d = Diagnostic::error(format!("duplicate key `{name}`"))
                             .at(node.span)
-                            .note_at("first defined", first.span)
-                            .help("remove one of the two entries"));
+                            .help("remove one of the two entries");
+                        if let Some((first, _)) = entries.iter().find(|(k, _)| k.name == name) {
+                            d = d.note_at("first defined", first.span);
+                        }
+                        return Err(d);
                     }
                     *key = Some(Key {
                         name,
@@ -320,6 +383,8 @@ fn merge_keys(entries: Vec<(Key, Node)>) -> Vec<(Key, Node)> {
     }
     let (merges, mut own): (Vec<_>, Vec<_>) =
         entries.into_iter().partition(|(k, _)| k.name == "<<");
+    // A set, not a scan of `own` per inherited key: both sides may have 100,000 entries.
+    let mut names: HashSet<String> = own.iter().map(|(k, _)| k.name.clone()).collect();
     for (_, value) in merges {
         let sources = match value.kind {
             NodeKind::Seq(items) => items,
@@ -328,7 +393,7 @@ fn merge_keys(entries: Vec<(Key, Node)>) -> Vec<(Key, Node)> {
         for source in sources {
             if let NodeKind::Map(inherited) = source.kind {
                 for (k, v) in inherited {
-                    if !own.iter().any(|(o, _)| o.name == k.name) {
+                    if names.insert(k.name.clone()) {
                         own.push((k, v));
                     }
                 }

@@ -6,7 +6,7 @@
 use promql_parser::parser::{self, Expr};
 use slokit::conventions::BASE_WINDOW;
 use slokit::emit::Value;
-use slokit::generate::{generate, rule_group, GenerateOptions, OutputFile, Target};
+use slokit::generate::{generate, rule_groups, GenerateOptions, OutputFile, Target};
 use slokit::render::fixtures;
 use std::path::Path;
 use std::time::Duration as StdDuration;
@@ -37,7 +37,9 @@ fn expressions(catalog: &slokit::model::Catalog) -> Vec<(String, String)> {
     }
     let mut out = Vec::new();
     for slo in catalog.slos() {
-        walk(&rule_group(slo), &slo.name, &mut out);
+        for group in rule_groups(catalog, slo) {
+            walk(&group, &slo.name, &mut out);
+        }
     }
     out
 }
@@ -105,6 +107,126 @@ fn expressions_round_trip_through_the_parser() {
             .to_string();
         assert_eq!(once, twice, "{rule}");
     }
+}
+
+/// Every metric name an expression reads, with the step of the subquery it is read in (if any).
+fn reads(expr: &Expr, step: Option<StdDuration>, out: &mut Vec<(String, Option<StdDuration>)>) {
+    match expr {
+        Expr::VectorSelector(vs) => out.push((vs.name.clone().unwrap_or_default(), step)),
+        Expr::MatrixSelector(ms) => out.push((ms.vs.name.clone().unwrap_or_default(), step)),
+        Expr::Subquery(sq) => reads(&sq.expr, sq.step, out),
+        Expr::Aggregate(a) => {
+            reads(&a.expr, step, out);
+            if let Some(p) = &a.param {
+                reads(p, step, out);
+            }
+        }
+        Expr::Unary(u) => reads(&u.expr, step, out),
+        Expr::Binary(b) => {
+            reads(&b.lhs, step, out);
+            reads(&b.rhs, step, out);
+        }
+        Expr::Paren(p) => reads(&p.expr, step, out),
+        Expr::Call(c) => c.args.args.iter().for_each(|a| reads(a, step, out)),
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
+    }
+}
+
+/// The rules of a group as (`record` or `alert` name, is a recording rule, expression).
+fn group_rules(group: &Value) -> Vec<(String, bool, String)> {
+    let field = |entries: &[(String, Value)], key: &str| {
+        entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| match v {
+                Value::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+    };
+    let Value::Map(entries) = group else {
+        return Vec::new();
+    };
+    let Some((_, Value::Seq(rules))) = entries.iter().find(|(k, _)| k == "rules") else {
+        return Vec::new();
+    };
+    rules
+        .iter()
+        .filter_map(|rule| match rule {
+            Value::Map(rule) => {
+                let record = field(rule, "record");
+                let name = record.clone().or_else(|| field(rule, "alert"))?;
+                Some((name, record.is_some(), field(rule, "expr")?))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn slow_groups_read_only_hourly_points_and_fast_recordings_never_read_slow_ones() {
+    let catalog = fixtures::with_policy(fixtures::everything());
+    let hour = StdDuration::from_secs(3600);
+    let mut problems = Vec::new();
+    for slo in catalog.slos() {
+        let groups = rule_groups(&catalog, slo);
+        let [fast, slow] = groups.as_slice() else {
+            panic!("{}: expected two groups, got {}", slo.name, groups.len());
+        };
+        let interval = |group: &Value| match group {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k == "interval")
+                .map(|(_, v)| format!("{v:?}")),
+            _ => None,
+        };
+        assert_eq!(interval(fast), None, "{}", slo.name);
+        assert_eq!(
+            interval(slow).as_deref(),
+            Some("Str(\"2m30s\")"),
+            "{}",
+            slo.name
+        );
+        let slow_records: Vec<String> = group_rules(slow)
+            .into_iter()
+            .filter(|(_, record, _)| *record)
+            .map(|(name, _, _)| name)
+            .collect();
+        for (name, _, expr) in group_rules(slow) {
+            let mut read = Vec::new();
+            reads(&parser::parse(&expr).unwrap(), None, &mut read);
+            for (series, step) in read {
+                let hourly = series.ends_with(":rate1h") && step == Some(hour);
+                if !hourly && !slow_records.contains(&series) {
+                    problems.push(format!("{}: slow rule {name} reads {series}", slo.name));
+                }
+            }
+        }
+        for (name, record, expr) in group_rules(fast) {
+            let mut read = Vec::new();
+            reads(&parser::parse(&expr).unwrap(), None, &mut read);
+            for (series, _) in read {
+                if record && slow_records.contains(&series) {
+                    problems.push(format!("{}: fast rule {name} reads {series}", slo.name));
+                }
+            }
+        }
+        let slow_names: Vec<String> = group_rules(slow).into_iter().map(|r| r.0).collect();
+        for expected in [
+            "slokit:events_total:rate1d",
+            "slokit:burn_rate:period",
+            "slokit:sli:period",
+            "slokit:objective:ratio",
+            "slokit:slo:info",
+            "slokit:policy_step:threshold",
+        ] {
+            assert!(
+                slow_names.iter().any(|n| n == expected),
+                "{}: {expected}",
+                slo.name
+            );
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
@@ -192,7 +314,7 @@ fn golden_files() {
     let cases: Vec<(&str, slokit::model::Catalog, Target)> = vec![
         (
             "availability",
-            catalog(vec![availability("shop")]),
+            with_policy(catalog(vec![availability("shop")])),
             Target::Prometheus,
         ),
         (

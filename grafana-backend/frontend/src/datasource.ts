@@ -4,7 +4,7 @@ import type { DataSourceInstanceSettings, MetricFindValue, ScopedVars } from '@g
 import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 
 import type { SloJsonData, SloQuery } from './types';
-import { interpolateSelector, parseVariableQuery, resourceNames } from './variables';
+import { interpolateSelector, resourceNames, toVariableQuery } from './variables';
 
 export class DataSource extends DataSourceWithBackend<SloQuery, SloJsonData> {
   constructor(instanceSettings: DataSourceInstanceSettings<SloJsonData>) {
@@ -30,8 +30,10 @@ export class DataSource extends DataSourceWithBackend<SloQuery, SloJsonData> {
     };
   }
 
-  async metricFindQuery(query: string, options?: { scopedVars?: ScopedVars }): Promise<MetricFindValue[]> {
-    const parsed = parseVariableQuery(getTemplateSrv().replace(query, options?.scopedVars));
+  /** A variable query: text (`slos(shop, $service)`) or the generated dashboards' object form. */
+  async metricFindQuery(query: unknown, options?: { scopedVars?: ScopedVars }): Promise<MetricFindValue[]> {
+    const replace = (text: string) => getTemplateSrv().replace(text, options?.scopedVars, 'json');
+    const parsed = toVariableQuery(query, replace);
     const body = await this.getResource(parsed.resource, parsed.params);
     return resourceNames(parsed.resource, body).map((text) => ({ text }));
   }

@@ -1,4 +1,4 @@
-import { interpolateSelector, parseVariableQuery, resourceNames } from './variables';
+import { interpolateSelector, parseVariableQuery, resourceNames, toVariableQuery } from './variables';
 
 // A stand-in for Grafana's template service with `json` formatting: `$multi` holds two values.
 const replace = (text: string) =>
@@ -42,4 +42,32 @@ test('resourceNames reads each resource answer', () => {
   expect(resourceNames('slos', { slos: [{ product: 'shop', service: 'api', slo: 'availability' }] })).toEqual([
     'availability',
   ]);
+});
+
+describe('toVariableQuery', () => {
+  test('the object form the generated dashboards write, "All" becoming a list', () => {
+    expect(toVariableQuery({ resource: 'slos', product: 'shop', service: '$multi' }, replace)).toEqual({
+      resource: 'slos',
+      params: { product: 'shop', service: ['a', 'b'] },
+    });
+    expect(toVariableQuery({ resource: 'products' }, replace)).toEqual({ resource: 'products', params: {} });
+  });
+  test('the text form, interpolated after parsing', () => {
+    expect(toVariableQuery('slos($one, $multi)', replace)).toEqual({
+      resource: 'slos',
+      params: { product: 'shop', service: ['a', 'b'] },
+    });
+  });
+  test('parameters a resource does not take are dropped', () => {
+    expect(toVariableQuery({ resource: 'services', product: 'shop', service: 'api' }, replace)).toEqual({
+      resource: 'services',
+      params: { product: 'shop' },
+    });
+  });
+  test('anything else is an error naming the forms', () => {
+    expect(() => toVariableQuery({ resource: 'alerts' }, replace)).toThrow(
+      'variable query must be `products`, `services(product)`, `slos(product, service)` or {"resource": ...}'
+    );
+    expect(() => toVariableQuery(42, replace)).toThrow('variable query must be');
+  });
 });

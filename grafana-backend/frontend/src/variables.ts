@@ -35,8 +35,11 @@ export function interpolateSelector(value: Selector, replace: Replace): Selector
 /** A variable query: `products`, `services(<product>)` or `slos(<product>[, <service>])`. */
 export interface VariableQuery {
   resource: 'products' | 'services' | 'slos';
-  params: Record<string, string>;
+  /** A list repeats the parameter, which the plugin's resources read as several values. */
+  params: Record<string, string | string[]>;
 }
+
+const RESOURCES: Array<VariableQuery['resource']> = ['products', 'services', 'slos'];
 
 export function parseVariableQuery(text: string): VariableQuery {
   const match = /^\s*(products|services|slos)\s*(?:\(([^)]*)\))?\s*$/.exec(text);
@@ -58,6 +61,47 @@ export function parseVariableQuery(text: string): VariableQuery {
     }
   }
   return { resource, params };
+}
+
+/**
+ * A variable query in either form, with its parameters interpolated: the text form above, or the
+ * object the generated dashboards write, `{"resource": "slos", "product": "shop", "service":
+ * "$service"}`. Parameters are interpolated one by one after parsing, so a multi-value variable
+ * (or "All") becomes a list rather than text the parser would split.
+ */
+export function toVariableQuery(query: unknown, replace: Replace): VariableQuery {
+  let parsed: VariableQuery;
+  if (typeof query === 'string') {
+    parsed = parseVariableQuery(query);
+  } else if (
+    query !== null &&
+    typeof query === 'object' &&
+    RESOURCES.includes((query as { resource?: unknown }).resource as VariableQuery['resource'])
+  ) {
+    const object = query as Record<string, unknown>;
+    const resource = object.resource as VariableQuery['resource'];
+    const keys = resource === 'products' ? [] : resource === 'services' ? ['product'] : ['product', 'service'];
+    const params: Record<string, string> = {};
+    for (const key of keys) {
+      const value = object[key];
+      if (typeof value === 'string' && value.trim() !== '') {
+        params[key] = value.trim();
+      }
+    }
+    parsed = { resource, params };
+  } else {
+    throw new Error(
+      'variable query must be `products`, `services(product)`, `slos(product, service)` or {"resource": ...}'
+    );
+  }
+  const params: Record<string, string | string[]> = {};
+  for (const [key, value] of Object.entries(parsed.params)) {
+    const interpolated = interpolateSelector(Array.isArray(value) ? value : [value], replace);
+    if (interpolated !== undefined && interpolated.length > 0) {
+      params[key] = interpolated;
+    }
+  }
+  return { resource: parsed.resource, params };
 }
 
 /** The names a resource answer lists, for a variable's values. */

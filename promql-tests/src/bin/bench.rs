@@ -6,24 +6,30 @@
 //!
 //! ```text
 //! cargo run --release -p promql-tests --bin bench -- --slos 100,1000
+//! cargo run --release -p promql-tests --bin bench -- --no-accuracy --slos 10 --cycles 1   # a quick check
 //! ```
 //!
 //! Accuracy: 32 days of uneven diurnal traffic (10→100 rps, 2% errors at night, 0.02% by day),
 //! 1m samples, slokit's rules backfilled level by level; every shape's 30d error ratio is compared
 //! with the generator's exact counts, once without and once with a 3h zero-traffic gap.
 //!
-//! Cost: for each SLO count, one Prometheus run per rule set on the same TSDB, evaluating every
-//! `--interval-eval`; the figure is the sum over groups of `prometheus_rule_group_last_duration_seconds`
-//! (one evaluation cycle), averaged over several cycles, plus `prometheus_engine_query_samples_total`
-//! per cycle where Prometheus exports it. Raw history: `--services` services of `--series` counter
-//! series each, scraped every `--scrape` seconds; SLO `i` reads service `i % services`, so every
-//! rule reads realistic cardinality while the raw data stays small (Prometheus caches no query
-//! results, so reading shared series costs what reading distinct ones would). The recorded history
-//! that long windows read (slokit's 5m and 1h rates, Sloth's 5m ratios) is written directly at the
-//! recording interval with the right names and labels: its values do not change evaluation cost,
-//! and backfilling tens of thousands of rules with promtool is not feasible here. All data runs an
-//! hour into the future, so each run reads full windows whenever it starts; rule results are then
-//! discarded by the TSDB (out of bounds), which costs every rule set the same.
+//! Cost: for each SLO count, each rule set is split into classes of groups that share an
+//! evaluation interval (slokit's fast and slow groups, Pyrra's 2m30s `increase` and 30s groups;
+//! groups without an interval run at `--global-interval`, 30s by default). Each class runs in its
+//! own Prometheus on the same TSDB, every `--interval-eval`, and the figure is the Prometheus
+//! process's CPU seconds per evaluation of the class, after one warm-up evaluation, less what the
+//! same Prometheus burns with no rules over the same time. The headline
+//! is CPU seconds per minute at each set's own schedule: the sum over classes of CPU per
+//! evaluation times evaluations per minute. Samples read come from the HTTP API's query statistics
+//! for one SLO's rules, scaled the same way. Raw history: `--services` services of `--series`
+//! counter series each, scraped every `--scrape` seconds; SLO `i` reads service `i % services`, so
+//! every rule reads realistic cardinality while the raw data stays small (Prometheus caches no
+//! query results, so reading shared series costs what reading distinct ones would). The recorded
+//! history that long windows read (slokit's 5m and 1h rates, Sloth's 5m ratios) is written
+//! directly at the recording interval with the right names and labels: its values do not change
+//! evaluation cost, and backfilling tens of thousands of rules with promtool is not feasible here.
+//! All data runs an hour into the future, so each run reads full windows whenever it starts; rule
+//! results are then discarded by the TSDB (out of bounds), which costs every rule set the same.
 
 use promql_tests::backfill::history_with_rules;
 use promql_tests::prometheus::{Prometheus, StartOptions};
@@ -44,7 +50,10 @@ struct Options {
     series: usize,
     scrape: i64,
     record_interval: i64,
+    /// The interval Prometheus measures each class of groups at (short, to finish quickly).
     eval_interval: String,
+    /// The global `evaluation_interval` the figures per minute assume for groups without their own.
+    global_interval: i64,
     cycles: usize,
     /// Which rule sets to time (prefixes of `slokit`, `sloth (default`, `sloth (exact`, `pyrra`).
     sets: Vec<String>,
@@ -61,7 +70,8 @@ fn options() -> Options {
         scrape: 15,
         record_interval: 60,
         eval_interval: "15s".into(),
-        cycles: 3,
+        global_interval: 30,
+        cycles: 2,
         sets: vec!["slokit".into(), "sloth".into(), "pyrra".into()],
         accuracy: true,
         cost: true,
@@ -87,6 +97,9 @@ fn options() -> Options {
             "--scrape" => o.scrape = value().parse().expect("--scrape (seconds)"),
             "--record-interval" => o.record_interval = value().parse().expect("--record-interval"),
             "--interval-eval" => o.eval_interval = value(),
+            "--global-interval" => {
+                o.global_interval = value().parse().expect("--global-interval (seconds)")
+            }
             "--cycles" => o.cycles = value().parse().expect("--cycles"),
             "--sets" => o.sets = value().split(',').map(str::to_string).collect(),
             "--no-accuracy" => {
@@ -230,9 +243,9 @@ fn peer_rules(peer: Peer, n: usize, services: usize, period_days: i64, objective
                 let labels = format!("    labels: {{job: {job}, slo: slo{i}}}\n");
                 let _ = write!(
                     out,
-                    "- name: slo{i}-increase\n  rules:\n  - record: http_requests:increase{period}\n    expr: sum by (code) (increase({total}[{period}]))\n{labels}"
+                    "- interval: 2m30s\n  name: slo{i}-increase\n  rules:\n  - record: http_requests:increase{period}\n    expr: sum by (code) (increase({total}[{period}]))\n{labels}"
                 );
-                let _ = writeln!(out, "- name: slo{i}\n  rules:");
+                let _ = writeln!(out, "- interval: 30s\n  name: slo{i}\n  rules:");
                 for w in ["5m", "30m", "1h", "2h", "6h", "1d", "4d"] {
                     let _ = write!(
                         out,
@@ -422,17 +435,79 @@ fn own_metrics(prometheus: &Prometheus, metric: &str) -> Vec<(String, f64)> {
         .collect()
 }
 
+/// Rule groups of one rule set that share an evaluation interval, in files of their own.
+struct Class {
+    /// Seconds between evaluations at the rule set's own schedule.
+    interval: f64,
+    files: Vec<PathBuf>,
+}
+
+/// Splits `files` into one class per group `interval` (groups without one run at `global`
+/// seconds). Each class's groups are written to `dir/<name>-<interval>s.yml`. Rule files here are
+/// the generator's and this benchmark's own, so a line-based split is enough: a group starts at a
+/// `- ` at column 0 and states its interval as `interval:` in its first lines.
+fn split_by_interval(files: &[PathBuf], dir: &Path, name: &str, global: i64) -> Vec<Class> {
+    let mut classes: BTreeMap<i64, String> = BTreeMap::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).expect("read a rule file");
+        let mut groups: Vec<String> = Vec::new();
+        let mut in_groups = false;
+        for line in text.lines() {
+            if line.starts_with("groups:") {
+                in_groups = true;
+            } else if in_groups && line.starts_with("- ") {
+                groups.push(format!("{line}\n"));
+            } else if let Some(group) = groups.last_mut().filter(|_| in_groups) {
+                group.push_str(line);
+                group.push('\n');
+            }
+        }
+        for group in groups {
+            let interval = group
+                .lines()
+                .take(3)
+                .find_map(|l| l.trim_start_matches("- ").trim().strip_prefix("interval: "))
+                .map(|i| {
+                    slokit::duration::Duration::parse(i.trim().trim_matches('\''))
+                        .expect("group interval")
+                        .millis() as i64
+                        / 1000
+                })
+                .unwrap_or(global);
+            classes.entry(interval).or_default().push_str(&group);
+        }
+    }
+    classes
+        .into_iter()
+        .map(|(interval, groups)| {
+            let path = dir.join(format!("{name}-{interval}s.yml"));
+            std::fs::write(&path, format!("groups:\n{groups}")).expect("write a class of groups");
+            Class {
+                interval: interval as f64,
+                files: vec![path],
+            }
+        })
+        .collect()
+}
+
 struct Measured {
     groups: usize,
-    /// CPU seconds of the Prometheus process per evaluation cycle (every group once).
+    /// Prometheus's CPU seconds per evaluation of every group of the class once.
     cpu_per_cycle: f64,
-    /// Sum over groups of `prometheus_rule_group_last_duration_seconds`, averaged over cycles.
-    /// Groups run concurrently on two cores, so for heavy rule sets this counts waiting time too.
-    rules_per_cycle_seconds: f64,
+    /// Prometheus's own `prometheus_rule_group_last_duration_seconds`, summed over the class's
+    /// groups. Groups run concurrently on two cores, so for heavy sets this counts waiting too.
+    group_seconds_per_cycle: f64,
     wall: Duration,
 }
 
-fn measure(tsdb: &Path, rule_files: &[PathBuf], options: &Options) -> Measured {
+/// Runs one class of groups in its own Prometheus, every group at `--interval-eval` (group
+/// intervals stripped, so the class finishes quickly), and measures CPU per evaluation cycle.
+fn measure(
+    tsdb: &Path,
+    rule_files: &[PathBuf],
+    options: &Options,
+    idle_cpu_per_second: f64,
+) -> Measured {
     let began = Instant::now();
     let prometheus = Prometheus::start(StartOptions {
         rule_files: rule_files.to_vec(),
@@ -468,7 +543,7 @@ fn measure(tsdb: &Path, rule_files: &[PathBuf], options: &Options) -> Measured {
         std::thread::sleep(Duration::from_millis(500));
     };
     // The first evaluation warms caches and the head; measure the cycles after it.
-    let first = wait_for(2.0);
+    let first = wait_for(1.0);
     let cpu = |p: &Prometheus| {
         own_metrics(p, "process_cpu_seconds_total")
             .first()
@@ -476,32 +551,57 @@ fn measure(tsdb: &Path, rule_files: &[PathBuf], options: &Options) -> Measured {
             .expect("process_cpu_seconds_total")
     };
     let cpu_before = cpu(&prometheus);
-    let mut sums = Vec::new();
-    let mut done = 2.0;
-    for _ in 0..options.cycles {
-        done += 1.0;
-        wait_for(done);
-        let sum: f64 = own_metrics(&prometheus, "prometheus_rule_group_last_duration_seconds")
-            .iter()
-            .map(|(_, v)| v)
-            .sum();
-        sums.push(sum);
+    let measured_from = Instant::now();
+    let mut durations = Vec::new();
+    for cycle in 0..options.cycles {
+        wait_for(2.0 + cycle as f64);
+        durations.push(
+            own_metrics(&prometheus, "prometheus_rule_group_last_duration_seconds")
+                .iter()
+                .map(|(_, v)| v)
+                .sum::<f64>(),
+        );
     }
     let last = iterations(&prometheus);
     let cpu_after = cpu(&prometheus);
+    let seconds = measured_from.elapsed().as_secs_f64();
     let cycles: f64 = last.iter().map(|(k, v)| v - first[k]).sum::<f64>() / last.len() as f64;
+    // What Prometheus burns without rules over the same time (head upkeep, GC, its own HTTP
+    // handlers) is not evaluation cost; without subtracting it, small rule sets and sets split into
+    // several classes would pay it once per run.
+    let rules_cpu = (cpu_after - cpu_before - idle_cpu_per_second * seconds).max(0.0);
     Measured {
         groups: last.len(),
-        cpu_per_cycle: (cpu_after - cpu_before) / cycles,
-        rules_per_cycle_seconds: sums.iter().sum::<f64>() / sums.len() as f64,
+        cpu_per_cycle: rules_cpu / cycles,
+        group_seconds_per_cycle: durations.iter().sum::<f64>() / durations.len().max(1) as f64,
         wall: began.elapsed(),
     }
 }
 
+/// Prometheus's CPU seconds per wall-clock second on the benchmark's TSDB with no rules loaded,
+/// measured over 30 s after it has settled.
+fn idle_cpu_per_second(tsdb: &Path) -> f64 {
+    let prometheus = Prometheus::start(StartOptions {
+        tsdb: Some(tsdb.to_path_buf()),
+        ..StartOptions::default()
+    });
+    let cpu = || {
+        own_metrics(&prometheus, "process_cpu_seconds_total")
+            .first()
+            .map(|(_, v)| *v)
+            .expect("process_cpu_seconds_total")
+    };
+    std::thread::sleep(Duration::from_secs(10));
+    let before = cpu();
+    let from = Instant::now();
+    std::thread::sleep(Duration::from_secs(30));
+    (cpu() - before) / from.elapsed().as_secs_f64()
+}
+
 /// Samples one SLO's recording and alerting rules read, from the query statistics of Prometheus's
 /// HTTP API (`stats=all`, `totalQueryableSamples`): 2.42 does not export
-/// `prometheus_engine_query_samples_total`. Every SLO of a set has the same shape and data, so a
-/// cycle reads `n` times this.
+/// `prometheus_engine_query_samples_total`. Every SLO of a set has the same shape and data, so an
+/// evaluation of `n` SLOs reads `n` times this.
 fn samples_per_slo(prometheus: &Prometheus, rule_files: &[PathBuf]) -> f64 {
     let mut total = 0.0;
     for file in rule_files {
@@ -528,6 +628,17 @@ fn samples_per_slo(prometheus: &Prometheus, rule_files: &[PathBuf]) -> f64 {
         }
     }
     total
+}
+
+/// One rule set's figures, per minute at its own schedule.
+struct SetResult {
+    name: String,
+    groups: usize,
+    /// (interval, CPU seconds per evaluation) per class.
+    classes: Vec<(f64, f64)>,
+    cpu_per_minute: f64,
+    group_seconds_per_minute: f64,
+    samples_per_minute: f64,
 }
 
 fn cost(options: &Options, n: usize) {
@@ -583,60 +694,72 @@ fn cost(options: &Options, n: usize) {
     assert!(status.success(), "promtool could not import the history");
     let _ = std::fs::remove_file(&history);
     println!(
-        "\n## cost: {n} SLOs, period {}d, {} services x {} series at {}s scrape, eval every {} (data {} MB, import {:.0}s)",
+        "\n## cost: {n} SLOs, period {}d, {} services x {} series at {}s scrape, global evaluation interval {}s (data {} MB, import {:.0}s)",
         options.period_days,
         options.services,
         options.series,
         options.scrape,
-        options.eval_interval,
+        options.global_interval,
         size >> 20,
         import.elapsed().as_secs_f64()
     );
 
     let objective = 0.999;
-    let rules_dir = dir.path().join("rules");
-    std::fs::create_dir_all(&rules_dir).expect("rules directory");
-    let mut sets: Vec<(&str, Vec<PathBuf>)> = vec![(
-        "slokit",
-        slokit_rules(
-            &slokit_specs(n, options.services, options.period_days, objective),
-            &rules_dir,
-        ),
-    )];
-    for (name, peer) in [
-        ("Sloth (default, optimized)", Peer::SlothOptimized),
-        ("Sloth (exact mode)", Peer::SlothExact),
-        ("Pyrra", Peer::Pyrra),
-    ] {
-        let path = rules_dir.join(format!("{peer:?}.yml"));
-        std::fs::write(
-            &path,
-            peer_rules(peer, n, options.services, options.period_days, objective),
-        )
-        .expect("write peer rules");
-        let check = promql_tests::check_rules(std::slice::from_ref(&path));
-        assert!(
-            check.is_ok(),
-            "{name} rules do not pass promtool: {check:?}"
-        );
-        sets.push((name, vec![path]));
-    }
-    // Samples per SLO, from a one-SLO rule set of each shape.
-    let single_dir = dir.path().join("single");
-    std::fs::create_dir_all(&single_dir).expect("directory");
-    let mut singles: Vec<Vec<PathBuf>> = vec![slokit_rules(
-        &slokit_specs(1, options.services, options.period_days, objective),
-        &single_dir,
-    )];
-    for peer in [Peer::SlothOptimized, Peer::SlothExact, Peer::Pyrra] {
-        let path = single_dir.join(format!("{peer:?}.yml"));
-        std::fs::write(
-            &path,
-            peer_rules(peer, 1, options.services, options.period_days, objective),
-        )
-        .expect("write");
-        singles.push(vec![path]);
-    }
+    // Each rule set for `n` SLOs, and for one SLO (to count samples per SLO).
+    let rule_sets = |count: usize, dir: &Path| -> Vec<(&'static str, Vec<PathBuf>)> {
+        std::fs::create_dir_all(dir).expect("rules directory");
+        let mut sets: Vec<(&str, Vec<PathBuf>)> = vec![(
+            "slokit",
+            slokit_rules(
+                &slokit_specs(count, options.services, options.period_days, objective),
+                dir,
+            ),
+        )];
+        for (name, peer) in [
+            ("Sloth (default, optimized)", Peer::SlothOptimized),
+            ("Sloth (exact mode)", Peer::SlothExact),
+            ("Pyrra", Peer::Pyrra),
+        ] {
+            let path = dir.join(format!("{peer:?}.yml"));
+            std::fs::write(
+                &path,
+                peer_rules(
+                    peer,
+                    count,
+                    options.services,
+                    options.period_days,
+                    objective,
+                ),
+            )
+            .expect("write peer rules");
+            let check = promql_tests::check_rules(std::slice::from_ref(&path));
+            assert!(
+                check.is_ok(),
+                "{name} rules do not pass promtool: {check:?}"
+            );
+            sets.push((name, vec![path]));
+        }
+        sets
+    };
+    let split = |sets: Vec<(&'static str, Vec<PathBuf>)>, dir: &Path| {
+        sets.into_iter()
+            .enumerate()
+            .map(|(i, (name, files))| {
+                let classes =
+                    split_by_interval(&files, dir, &format!("set{i}"), options.global_interval);
+                (name, classes)
+            })
+            .collect::<Vec<_>>()
+    };
+    let sets = split(
+        rule_sets(n, &dir.path().join("rules")),
+        &dir.path().join("rules"),
+    );
+    let singles = split(
+        rule_sets(1, &dir.path().join("single")),
+        &dir.path().join("single"),
+    );
+    // Samples per minute at each set's own schedule: per SLO and class, times n.
     let samples: Vec<f64> = {
         let prometheus = Prometheus::start(StartOptions {
             tsdb: Some(tsdb.clone()),
@@ -644,11 +767,19 @@ fn cost(options: &Options, n: usize) {
         });
         singles
             .iter()
-            .map(|files| samples_per_slo(&prometheus, files) * n as f64)
+            .map(|(_, classes)| {
+                classes
+                    .iter()
+                    .map(|c| samples_per_slo(&prometheus, &c.files) * 60.0 / c.interval)
+                    .sum::<f64>()
+                    * n as f64
+            })
             .collect()
     };
+    let idle = idle_cpu_per_second(&tsdb);
+    eprintln!("  idle Prometheus on this TSDB: {idle:.4} CPU s per second (subtracted)");
     let mut results = Vec::new();
-    for ((name, files), samples) in sets.iter().zip(&samples) {
+    for ((name, classes), samples) in sets.iter().zip(&samples) {
         if !options
             .sets
             .iter()
@@ -656,35 +787,61 @@ fn cost(options: &Options, n: usize) {
         {
             continue;
         }
-        let m = measure(&tsdb, files, options);
-        eprintln!(
-            "  {name}: {:.3} CPU s per cycle, sum of group durations {:.3}s, {} groups (run {:.0}s)",
-            m.cpu_per_cycle,
-            m.rules_per_cycle_seconds,
-            m.groups,
-            m.wall.as_secs_f64()
-        );
-        results.push((name.to_string(), m, *samples));
-    }
-    let ours = results
-        .first()
-        .filter(|r| r.0 == "slokit")
-        .map(|r| (r.1.cpu_per_cycle, r.1.rules_per_cycle_seconds, r.2));
-    println!("| rule set | groups | Prometheus CPU s per cycle | x slokit | sum of `prometheus_rule_group_last_duration_seconds` | x slokit | samples read per cycle | x slokit |");
-    println!("|---|---|---|---|---|---|---|---|");
-    for (name, m, samples) in &results {
-        let ratio = |v: f64, base: Option<f64>| {
-            base.map(|b| format!("{:.1}x", v / b))
-                .unwrap_or_else(|| "-".into())
+        let mut result = SetResult {
+            name: name.to_string(),
+            groups: 0,
+            classes: Vec::new(),
+            cpu_per_minute: 0.0,
+            group_seconds_per_minute: 0.0,
+            samples_per_minute: *samples,
         };
+        for class in classes {
+            let m = measure(&tsdb, &class.files, options, idle);
+            eprintln!(
+                "  {name}, groups every {}s: {:.3} CPU s per evaluation, group durations {:.3}s, {} groups (run {:.0}s)",
+                class.interval,
+                m.cpu_per_cycle,
+                m.group_seconds_per_cycle,
+                m.groups,
+                m.wall.as_secs_f64()
+            );
+            result.groups += m.groups;
+            result.classes.push((class.interval, m.cpu_per_cycle));
+            result.cpu_per_minute += m.cpu_per_cycle * 60.0 / class.interval;
+            result.group_seconds_per_minute += m.group_seconds_per_cycle * 60.0 / class.interval;
+        }
+        results.push(result);
+    }
+    let ours = results.first().filter(|r| r.name == "slokit").map(|r| {
+        (
+            r.cpu_per_minute,
+            r.group_seconds_per_minute,
+            r.samples_per_minute,
+        )
+    });
+    let ratio = |v: f64, base: Option<f64>| {
+        base.map(|b| format!("{:.1}x", v / b))
+            .unwrap_or_else(|| "-".into())
+    };
+    println!("| rule set | groups | CPU s per evaluation, by group interval | Prometheus CPU s per minute | x slokit | `prometheus_rule_group_last_duration_seconds` per minute | x slokit | samples read per minute | x slokit |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for r in &results {
+        let classes: Vec<String> = r
+            .classes
+            .iter()
+            .map(|(interval, cpu)| format!("{cpu:.3} every {interval}s"))
+            .collect();
         println!(
-            "| {name} | {} | {:.3} | {} | {:.3} | {} | {samples:.3e} | {} |",
-            m.groups,
-            m.cpu_per_cycle,
-            ratio(m.cpu_per_cycle, ours.map(|o| o.0)),
-            m.rules_per_cycle_seconds,
-            ratio(m.rules_per_cycle_seconds, ours.map(|o| o.1)),
-            ratio(*samples, ours.map(|o| o.2)),
+            "| {} | {} | {} | {:.2} | {} | {:.2} | {} | {:.3e} | {} |",
+            r.name,
+            r.groups,
+            classes.join(", "),
+            r.cpu_per_minute,
+            ratio(r.cpu_per_minute, ours.map(|o| o.0)),
+            r.group_seconds_per_minute,
+            ratio(r.group_seconds_per_minute, ours.map(|o| o.1)),
+            r.samples_per_minute,
+            ratio(r.samples_per_minute, ours.map(|o| o.2)),
         );
     }
     println!("(whole {n}-SLO run {:.0}s)", began.elapsed().as_secs_f64());

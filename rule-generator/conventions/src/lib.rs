@@ -22,6 +22,31 @@ pub const LABEL_PHASE: &str = "slokit_phase";
 pub const LABEL_SOURCE: &str = "slokit_source";
 pub const LABEL_INDICATOR: &str = "slokit_indicator";
 pub const LABEL_DISPLAY_NAME: &str = "slokit_display_name";
+/// The error-budget policy the SLO's product follows (its name), and the date the product's next
+/// SLO review is due (`YYYY-MM-DD`; an SLO with its own review cadence and last review uses its
+/// own); absent when the product names no policy or review cadence.
+pub const LABEL_POLICY: &str = "slokit_policy";
+pub const LABEL_REVIEW_DUE: &str = "slokit_review_due";
+
+/// Labels of [`SERIES_BURN_RATE_THRESHOLD`]: the window pair an alert tier compares (with
+/// [`LABEL_SEVERITY`] naming the tier).
+pub const LABEL_LONG_WINDOW: &str = "slokit_long_window";
+pub const LABEL_SHORT_WINDOW: &str = "slokit_short_window";
+
+/// Labels of [`SERIES_POLICY_STEP`]: the step's name, its position in the policy (`0`, `1`, ...),
+/// its condition (`budget_remaining_below`, `budget_exhausted` or `burn_rate_above`), the window a
+/// burn-rate condition reads, what people must do, and whether `slo gate` blocks releases
+/// (`true` or `false`).
+pub const LABEL_POLICY_STEP: &str = "slokit_policy_step";
+pub const LABEL_POLICY_ORDER: &str = "slokit_policy_order";
+pub const LABEL_POLICY_CONDITION: &str = "slokit_policy_condition";
+pub const LABEL_POLICY_WINDOW: &str = "slokit_policy_window";
+pub const LABEL_POLICY_ACTION: &str = "slokit_policy_action";
+pub const LABEL_POLICY_BLOCKS: &str = "slokit_policy_blocks_releases";
+/// The values of [`LABEL_POLICY_CONDITION`], one per kind of policy step.
+pub const POLICY_CONDITION_BUDGET_REMAINING_BELOW: &str = "budget_remaining_below";
+pub const POLICY_CONDITION_BUDGET_EXHAUSTED: &str = "budget_exhausted";
+pub const POLICY_CONDITION_BURN_RATE_ABOVE: &str = "burn_rate_above";
 
 /// The label every alert carries to say how urgent it is.
 pub const LABEL_SEVERITY: &str = "severity";
@@ -47,6 +72,16 @@ pub const RESERVED_LABELS: &[&str] = &[
     LABEL_SOURCE,
     LABEL_INDICATOR,
     LABEL_DISPLAY_NAME,
+    LABEL_POLICY,
+    LABEL_REVIEW_DUE,
+    LABEL_LONG_WINDOW,
+    LABEL_SHORT_WINDOW,
+    LABEL_POLICY_STEP,
+    LABEL_POLICY_ORDER,
+    LABEL_POLICY_CONDITION,
+    LABEL_POLICY_WINDOW,
+    LABEL_POLICY_ACTION,
+    LABEL_POLICY_BLOCKS,
     "__name__",
     "le",
     "quantile",
@@ -147,6 +182,14 @@ pub const SERIES_ERROR_BUDGET: &str = "slokit:error_budget:ratio";
 pub const SERIES_PERIOD: &str = "slokit:period:seconds";
 /// Value 1, carrying the descriptive labels.
 pub const SERIES_INFO: &str = "slokit:slo:info";
+/// One series per window pair of every alert tier of an SLO; the value is the tier's burn-rate
+/// factor (14.4 for the default 1h/5m page at 30 days). Dashboards and the plugin draw these as
+/// thresholds, so custom `burnRates` show their own factors.
+pub const SERIES_BURN_RATE_THRESHOLD: &str = "slokit:burn_rate_threshold:factor";
+/// One series per step of the error-budget policy an SLO follows; the value is the step's
+/// threshold (budget ratio for `budget_remaining_below`, 0 for `budget_exhausted`, burn-rate factor
+/// for `burn_rate_above`). The plugin evaluates the policy from these to show the action in force.
+pub const SERIES_POLICY_STEP: &str = "slokit:policy_step:threshold";
 
 /// The window suffix used for the SLO's own period in series names (`slokit:burn_rate:period`), so
 /// that dashboards find it under one name whatever the period is.
@@ -168,10 +211,34 @@ pub fn burn_rate_series(window: Option<Duration>) -> String {
     }
 }
 
-/// The rule group holding everything for one SLO: `slokit:<product>:<slo>`.
+/// The fast rule group of one SLO, `slokit:<product>:<slo>`: base rates, windows that change at
+/// every evaluation, their burn rates, the burn-rate and no-data alerts. It has no `interval` and
+/// follows the server's global evaluation interval.
 pub fn rule_group_name(product: &str, slo: &str) -> String {
     format!("slokit:{product}:{slo}")
 }
+
+/// The slow rule group of one SLO, `slokit:<product>:<slo>:slow`, evaluated every
+/// [`SLOW_GROUP_INTERVAL`]: everything that reads only the hour-aligned long windows (1d, 3d, the
+/// period), the constants, the info series and the series for the plugin.
+pub fn slow_rule_group_name(product: &str, slo: &str) -> String {
+    format!("{}:{SLOW_GROUP_SUFFIX}", rule_group_name(product, slo))
+}
+
+/// The suffix that tells an SLO's slow rule group from its fast one.
+pub const SLOW_GROUP_SUFFIX: &str = "slow";
+
+/// The `interval` of every slow rule group ([`slow_rule_group_name`]).
+///
+/// Why 2m30s: the long windows are `avg_over_time(<1h series>[W:1h])`, subqueries aligned to whole
+/// hours, so they (and the burn rates, SLI, budget and alerts read from them) change once an hour;
+/// evaluating them at a 30s global interval repeats the same answer 120 times an hour, and
+/// slokit's evaluation cost is per rule. 2m30s is well under Prometheus's 5m lookback (staleness)
+/// window, so an instant query or an alert in the fast group reading these series never finds a
+/// gap, even when an evaluation runs late; and a new hour shows up within 2m30s of the
+/// hour ending, which is small against the hour the long windows already lag by. Pyrra uses the
+/// same interval for its slow group.
+pub const SLOW_GROUP_INTERVAL: Duration = Duration::from_secs(150);
 
 /// The uid of a product's Grafana dashboard: `slokit-<product>`, or when that exceeds Grafana's
 /// 40 characters, a prefix of the name and an FNV-1a hash of the whole name. Stable across runs
@@ -282,5 +349,14 @@ mod tests {
             "slokit:burn_rate:3d"
         );
         assert_eq!(burn_rate_series(None), "slokit:burn_rate:period");
+    }
+
+    #[test]
+    fn rule_groups() {
+        assert_eq!(rule_group_name("shop", "api"), "slokit:shop:api");
+        assert_eq!(slow_rule_group_name("shop", "api"), "slokit:shop:api:slow");
+        assert_eq!(SLOW_GROUP_INTERVAL.to_string(), "2m30s");
+        // At most half of Prometheus's 5m lookback, so a late evaluation leaves no gap.
+        assert!(SLOW_GROUP_INTERVAL.millis() * 2 <= Duration::from_mins(5).millis());
     }
 }

@@ -1,12 +1,19 @@
 //! Alerting rules for one SLO: one multi-window multi-burn-rate alert per tier (severity), plus
 //! the optional budget-exhausted and no-data alerts. Alerts read only the recorded burn-rate series.
 //!
+//! Burn-rate and no-data alerts go to the SLO's fast group: every tier has a short window that
+//! changes at each evaluation (the ticket tier compares 1d with 2h and 3d with 6h), and `for:`
+//! counts evaluations. The budget-exhausted alert reads only the period's budget, so it goes to
+//! the slow group when the period is read hourly, like the budget itself.
+//!
 //! A tier's expression ORs its window pairs. `or` keeps a right-hand series only when no left-hand
 //! series has the same labels (ignoring the metric name), so when several pairs fire the alert
 //! still has one label set and never flaps between pairs; which pair fired and the current burn
 //! rates are in the description, computed by template queries when the alert is rendered.
 
-use super::{alert_name, budget, camel_case, identity_labels, number, series};
+use super::{
+    alert_name, budget, camel_case, hourly_window, identity_labels, number, series, Split,
+};
 use crate::conventions::{
     burn_rate_series, dashboard_path, rate_series, BASE_WINDOW, LABEL_PRODUCT, LABEL_SERVICE,
     LABEL_SEVERITY, LABEL_SLO, SERIES_BUDGET_REMAINING, SERIES_TOTAL,
@@ -19,12 +26,14 @@ use std::collections::BTreeMap;
 /// The severity of the budget-exhausted and no-data alerts when the SLO has no tiers.
 pub const DEFAULT_SECONDARY_SEVERITY: &str = "ticket";
 
-/// Every alerting rule of one SLO; empty when alerting is disabled.
-pub fn alerting_rules(slo: &Slo) -> Vec<Value> {
+/// Every alerting rule of one SLO, split between its fast and slow group; empty when alerting is
+/// disabled.
+pub fn alerting_rules(slo: &Slo) -> Split {
+    let mut rules = Split::default();
     if !slo.alerting.enabled {
-        return Vec::new();
+        return rules;
     }
-    let mut rules: Vec<Value> = slo
+    rules.fast = slo
         .alerting
         .tiers
         .iter()
@@ -38,7 +47,7 @@ pub fn alerting_rules(slo: &Slo) -> Vec<Value> {
         .map(|t| t.severity.as_str())
         .unwrap_or(DEFAULT_SECONDARY_SEVERITY);
     if slo.alerting.budget_exhausted {
-        rules.push(alert(
+        rules.list(hourly_window(slo, None)).push(alert(
             &budget_exhausted_name(slo),
             format!("{} <= 0", series(slo, SERIES_BUDGET_REMAINING)),
             None,
@@ -62,7 +71,7 @@ pub fn alerting_rules(slo: &Slo) -> Vec<Value> {
         ));
     }
     if let Some(after) = slo.alerting.no_data {
-        rules.push(alert(
+        rules.fast.push(alert(
             &no_data_name(slo),
             no_data_expr(slo, after),
             None,
@@ -394,6 +403,6 @@ or
         assert_eq!(alert_name(&slo), "CheckoutErrors");
         assert_eq!(no_data_name(&slo), "CheckoutErrorsNoData");
         slo.alerting.enabled = false;
-        assert!(alerting_rules(&slo).is_empty());
+        assert_eq!(alerting_rules(&slo), Split::default());
     }
 }

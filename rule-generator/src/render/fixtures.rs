@@ -5,9 +5,9 @@
 use crate::conventions::DEFAULT_PERIOD;
 use crate::duration::Duration;
 use crate::model::{
-    Alerting, Catalog, Comparison, Counted, EventSource, Indicator, LatencyIndicator, MatchOp,
-    Matcher, Maturity, Origin, Product, RatioIndicator, Review, Selector, Slo, SpecFormat,
-    ThresholdIndicator, WindowQuery,
+    Alerting, Catalog, Comparison, Counted, Date, ErrorBudgetPolicy, EventSource, Indicator,
+    LatencyIndicator, MatchOp, Matcher, Maturity, Origin, PolicyCondition, PolicyStep, Product,
+    RatioIndicator, Review, Selector, Slo, SpecFormat, ThresholdIndicator, WindowQuery,
 };
 use crate::spec::common::default_tiers;
 use std::collections::BTreeMap;
@@ -245,6 +245,52 @@ pub fn catalog(slos: Vec<Slo>) -> Catalog {
         products: products.into_values().collect(),
         policies: BTreeMap::new(),
     }
+}
+
+/// The catalog with every product following one error-budget policy (a step of each kind, with
+/// names and actions that need quoting in YAML) and reviewed every 90 days since 2026-10-01.
+pub fn with_policy(mut catalog: Catalog) -> Catalog {
+    let policy = ErrorBudgetPolicy {
+        name: "standard".into(),
+        description: None,
+        steps: vec![
+            PolicyStep {
+                name: "burning-fast".into(),
+                when: PolicyCondition::BurnRateAbove {
+                    factor: 2.0,
+                    window: Duration::from_days(7),
+                },
+                action: "Reliability work first: review the top error sources".into(),
+                blocks_releases: false,
+            },
+            PolicyStep {
+                name: "budget-low".into(),
+                when: PolicyCondition::BudgetRemainingBelow(0.25),
+                action: "Risky changes need a \"second\" reviewer; #reliability decides".into(),
+                blocks_releases: false,
+            },
+            PolicyStep {
+                name: "true".into(),
+                when: PolicyCondition::BudgetExhausted,
+                action: "Freeze releases.\nSecurity fixes only".into(),
+                blocks_releases: true,
+            },
+        ],
+        origin: Origin {
+            file: "examples/policies.yaml".into(),
+            line: 1,
+            format: SpecFormat::Native,
+        },
+    };
+    for product in &mut catalog.products {
+        product.policy = Some(policy.name.clone());
+        product.review = Review {
+            cadence: Some(Duration::from_days(90)),
+            last_reviewed: Date::parse("2026-10-01"),
+        };
+    }
+    catalog.policies.insert(policy.name.clone(), policy);
+    catalog
 }
 
 /// Every example above, in two products.

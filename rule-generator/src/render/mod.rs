@@ -2,7 +2,9 @@
 //! writes the recording rules, `alerts` the alerting rules, `tests` the promtool unit tests that
 //! prove them, and `targets` wraps rule groups for the Prometheus Operator, Mimir and vmalert. This
 //! module holds what they share: how an SLO's series are selected, how numbers print, which windows
-//! are recorded. Invariant: rendering never touches the disk or the network, and never panics.
+//! are recorded, and which of them change only once an hour ([`hourly`]), which decides whether a
+//! rule goes to the SLO's fast or slow group. Invariant: rendering never touches the disk or the
+//! network, and never panics.
 
 pub mod alerts;
 pub mod fixtures;
@@ -10,11 +12,71 @@ pub mod rules;
 pub mod targets;
 pub mod tests;
 
-use crate::conventions::{BASE_WINDOW, LABEL_PRODUCT, LABEL_SERVICE, LABEL_SLO, STANDARD_WINDOWS};
+use crate::conventions::{
+    BASE_WINDOW, LABEL_PRODUCT, LABEL_SERVICE, LABEL_SLO, LONG_WINDOW_STEP, SHORT_WINDOW_LIMIT,
+    STANDARD_WINDOWS,
+};
 use crate::duration::Duration;
 use crate::emit::Value;
-use crate::model::Slo;
+use crate::model::{Catalog, Date, ErrorBudgetPolicy, Slo};
 use crate::promql::quote;
+
+/// What an SLO's rules need from outside the SLO itself: the error-budget policy its product
+/// follows and the date its next review is due. Both are empty for SLOs rendered on their own.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Context<'a> {
+    pub policy: Option<&'a ErrorBudgetPolicy>,
+    pub review_due: Option<Date>,
+}
+
+impl<'a> Context<'a> {
+    /// The context of an SLO of `catalog`: its product's policy, and its own review's due date or
+    /// else its product's.
+    pub fn of(catalog: &'a Catalog, slo: &Slo) -> Context<'a> {
+        let product = catalog.product(&slo.product);
+        Context {
+            policy: product
+                .and_then(|p| p.policy.as_ref())
+                .and_then(|name| catalog.policies.get(name)),
+            review_due: slo
+                .review
+                .due()
+                .or_else(|| product.and_then(|p| p.review.due())),
+        }
+    }
+}
+
+/// An SLO's rules split by how often they need evaluating: `fast` goes to the group that follows
+/// the server's global interval, `slow` to the group evaluated every
+/// [`crate::conventions::SLOW_GROUP_INTERVAL`]. Each list is in evaluation order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Split {
+    pub fast: Vec<Value>,
+    pub slow: Vec<Value>,
+}
+
+impl Split {
+    /// The fast list when `slow` is false, else the slow one.
+    pub fn list(&mut self, slow: bool) -> &mut Vec<Value> {
+        if slow {
+            &mut self.slow
+        } else {
+            &mut self.fast
+        }
+    }
+}
+
+/// Whether a window is averaged from the 1h series read once an hour (`[W:1h]`), i.e. longer than
+/// [`SHORT_WINDOW_LIMIT`] and a whole number of hours. Such a window, and everything computed only
+/// from such windows, changes once an hour, so it is recorded in the SLO's slow group.
+pub fn hourly(window: Duration) -> bool {
+    window > SHORT_WINDOW_LIMIT && window.millis() % LONG_WINDOW_STEP.millis() == 0
+}
+
+/// [`hourly`] for a recorded window, where `None` is the SLO's period.
+pub fn hourly_window(slo: &Slo, window: Option<Duration>) -> bool {
+    hourly(window.unwrap_or(slo.period))
+}
 
 /// The identity matchers of one SLO's series: `slokit_product="p",slokit_service="s",slokit_slo="x"`.
 pub fn identity_matchers(slo: &Slo) -> String {

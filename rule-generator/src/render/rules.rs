@@ -6,34 +6,49 @@
 //! only formed at the end as `bad / total`. Because the total and bad series of one window are
 //! averaged over the same sample times, the ratio of their averages is the ratio of the event sums:
 //! long windows are traffic-weighted and exact, not an average of 5m ratios.
+//!
+//! Rules are split between the SLO's two groups ([`Split`]). A window read hourly ([`hourly`]),
+//! its burn rate, and the SLI and budget when the period is such a window change once an hour, so
+//! they go to the slow group, with the constants, the info series and the series the Grafana
+//! plugin reads (burn-rate thresholds, policy steps), which change only when the specs do.
+//! Everything else goes to the fast group. The slow group reads the fast group's 1h series only at
+//! whole hours, values written long before, so the two groups need no common order.
 
-use super::{aggregate, budget, identity_labels, number, on_groups, record, series, windows};
+use super::{
+    aggregate, budget, hourly, hourly_window, identity_labels, number, on_groups, record, series,
+    windows, Context, Split,
+};
 use crate::conventions::{
-    rate_series, BASE_WINDOW, GAUGE_STEP, LABEL_DISPLAY_NAME, LABEL_INDICATOR, LABEL_OWNER,
-    LABEL_PHASE, LABEL_SOURCE, LABEL_TIER, LONG_WINDOW_STEP, SERIES_BAD, SERIES_BUDGET_REMAINING,
-    SERIES_ERROR_BUDGET, SERIES_INFO, SERIES_OBJECTIVE, SERIES_PERIOD, SERIES_SLI, SERIES_TOTAL,
-    SHORT_WINDOW_LIMIT,
+    rate_series, BASE_WINDOW, GAUGE_STEP, LABEL_DISPLAY_NAME, LABEL_INDICATOR, LABEL_LONG_WINDOW,
+    LABEL_OWNER, LABEL_PHASE, LABEL_POLICY, LABEL_POLICY_ACTION, LABEL_POLICY_BLOCKS,
+    LABEL_POLICY_CONDITION, LABEL_POLICY_ORDER, LABEL_POLICY_STEP, LABEL_POLICY_WINDOW,
+    LABEL_REVIEW_DUE, LABEL_SEVERITY, LABEL_SHORT_WINDOW, LABEL_SOURCE, LABEL_TIER,
+    LONG_WINDOW_STEP, POLICY_CONDITION_BUDGET_EXHAUSTED, POLICY_CONDITION_BUDGET_REMAINING_BELOW,
+    POLICY_CONDITION_BURN_RATE_ABOVE, SERIES_BAD, SERIES_BUDGET_REMAINING,
+    SERIES_BURN_RATE_THRESHOLD, SERIES_ERROR_BUDGET, SERIES_INFO, SERIES_OBJECTIVE, SERIES_PERIOD,
+    SERIES_POLICY_STEP, SERIES_SLI, SERIES_TOTAL,
 };
 use crate::duration::Duration;
 use crate::emit::Value;
 use crate::model::{
-    Comparison, Counted, EventSource, Indicator, LatencyIndicator, MatchOp, Matcher, Selector, Slo,
-    ThresholdIndicator,
+    BurnWindow, Comparison, Counted, EventSource, Indicator, LatencyIndicator, MatchOp, Matcher,
+    PolicyCondition, Selector, Slo, ThresholdIndicator,
 };
 use crate::promql::{fill_window, render_selector};
 
-/// Every recording rule of one SLO, in evaluation order: a rule only reads series recorded by
-/// rules before it in the same group, so each evaluation sees fresh values.
-pub fn recording_rules(slo: &Slo) -> Vec<Value> {
-    let mut rules = Vec::new();
+/// Every recording rule of one SLO, split between its fast and slow group, each in evaluation
+/// order: a rule only reads series recorded by rules before it in the same group, or hourly
+/// points of the fast group's 1h series, so each evaluation sees fresh values.
+pub fn recording_rules(slo: &Slo, context: &Context) -> Split {
+    let mut rules = Split::default();
     let (total, bad) = base_rates(slo);
     let base = Some(BASE_WINDOW);
-    rules.push(record(
+    rules.fast.push(record(
         &rate_series(SERIES_TOTAL, base),
         total,
         identity_labels(slo),
     ));
-    rules.push(record(
+    rules.fast.push(record(
         &rate_series(SERIES_BAD, base),
         bad,
         identity_labels(slo),
@@ -46,7 +61,7 @@ pub fn recording_rules(slo: &Slo) -> Vec<Value> {
     recorded.push(None);
     for window in recorded.iter().skip(1) {
         for name in [SERIES_TOTAL, SERIES_BAD] {
-            rules.push(record(
+            rules.list(hourly_window(slo, *window)).push(record(
                 &rate_series(name, *window),
                 window_average(slo, name, window.unwrap_or(slo.period)),
                 identity_labels(slo),
@@ -54,18 +69,19 @@ pub fn recording_rules(slo: &Slo) -> Vec<Value> {
         }
     }
     for window in &recorded {
-        rules.push(record(
+        rules.list(hourly_window(slo, *window)).push(record(
             &crate::conventions::burn_rate_series(*window),
             format!("(\n  {}\n)\n/ {}", error_ratio(slo, *window), budget(slo)),
             identity_labels(slo),
         ));
     }
-    rules.push(record(
+    let period = rules.list(hourly_window(slo, None));
+    period.push(record(
         SERIES_SLI,
         format!("1 - (\n  {}\n)", error_ratio(slo, None)),
         identity_labels(slo),
     ));
-    rules.push(record(
+    period.push(record(
         SERIES_BUDGET_REMAINING,
         format!(
             "1 - {}",
@@ -73,7 +89,9 @@ pub fn recording_rules(slo: &Slo) -> Vec<Value> {
         ),
         identity_labels(slo),
     ));
-    rules.extend(metadata_rules(slo));
+    rules.slow.extend(metadata_rules(slo, context));
+    rules.slow.extend(threshold_rules(slo));
+    rules.slow.extend(policy_rules(slo, context));
     rules
 }
 
@@ -88,8 +106,7 @@ fn error_ratio(slo: &Slo, window: Option<Duration>) -> String {
 /// The average of the 5m rate over `window`: directly for short windows, and for long ones from
 /// the 1h series sampled once an hour, which sums whole hours without overlap.
 fn window_average(slo: &Slo, name: &str, window: Duration) -> String {
-    let step = LONG_WINDOW_STEP.millis();
-    if window <= SHORT_WINDOW_LIMIT || window.millis() % step != 0 {
+    if !hourly(window) {
         format!(
             "avg_over_time({}[{window}])",
             series(slo, &rate_series(name, Some(BASE_WINDOW)))
@@ -263,8 +280,8 @@ pub fn le_regex(threshold: f64) -> String {
     alternatives.join("|")
 }
 
-fn metadata_rules(slo: &Slo) -> Vec<Value> {
-    let mut rules = vec![
+fn metadata_rules(slo: &Slo, context: &Context) -> Vec<Value> {
+    vec![
         record(
             SERIES_OBJECTIVE,
             format!("vector({})", number(slo.objective)),
@@ -280,14 +297,13 @@ fn metadata_rules(slo: &Slo) -> Vec<Value> {
             format!("vector({})", number(slo.period.secs_f64())),
             identity_labels(slo),
         ),
-    ];
-    rules.push(record(SERIES_INFO, "vector(1)".into(), info_labels(slo)));
-    rules
+        record(SERIES_INFO, "vector(1)".into(), info_labels(slo, context)),
+    ]
 }
 
 /// The info series' labels: identity, then ours, then the SLO's own labels (which may not reuse
 /// ours; the loaders reject reserved names, and ours win if one slips through).
-pub fn info_labels(slo: &Slo) -> Vec<(String, Value)> {
+pub fn info_labels(slo: &Slo, context: &Context) -> Vec<(String, Value)> {
     let mut labels = identity_labels(slo);
     let phase = slo
         .phases
@@ -299,6 +315,8 @@ pub fn info_labels(slo: &Slo) -> Vec<(String, Value)> {
         (LABEL_INDICATOR, Some(slo.indicator.kind().to_string())),
         (LABEL_OWNER, slo.owner.clone()),
         (LABEL_PHASE, phase),
+        (LABEL_POLICY, context.policy.map(|p| p.name.clone())),
+        (LABEL_REVIEW_DUE, context.review_due.map(|d| d.to_string())),
         (LABEL_SOURCE, Some(slo.origin.file.clone())),
         (LABEL_TIER, slo.tier.clone()),
     ];
@@ -313,6 +331,108 @@ pub fn info_labels(slo: &Slo) -> Vec<(String, Value)> {
         }
     }
     labels
+}
+
+/// One constant series per window pair of every alert tier, valued at the tier's factor, so that
+/// dashboards and the plugin draw the thresholds the alerts really use (custom `burnRates`
+/// included). None when alerting is disabled. A pair written twice in one tier keeps its lowest
+/// factor, the one at which the tier's `or` fires: two rules writing one series would fail.
+fn threshold_rules(slo: &Slo) -> Vec<Value> {
+    threshold_pairs(slo)
+        .into_iter()
+        .map(|(severity, window)| {
+            record(
+                SERIES_BURN_RATE_THRESHOLD,
+                format!("vector({})", number(window.factor)),
+                threshold_labels(slo, severity, &window),
+            )
+        })
+        .collect()
+}
+
+/// The (severity, window pair) of every threshold series, in tier order; empty when alerting is
+/// disabled.
+pub fn threshold_pairs(slo: &Slo) -> Vec<(&str, BurnWindow)> {
+    if !slo.alerting.enabled {
+        return Vec::new();
+    }
+    let mut pairs: Vec<(&str, BurnWindow)> = Vec::new();
+    for tier in &slo.alerting.tiers {
+        for window in &tier.windows {
+            let same = |(severity, w): &&mut (&str, BurnWindow)| {
+                *severity == tier.severity && w.long == window.long && w.short == window.short
+            };
+            match pairs.iter_mut().find(same) {
+                Some((_, kept)) => kept.factor = kept.factor.min(window.factor),
+                None => pairs.push((&tier.severity, *window)),
+            }
+        }
+    }
+    pairs
+}
+
+/// The labels of one threshold series: identity, severity, long and short window.
+pub fn threshold_labels(slo: &Slo, severity: &str, window: &BurnWindow) -> Vec<(String, Value)> {
+    let mut labels = identity_labels(slo);
+    labels.push((LABEL_SEVERITY.to_string(), Value::str(severity)));
+    labels.push((
+        LABEL_LONG_WINDOW.to_string(),
+        Value::Str(window.long.to_string()),
+    ));
+    labels.push((
+        LABEL_SHORT_WINDOW.to_string(),
+        Value::Str(window.short.to_string()),
+    ));
+    labels
+}
+
+/// One constant series per step of the policy the SLO's product follows, valued at the step's
+/// threshold (budget ratio, 0 when exhausted, burn-rate factor), so that the plugin can show the
+/// step in force without reading the specs. None when the product follows no policy.
+fn policy_rules(slo: &Slo, context: &Context) -> Vec<Value> {
+    let Some(policy) = context.policy else {
+        return Vec::new();
+    };
+    policy
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(order, step)| {
+            let (condition, threshold, window) = match step.when {
+                PolicyCondition::BudgetRemainingBelow(ratio) => {
+                    (POLICY_CONDITION_BUDGET_REMAINING_BELOW, ratio, None)
+                }
+                PolicyCondition::BudgetExhausted => (POLICY_CONDITION_BUDGET_EXHAUSTED, 0.0, None),
+                PolicyCondition::BurnRateAbove { factor, window } => {
+                    (POLICY_CONDITION_BURN_RATE_ABOVE, factor, Some(window))
+                }
+            };
+            let mut labels = identity_labels(slo);
+            labels.push((LABEL_POLICY.to_string(), Value::str(&policy.name)));
+            labels.push((LABEL_POLICY_STEP.to_string(), Value::str(&step.name)));
+            labels.push((
+                LABEL_POLICY_ORDER.to_string(),
+                Value::Str(order.to_string()),
+            ));
+            labels.push((LABEL_POLICY_CONDITION.to_string(), Value::str(condition)));
+            if let Some(window) = window {
+                labels.push((
+                    LABEL_POLICY_WINDOW.to_string(),
+                    Value::Str(window.to_string()),
+                ));
+            }
+            labels.push((LABEL_POLICY_ACTION.to_string(), Value::str(&step.action)));
+            labels.push((
+                LABEL_POLICY_BLOCKS.to_string(),
+                Value::Str(step.blocks_releases.to_string()),
+            ));
+            record(
+                SERIES_POLICY_STEP,
+                format!("vector({})", number(threshold)),
+                labels,
+            )
+        })
+        .collect()
 }
 
 fn indent(text: &str, spaces: usize) -> String {
@@ -421,5 +541,306 @@ or on ()
             bad.contains(r#"http_request_duration_seconds_bucket{job="api",le=~"0\\.250*"}[5m]"#),
             "{bad}"
         );
+    }
+}
+
+#[cfg(test)]
+mod groups {
+    use super::*;
+    use crate::model::{AlertTier, Date, Review};
+    use crate::render::{alerts, fixtures};
+    use std::collections::BTreeMap;
+
+    /// `record` or `alert` names, in order.
+    fn names(rules: &[Value]) -> Vec<String> {
+        rules
+            .iter()
+            .filter_map(|rule| match rule {
+                Value::Map(entries) => entries
+                    .iter()
+                    .find(|(k, _)| k == "record" || k == "alert")
+                    .map(|(_, v)| match v {
+                        Value::Str(s) => s.clone(),
+                        other => format!("{other:?}"),
+                    }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The rules named `name` as (`expr`, labels as `k=v`).
+    fn rules_named(rules: &[Value], name: &str) -> Vec<(String, Vec<String>)> {
+        let text = |v: &Value| match v {
+            Value::Str(s) => s.clone(),
+            other => format!("{other:?}"),
+        };
+        rules
+            .iter()
+            .filter_map(|rule| {
+                let Value::Map(entries) = rule else {
+                    return None;
+                };
+                let get = |key: &str| entries.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+                if get("record").map(text).as_deref() != Some(name) {
+                    return None;
+                }
+                let labels = match get("labels") {
+                    Some(Value::Map(labels)) => labels
+                        .iter()
+                        .map(|(k, v)| format!("{k}={}", text(v)))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                Some((get("expr").map(text).unwrap_or_default(), labels))
+            })
+            .collect()
+    }
+
+    const IDENTITY: [&str; 3] = [
+        "slokit_product=shop",
+        "slokit_service=api-service",
+        "slokit_slo=api-service-availability",
+    ];
+
+    fn with_identity(rest: &[&str]) -> Vec<String> {
+        IDENTITY.iter().chain(rest).map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_default_slo_splits_into_fast_and_slow_rules() {
+        let slo = fixtures::availability("shop");
+        let rules = recording_rules(&slo, &Context::default());
+        let alerts = alerts::alerting_rules(&slo);
+        assert_eq!(
+            names(&rules.fast),
+            [
+                "slokit:events_total:rate5m",
+                "slokit:events_bad:rate5m",
+                "slokit:events_total:rate30m",
+                "slokit:events_bad:rate30m",
+                "slokit:events_total:rate1h",
+                "slokit:events_bad:rate1h",
+                "slokit:events_total:rate2h",
+                "slokit:events_bad:rate2h",
+                "slokit:events_total:rate6h",
+                "slokit:events_bad:rate6h",
+                "slokit:burn_rate:5m",
+                "slokit:burn_rate:30m",
+                "slokit:burn_rate:1h",
+                "slokit:burn_rate:2h",
+                "slokit:burn_rate:6h",
+            ]
+        );
+        assert_eq!(
+            names(&rules.slow),
+            [
+                "slokit:events_total:rate1d",
+                "slokit:events_bad:rate1d",
+                "slokit:events_total:rate3d",
+                "slokit:events_bad:rate3d",
+                "slokit:events_total:rate_period",
+                "slokit:events_bad:rate_period",
+                "slokit:burn_rate:1d",
+                "slokit:burn_rate:3d",
+                "slokit:burn_rate:period",
+                "slokit:sli:period",
+                "slokit:error_budget_remaining:period",
+                "slokit:objective:ratio",
+                "slokit:error_budget:ratio",
+                "slokit:period:seconds",
+                "slokit:slo:info",
+                "slokit:burn_rate_threshold:factor",
+                "slokit:burn_rate_threshold:factor",
+                "slokit:burn_rate_threshold:factor",
+                "slokit:burn_rate_threshold:factor",
+            ]
+        );
+        // Both tiers read a short window that changes at every evaluation: alerts stay fast.
+        assert_eq!(
+            names(&alerts.fast),
+            [
+                "ApiServiceAvailabilityBurnRate",
+                "ApiServiceAvailabilityBurnRate",
+                "ApiServiceAvailabilityNoData",
+            ]
+        );
+        assert_eq!(
+            names(&alerts.slow),
+            ["ApiServiceAvailabilityErrorBudgetExhausted"]
+        );
+    }
+
+    #[test]
+    fn only_windows_read_hourly_are_slow() {
+        let mut slo = fixtures::availability("shop");
+        slo.alerting.tiers.push(AlertTier {
+            severity: "custom".into(),
+            windows: vec![
+                BurnWindow {
+                    long: Duration::from_hours(12),
+                    short: Duration::from_mins(450),
+                    factor: 2.0,
+                },
+                BurnWindow {
+                    long: Duration::from_hours(12),
+                    short: Duration::from_mins(450),
+                    factor: 1.5,
+                },
+            ],
+            labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
+        });
+        let rules = recording_rules(&slo, &Context::default());
+        // 12h is a whole number of hours past 6h; 7h30m is not, so it averages the 5m series.
+        assert!(names(&rules.slow).contains(&"slokit:burn_rate:12h".to_string()));
+        assert!(names(&rules.fast).contains(&"slokit:burn_rate:7h30m".to_string()));
+        let (expr, _) = &rules_named(&rules.fast, "slokit:events_bad:rate7h30m")[0];
+        assert!(
+            expr.contains("rate5m") && expr.ends_with("[7h30m])"),
+            "{expr}"
+        );
+        // A pair written twice keeps its lowest factor, the one at which the tier fires.
+        let custom: Vec<_> = rules_named(&rules.slow, SERIES_BURN_RATE_THRESHOLD)
+            .into_iter()
+            .filter(|(_, labels)| labels.contains(&"severity=custom".to_string()))
+            .collect();
+        assert_eq!(
+            custom,
+            [(
+                "vector(1.5)".to_string(),
+                with_identity(&[
+                    "severity=custom",
+                    "slokit_long_window=12h",
+                    "slokit_short_window=7h30m"
+                ])
+            )]
+        );
+
+        // A period of 6h or less is averaged from the 5m series: the SLI, budget and
+        // budget-exhausted alert follow it into the fast group.
+        let short = fixtures::with_period(fixtures::availability("shop"), Duration::from_hours(6));
+        let rules = recording_rules(&short, &Context::default());
+        assert!(names(&rules.fast).contains(&"slokit:sli:period".to_string()));
+        assert!(names(&rules.fast).contains(&"slokit:burn_rate:period".to_string()));
+        let alerts = alerts::alerting_rules(&short);
+        assert!(alerts.slow.is_empty());
+        assert!(names(&alerts.fast).contains(&"ApiServiceAvailabilityErrorBudgetExhausted".into()));
+    }
+
+    #[test]
+    fn thresholds_follow_the_tiers_and_vanish_without_alerting() {
+        let mut slo = fixtures::availability("shop");
+        let thresholds = |slo: &Slo| {
+            rules_named(
+                &recording_rules(slo, &Context::default()).slow,
+                SERIES_BURN_RATE_THRESHOLD,
+            )
+        };
+        assert_eq!(
+            thresholds(&slo),
+            [
+                ("vector(14.4)", ["page", "1h", "5m"]),
+                ("vector(6)", ["page", "6h", "30m"]),
+                ("vector(3)", ["ticket", "1d", "2h"]),
+                ("vector(1)", ["ticket", "3d", "6h"]),
+            ]
+            .map(|(expr, [severity, long, short])| (
+                expr.to_string(),
+                with_identity(&[
+                    &format!("severity={severity}"),
+                    &format!("slokit_long_window={long}"),
+                    &format!("slokit_short_window={short}"),
+                ])
+            ))
+        );
+        // Grouping labels never reach constant series.
+        let grouped = fixtures::grouped_good("shop");
+        for (_, labels) in thresholds(&grouped) {
+            assert!(
+                !labels.iter().any(|l| l.starts_with("route=")),
+                "{labels:?}"
+            );
+        }
+        slo.alerting.enabled = false;
+        assert!(thresholds(&slo).is_empty());
+    }
+
+    #[test]
+    fn policy_steps_and_review_come_from_the_product() {
+        let catalog =
+            fixtures::with_policy(fixtures::catalog(vec![fixtures::availability("shop")]));
+        let slo = &catalog.products[0].slos[0];
+        let context = Context::of(&catalog, slo);
+        let slow = recording_rules(slo, &context).slow;
+        assert_eq!(
+            rules_named(&slow, SERIES_POLICY_STEP),
+            [
+                (
+                    "vector(2)".to_string(),
+                    with_identity(&[
+                        "slokit_policy=standard",
+                        "slokit_policy_step=burning-fast",
+                        "slokit_policy_order=0",
+                        "slokit_policy_condition=burn_rate_above",
+                        "slokit_policy_window=7d",
+                        "slokit_policy_action=Reliability work first: review the top error sources",
+                        "slokit_policy_blocks_releases=false",
+                    ])
+                ),
+                (
+                    "vector(0.25)".to_string(),
+                    with_identity(&[
+                        "slokit_policy=standard",
+                        "slokit_policy_step=budget-low",
+                        "slokit_policy_order=1",
+                        "slokit_policy_condition=budget_remaining_below",
+                        "slokit_policy_action=Risky changes need a \"second\" reviewer; #reliability decides",
+                        "slokit_policy_blocks_releases=false",
+                    ])
+                ),
+                (
+                    "vector(0)".to_string(),
+                    with_identity(&[
+                        "slokit_policy=standard",
+                        "slokit_policy_step=true",
+                        "slokit_policy_order=2",
+                        "slokit_policy_condition=budget_exhausted",
+                        "slokit_policy_action=Freeze releases.\nSecurity fixes only",
+                        "slokit_policy_blocks_releases=true",
+                    ])
+                ),
+            ]
+        );
+        let info = |context: &Context| -> Vec<String> {
+            info_labels(slo, context)
+                .into_iter()
+                .filter(|(k, _)| k == LABEL_POLICY || k == LABEL_REVIEW_DUE)
+                .map(|(k, v)| format!("{k}={v:?}"))
+                .collect()
+        };
+        assert_eq!(
+            info(&context),
+            [
+                r#"slokit_policy=Str("standard")"#,
+                r#"slokit_review_due=Str("2026-12-30")"#
+            ]
+        );
+        // An SLO's own review, when complete, wins over its product's.
+        let mut own = slo.clone();
+        own.review = Review {
+            cadence: Some(Duration::from_days(30)),
+            last_reviewed: Date::parse("2026-11-01"),
+        };
+        let own_context = Context::of(&catalog, &own);
+        assert_eq!(own_context.review_due, Date::parse("2026-12-01"));
+        // Without a policy or a review cadence: no steps, no labels.
+        let bare = fixtures::catalog(vec![fixtures::availability("shop")]);
+        let bare_context = Context::of(&bare, &bare.products[0].slos[0]);
+        assert!(info(&bare_context).is_empty());
+        assert!(rules_named(
+            &recording_rules(slo, &bare_context).slow,
+            SERIES_POLICY_STEP
+        )
+        .is_empty());
     }
 }

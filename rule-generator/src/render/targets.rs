@@ -1,6 +1,8 @@
 //! Wrapping a product's rule groups for each target: plain Prometheus rule files, a Prometheus
 //! Operator `PrometheusRule`, a Mimir (or Cortex) namespace file for `mimirtool rules load`, and a
-//! vmalert rule file. The groups themselves are the same for every target.
+//! vmalert rule file. The groups themselves are the same for every target, the slow group's
+//! `interval` included: Prometheus and Thanos rule files, the Operator's `spec.groups[]`, Mimir and
+//! Cortex namespaces and vmalert all read `interval` on a group.
 
 use crate::emit::Value;
 

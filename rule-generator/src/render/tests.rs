@@ -4,7 +4,7 @@
 //! stays silent over the pair's long window. The first tier also resolves soon after errors stop.
 //! Zero traffic yields no alerts and no NaN in period series, and the recorded error ratios equal
 //! the exact, traffic-weighted ratio for uneven traffic (an average of 5m ratios would be off by a
-//! third).
+//! third). The recorded burn-rate thresholds equal the tiers' factors.
 //!
 //! The budget-exhausted and no-data alerts are checked when enabled. Tests are generated for
 //! counter ratios and classic histograms; threshold, raw, PromQL-query and native-histogram SLIs
@@ -16,11 +16,17 @@
 //! Warm-up traffic is only as long as the tested pair needs. Firing is checked through the `ALERTS`
 //! series rather than `alert_rule_test`, because the latter compares annotations exactly and ours
 //! quote live burn rates.
+//!
+//! promtool ignores the slow group's `interval` and evaluates every group at every step, in the
+//! order the test file's `group_eval_order` gives ([`group_eval_order`]: slow group first). So the
+//! tests prove the rules' values and alerts, not the 2m30s cadence; `promql-tests` runs the rule
+//! files in a real Prometheus for that.
 
 use super::{alert_name, identity_matchers, number, series};
 use crate::conventions::{
-    burn_rate_series, BASE_WINDOW, LONG_WINDOW_STEP, SERIES_BUDGET_REMAINING, SERIES_SLI,
-    SHORT_WINDOW_LIMIT, TEST_EVAL_INTERVAL, TEST_INPUT_INTERVAL, TEST_SLOW_EVAL_INTERVAL,
+    burn_rate_series, rule_group_name, slow_rule_group_name, BASE_WINDOW, LONG_WINDOW_STEP,
+    SERIES_BUDGET_REMAINING, SERIES_BURN_RATE_THRESHOLD, SERIES_SLI, SHORT_WINDOW_LIMIT,
+    TEST_EVAL_INTERVAL, TEST_INPUT_INTERVAL, TEST_SLOW_EVAL_INTERVAL,
 };
 use crate::duration::Duration;
 use crate::emit::Value;
@@ -1123,6 +1129,36 @@ fn zero_traffic(slo: &Slo, synth: &Synth) -> Scenario {
         format!("ALERTS{{alertstate=\"firing\",{}}}", identity_matchers(slo)),
         length,
     ));
+    // The thresholds the plugin draws are the factors the alerts compare with.
+    let thresholds: Vec<Value> = super::rules::threshold_pairs(slo)
+        .into_iter()
+        .map(|(severity, window)| {
+            let labels: Vec<String> = super::rules::threshold_labels(slo, severity, &window)
+                .into_iter()
+                .filter_map(|(name, value)| match value {
+                    Value::Str(text) => Some(format!("{name}={}", quote(&text))),
+                    _ => None,
+                })
+                .collect();
+            Value::map()
+                .with(
+                    "labels",
+                    format!("{SERIES_BURN_RATE_THRESHOLD}{{{}}}", labels.join(",")),
+                )
+                .with(
+                    "value",
+                    Value::Float(number(window.factor).parse().unwrap_or(f64::NAN)),
+                )
+        })
+        .collect();
+    if !thresholds.is_empty() {
+        checks.push(
+            Value::map()
+                .with("expr", series(slo, SERIES_BURN_RATE_THRESHOLD))
+                .with("eval_time", length.to_string())
+                .with("exp_samples", thresholds),
+        );
+    }
     // The no-data alert fires when the SLO's series are absent, which zero traffic is not.
     group(
         "zero",
@@ -1242,12 +1278,46 @@ fn exactness(slo: &Slo, synth: &Synth) -> Scenario {
     )
 }
 
-/// The whole test file for a product's rule file.
-pub fn test_file(rules_path: &str, eval: Duration, groups: Vec<Value>) -> Value {
+/// The whole test file for a product's rule file. `group_order` names every rule group of the
+/// file in the order promtool must evaluate them at each step (see [`group_eval_order`]).
+pub fn test_file(
+    rules_path: &str,
+    eval: Duration,
+    group_order: &[String],
+    groups: Vec<Value>,
+) -> Value {
     Value::map()
         .with("rule_files", vec![Value::str(rules_path)])
         .with("evaluation_interval", eval.to_string())
+        .with(
+            "group_eval_order",
+            group_order.iter().map(Value::str).collect::<Vec<_>>(),
+        )
         .with("tests", groups)
+}
+
+/// The order in which promtool evaluates the rule groups of `slos` at each test step: each SLO's
+/// slow group, then its fast group.
+///
+/// promtool ignores a group's `interval`: it evaluates every group at every
+/// `evaluation_interval` step, one group after another, in `group_eval_order` (in no set order
+/// otherwise). The fast group's alerts read the slow group's burn rates, and at a 1h test step a
+/// sample written at the previous step is older than the 5m lookback: were the fast group first,
+/// the ticket alerts would read no long-window burn rate at all. With the slow group first they
+/// read this step's. The price is that the slow group's subqueries miss this step's point of the
+/// fast group's 1h series, which is written after them, so in tests the long windows cover the
+/// hours up to one step ago (the slack of the firing checks allows two steps). A live server has no
+/// such lag: the fast group has long written the value at the hour by the time the slow group
+/// reads it.
+pub fn group_eval_order(slos: &[Slo]) -> Vec<String> {
+    slos.iter()
+        .flat_map(|slo| {
+            [
+                slow_rule_group_name(&slo.product, &slo.name),
+                rule_group_name(&slo.product, &slo.name),
+            ]
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! Linking drafts into the catalog: SLOs join their product (named explicitly, found through a
 //! product's `services`, or a product made from the service's name), names are checked for
-//! uniqueness, policy references are resolved, and review dates are checked against today.
+//! uniqueness (of SLOs and of the rule groups they write), policy references are resolved, and
+//! review dates are checked against today.
 
 use super::{Drafts, Options};
+use crate::conventions::{rule_group_name, SLOW_GROUP_SUFFIX};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::{Catalog, Maturity, Product, Review};
 use std::collections::BTreeMap;
@@ -136,6 +138,27 @@ pub fn assemble(drafts: Drafts, options: Options, diags: &mut Diagnostics) -> Ca
             product.services.sort();
         }
         product.slos.push(slo);
+    }
+
+    // Each SLO writes two rule groups, `slokit:<product>:<slo>` and the same with `:slow`; an SLO
+    // named after another's slow group would share its group name, which Prometheus rejects.
+    for ((product, name), span) in &seen {
+        let Some(base) = name.strip_suffix(&format!(":{SLOW_GROUP_SUFFIX}")) else {
+            continue;
+        };
+        if let Some(other) = seen.get(&(product.clone(), base.to_string())) {
+            diags.push(
+                Diagnostic::error(format!(
+                    "SLO `{name}` would share the rule group `{}` with SLO `{base}` in product `{product}`",
+                    rule_group_name(product, name)
+                ))
+                .at(*span)
+                .note_at("the other SLO", *other)
+                .help(format!(
+                    "rename it: every SLO's slow rule group ends in `:{SLOW_GROUP_SUFFIX}`"
+                )),
+            );
+        }
     }
 
     for product in products.values_mut() {

@@ -16,7 +16,8 @@ use crate::decode::{Field, Map};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::model::{Catalog, Date, ErrorBudgetPolicy, Product, Slo};
 use crate::source::{FileId, SourceMap, Span};
-use crate::yaml::{self, Document, NodeKind};
+use crate::yaml::{self, AliasBudget, Document, NodeKind};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -71,6 +72,131 @@ pub struct Registry<'a> {
     pub native: native::Registry<'a>,
     pub sloth: sloth::Registry,
     pub openslo: openslo::Registry<'a>,
+    /// What the second pass may still build; every decoder shares it through the registry.
+    pub budget: Budget,
+}
+
+/// The most SLOs one run may define. Catalogs have tens to hundreds; each SLO renders about 40 KB
+/// of rules, tests and dashboards, so this many already means some 400 MB of output.
+pub const MAX_SLOS: usize = 10_000;
+
+/// The most bytes the SLOs of one run may hold (see [`Budget`]): 5 KB each at [`MAX_SLOS`],
+/// where the examples' largest holds 2.3 KB. Rendering repeats an SLO's indicator and labels in
+/// some 50 rules, so this bounds the output too. Reaching it takes about 0.7 s.
+pub const MAX_MODEL_BYTES: usize = 48 * 1024 * 1024;
+
+/// The most bytes that references may copy in one run (see [`Budget`]): 200 bytes per SLO at
+/// [`MAX_SLOS`], what a use of the examples' `http-availability` template copies. Each copy is
+/// decoded again, and its filters and queries parsed as PromQL, at about 4 MB a second; hence a
+/// budget of its own, small enough to be reached within half a second.
+pub const MAX_COPIED_BYTES: usize = 2 * 1024 * 1024;
+
+/// What one run may build from its specs. The YAML limits bound what is written, but specs copy
+/// each other: an SLI template is filled in for every SLO that uses it (and a placeholder may
+/// repeat a long value), an OpenSLO object is decoded again for every reference to it, and an
+/// SLO's indicator, labels and alerting are repeated for each of its objectives. Every such copy
+/// is charged here before or as it is made, so a small file cannot ask for millions of SLOs or
+/// gigabytes of rules; it gets one located error instead, within a second. The counters are
+/// `Cell`s because the decoders share the registry, and with it the budget, immutably.
+#[derive(Debug, Default)]
+pub struct Budget {
+    slos: Cell<usize>,
+    model_bytes: Cell<usize>,
+    copied_bytes: Cell<usize>,
+    /// Set once a limit is exceeded and reported: the run reports it once, and every later copy
+    /// or SLO is refused without another message.
+    spent: Cell<bool>,
+}
+
+impl Budget {
+    /// Bytes that references may still copy.
+    pub fn left(&self) -> usize {
+        if self.spent.get() {
+            return 0;
+        }
+        MAX_COPIED_BYTES - self.copied_bytes.get()
+    }
+
+    pub fn is_spent(&self) -> bool {
+        self.spent.get()
+    }
+
+    /// Charges a copy of `bytes` made for the reference at `at` (an SLI template's name, an
+    /// OpenSLO `...Ref`). `false`, with an error the first time, when the copy is over budget: the
+    /// caller then does not make it.
+    pub fn copy(&self, bytes: usize, at: &Field<'_>, diags: &mut Diagnostics) -> bool {
+        if bytes <= self.left() {
+            self.copied_bytes.set(self.copied_bytes.get() + bytes);
+            return true;
+        }
+        self.exceeded(
+            at.error(format!(
+                "templates and references expand to more than {} MiB in this run",
+                MAX_COPIED_BYTES >> 20
+            ))
+            .note("every SLO that uses an SLI template or refers to an object gets a copy of it, with each placeholder replaced by its value")
+            .help("make the template or referenced object smaller, pass shorter parameter values, or split the specs into several runs"),
+            diags,
+        )
+    }
+
+    /// Charges one SLO, whatever it holds, before it joins the drafts. `at` is where the spec
+    /// asks for it (its name, or the objective that makes it) and `path` that field's path.
+    /// `false`, with an error the first time, when the run may build no more.
+    pub fn slo(&self, slo: &Slo, at: Span, path: &str, diags: &mut Diagnostics) -> bool {
+        if self.spent.get() {
+            return false;
+        }
+        if self.slos.get() >= MAX_SLOS {
+            return self.exceeded(
+                Diagnostic::error(format!("the specs define more than {MAX_SLOS} SLOs, the limit for one run"))
+                    .at(at)
+                    .field(path)
+                    .note("each objective of an SLO, and each item of a Sloth `slos` list, is an SLO of its own")
+                    .help("check for a runaway list of objectives or SLOs; generate a catalog this large in parts, one `slo generate` run per folder"),
+                diags,
+            );
+        }
+        let bytes = weight(slo);
+        if bytes > MAX_MODEL_BYTES - self.model_bytes.get() {
+            return self.exceeded(
+                Diagnostic::error(format!(
+                    "the SLOs hold more than {} MiB, the limit for one run",
+                    MAX_MODEL_BYTES >> 20
+                ))
+                .at(at)
+                .field(path)
+                .note("each objective of an SLO repeats its indicator, labels and alerting, and the rules repeat them again")
+                .help("check for huge label sets, queries or lists of objectives; split the specs into several runs"),
+                diags,
+            );
+        }
+        self.slos.set(self.slos.get() + 1);
+        self.model_bytes.set(self.model_bytes.get() + bytes);
+        true
+    }
+
+    fn exceeded(&self, error: Diagnostic, diags: &mut Diagnostics) -> bool {
+        if !self.spent.replace(true) {
+            diags.push(error);
+        }
+        false
+    }
+}
+
+/// The size of a value as the length of its `Debug` text: every string, list and map it holds
+/// counts, so the measure keeps up with whatever the model gains, and counting allocates nothing.
+fn weight(value: &impl std::fmt::Debug) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = std::fmt::write(&mut count, format_args!("{value:?}"));
+    count.0
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,24 +217,19 @@ pub fn load(paths: &[PathBuf], options: Options) -> Loaded {
         discover(path, true, &mut files, &mut io_errors);
     }
     let mut parsed: Vec<(FileId, Vec<Document>)> = Vec::new();
+    let mut aliases = AliasBudget::default();
     for path in &files {
         let display = path.to_string_lossy().into_owned();
         match read_bounded(path) {
             Err(e) => io_errors.push(format!("cannot read `{display}`: {e}")),
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => {
-                    let id = sources.add(display.clone(), text);
-                    let before = diagnostics.error_count();
-                    let docs = yaml::parse(id, &sources.file(id).text, &mut diagnostics);
-                    if docs.is_empty() && diagnostics.error_count() == before {
-                        diagnostics.push(
-                            Diagnostic::error(format!("`{display}` holds no spec documents"))
-                                .at(Span::whole_file(id))
-                                .help("add a spec, or remove the empty file"),
-                        );
-                    }
-                    parsed.push((id, docs));
-                }
+                Ok(text) => parsed.push(parse_file(
+                    &mut sources,
+                    display,
+                    text,
+                    &mut aliases,
+                    &mut diagnostics,
+                )),
                 Err(e) => {
                     let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
                     let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
@@ -132,6 +253,57 @@ pub fn load(paths: &[PathBuf], options: Options) -> Loaded {
         files: files.len(),
         documents,
     }
+}
+
+/// [`load`] for files given as `(path, text)`, without touching the disk: what tests and fuzzers
+/// use to run exactly the loading the CLI runs.
+pub fn load_texts(files: &[(String, String)], options: Options) -> Loaded {
+    let mut sources = SourceMap::default();
+    let mut diagnostics = Diagnostics::default();
+    let mut aliases = AliasBudget::default();
+    let parsed: Vec<(FileId, Vec<Document>)> = files
+        .iter()
+        .map(|(path, text)| {
+            parse_file(
+                &mut sources,
+                path.clone(),
+                text.clone(),
+                &mut aliases,
+                &mut diagnostics,
+            )
+        })
+        .collect();
+    let documents = parsed.iter().map(|(_, d)| d.len()).sum();
+    let catalog = decode_all(&sources, &parsed, options, &mut diagnostics);
+    Loaded {
+        sources,
+        diagnostics,
+        catalog,
+        io_errors: Vec::new(),
+        files: files.len(),
+        documents,
+    }
+}
+
+/// Adds one file's text to `sources` and parses it; a file without documents is an error.
+fn parse_file(
+    sources: &mut SourceMap,
+    display: String,
+    text: String,
+    aliases: &mut AliasBudget,
+    diagnostics: &mut Diagnostics,
+) -> (FileId, Vec<Document>) {
+    let id = sources.add(display.clone(), text);
+    let before = diagnostics.error_count();
+    let docs = yaml::parse_with_budget(id, &sources.file(id).text, aliases, diagnostics);
+    if docs.is_empty() && diagnostics.error_count() == before {
+        diagnostics.push(
+            Diagnostic::error(format!("`{display}` holds no spec documents"))
+                .at(Span::whole_file(id))
+                .help("add a spec, or remove the empty file"),
+        );
+    }
+    (id, docs)
 }
 
 /// Decodes already-parsed documents. Separate from [`load`] so tests and fuzzers can feed text.

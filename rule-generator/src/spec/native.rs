@@ -7,7 +7,7 @@
 //! inside a template is reported at the template's line with a note naming the SLO.
 
 use super::common::{self, check_file_safe_name, duration, labels, objective_ratio, trim_float};
-use super::{metadata, Drafts, ProductDraft, Registry as All, SloDraft};
+use super::{metadata, Budget, Drafts, ProductDraft, Registry as All, SloDraft};
 use crate::conventions::DEFAULT_PERIOD;
 use crate::decode::{backticked, Field, Map};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
@@ -20,6 +20,7 @@ use crate::model::{
 use crate::promql;
 use crate::source::Span;
 use crate::yaml::{Document, Node, NodeKind};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 const KINDS: &[&str] = &[
@@ -47,6 +48,9 @@ pub struct Registry<'a> {
 struct Template<'a> {
     params: Vec<(String, Option<String>)>,
     indicator: &'a Node,
+    /// How many SLOs got a copy with errors (see [`MAX_FAILED_USES`]). A `Cell` because SLOs
+    /// read the registry immutably.
+    failed_uses: Cell<usize>,
 }
 
 fn header<'a>(doc: &'a Document, diags: &mut Diagnostics) -> Option<(Map<'a>, String)> {
@@ -92,6 +96,7 @@ pub fn register<'a>(doc: &'a Document, registry: &mut Registry<'a>, diags: &mut 
         Template {
             params,
             indicator: indicator.node,
+            failed_uses: Cell::new(0),
         },
     );
 }
@@ -121,9 +126,9 @@ pub fn decode(
         format: SpecFormat::Native,
     };
     match kind.as_str() {
-        "ServiceLevelObjective" => slo(meta, &mut spec, origin, &all.native, drafts, diags),
+        "ServiceLevelObjective" => slo(meta, &mut spec, origin, all, drafts, diags),
         "Product" => product(meta, &mut spec, origin, drafts, diags),
-        "SLITemplate" => template(&mut spec, &all.native, diags),
+        "SLITemplate" => template(&mut spec, &all.budget, diags),
         _ => policy(meta, &mut spec, origin, drafts, diags),
     }
     spec.finish(diags);
@@ -133,10 +138,11 @@ fn slo(
     meta: super::Metadata,
     spec: &mut Map<'_>,
     origin: Origin,
-    templates: &Registry<'_>,
+    all: &All<'_>,
     drafts: &mut Drafts,
     diags: &mut Diagnostics,
 ) {
+    let (templates, budget) = (&all.native, &all.budget);
     let service = spec
         .required("service", diags)
         .and_then(|f| f.non_empty(diags));
@@ -156,7 +162,7 @@ fn slo(
     }
     let indicator = spec
         .required("indicator", diags)
-        .and_then(|f| indicator(&f, templates, &meta.name, diags));
+        .and_then(|f| indicator(&f, templates, budget, &meta.name, diags));
     let phases = spec.get("phases").and_then(|f| phases(&f, diags));
     let review = spec
         .get("review")
@@ -228,10 +234,17 @@ fn slo(
             review,
             origin: origin.clone(),
         };
+        let (at, path) = match several {
+            true => (span, "spec.objectives"),
+            false => (meta.name_span, "metadata.name"),
+        };
+        if !budget.slo(&slo, at, path, diags) {
+            return;
+        }
         drafts.slos.push(SloDraft {
             slo,
             product: product.clone(),
-            span: if several { span } else { meta.name_span },
+            span: at,
         });
     }
 }
@@ -320,6 +333,7 @@ const INDICATOR_TYPES: &[&str] = &["ratio", "latency", "threshold", "raw"];
 fn indicator(
     field: &Field<'_>,
     templates: &Registry<'_>,
+    budget: &Budget,
     slo_name: &str,
     diags: &mut Diagnostics,
 ) -> Option<Indicator> {
@@ -331,6 +345,7 @@ fn indicator(
             &template_field,
             params_field.as_ref(),
             templates,
+            budget,
             slo_name,
             diags,
         );
@@ -584,13 +599,23 @@ fn threshold(map: &mut Map<'_>, diags: &mut Diagnostics) -> Option<Indicator> {
     }))
 }
 
+/// After this many SLOs got a copy of a template with errors, it is not filled in again: a
+/// template with hundreds of problems used by thousands of SLOs would otherwise print millions
+/// of repeats, slowly. Later SLOs get one short error each.
+const MAX_FAILED_USES: usize = 3;
+
 fn from_template(
     name_field: &Field<'_>,
     params_field: Option<&Field<'_>>,
     templates: &Registry<'_>,
+    budget: &Budget,
     slo_name: &str,
     diags: &mut Diagnostics,
 ) -> Option<Indicator> {
+    if budget.is_spent() {
+        // Already reported once; filling the template again would only cost time.
+        return None;
+    }
     let name = name_field.non_empty(diags)?;
     let Some(template) = templates.templates.get(&name) else {
         let mut d = name_field.error(format!("unknown SLI template `{name}`"));
@@ -604,15 +629,24 @@ fn from_template(
     let given = params_field
         .map(|f| f.string_map(diags))
         .unwrap_or_default();
+    // A set, not a scan per given parameter: both lists may be 50,000 long.
+    let declared: std::collections::HashSet<&str> =
+        template.params.iter().map(|(p, _)| p.as_str()).collect();
     let mut values: BTreeMap<String, String> = BTreeMap::new();
     let mut ok = true;
     for (param, (_, span)) in &given {
-        if !template.params.iter().any(|(p, _)| p == param) {
+        if !declared.contains(param.as_str()) {
             ok = false;
             let mut d = Diagnostic::error(format!("template `{name}` has no parameter `{param}`"))
                 .at(*span);
             d = match did_you_mean(param, template.params.iter().map(|(p, _)| p.as_str())) {
                 Some(best) => d.help(format!("did you mean `{best}`?")),
+                // Listing thousands of parameters under each of thousands of errors would print
+                // gigabytes.
+                None if template.params.len() > crate::diag::MAX_CANDIDATES => d.help(format!(
+                    "it declares {} parameters under `spec.parameters`",
+                    template.params.len()
+                )),
                 None => d.help(format!(
                     "its parameters are {}",
                     backticked(
@@ -649,15 +683,44 @@ fn from_template(
     if !ok {
         return None;
     }
-    let filled = substitute(template.indicator, &values);
+    if template.failed_uses.get() >= MAX_FAILED_USES {
+        diags.push(
+            name_field
+                .error(format!("SLI template `{name}` is not filled in for this SLO"))
+                .note(format!(
+                    "it had errors in the {MAX_FAILED_USES} SLOs that used it before; they are reported there"
+                ))
+                .help("fix those problems first"),
+        );
+        return None;
+    }
+    // The parameter values are copied for this use too, so they count against the budget.
+    let value_bytes: usize = values.iter().map(|(k, v)| 1 + k.len() + v.len()).sum();
+    let filled = substitute(
+        template.indicator,
+        &values,
+        budget.left().saturating_sub(value_bytes),
+    );
+    let Some((filled, weight)) = filled else {
+        // More than is left: `copy` reports it.
+        budget.copy(usize::MAX, name_field, diags);
+        return None;
+    };
+    if !budget.copy(weight + value_bytes, name_field, diags) {
+        return None;
+    }
     let mut inner = Diagnostics::default();
     let no_templates = Registry::default();
     let result = indicator(
         &Field::new(&filled, format!("(template `{name}`).indicator")),
         &no_templates,
+        budget,
         slo_name,
         &mut inner,
     );
+    if inner.has_errors() {
+        template.failed_uses.set(template.failed_uses.get() + 1);
+    }
     for d in inner.iter() {
         diags.push(d.clone().note(format!(
             "in SLI template `{name}`, used by SLO `{slo_name}`"
@@ -666,39 +729,91 @@ fn from_template(
     result
 }
 
-/// A copy of `node` with `{{ .param }}` and `{{.param}}` replaced in every scalar. Values are
-/// escaped as inside a PromQL double-quoted string: that is where parameters go (`job="{{ .job }}"`),
-/// and in every other valid place (a number, a metric name) escaping changes nothing.
-fn substitute(node: &Node, values: &BTreeMap<String, String>) -> Node {
-    let values: BTreeMap<&String, String> = values
+/// A copy of `node` with `{{ .param }}` and `{{.param}}` replaced in every scalar, and its
+/// [`Node::weight`]. Values are escaped as inside a PromQL double-quoted string: that is where
+/// parameters go (`job="{{ .job }}"`), and in every other valid place (a number, a metric name)
+/// escaping changes nothing. Each scalar is filled in one pass, so a value that itself contains a
+/// placeholder is kept as written, not filled again.
+///
+/// `None` when the copy would weigh more than `limit`. The weight is checked as the copy grows,
+/// so a placeholder repeated many times with a long value costs no more than `limit` to refuse.
+fn substitute(
+    node: &Node,
+    values: &BTreeMap<String, String>,
+    limit: usize,
+) -> Option<(Node, usize)> {
+    let values: BTreeMap<&str, String> = values
         .iter()
         .map(|(k, v)| {
             let quoted = promql::quote(v);
-            (k, quoted[1..quoted.len() - 1].to_string())
+            (k.as_str(), quoted[1..quoted.len() - 1].to_string())
         })
         .collect();
+    let mut weight = node.weight();
+    if weight > limit {
+        return None;
+    }
     let mut copy = node.clone();
     let mut stack = vec![&mut copy];
     while let Some(n) = stack.pop() {
         match &mut n.kind {
             NodeKind::Scalar(s) => {
-                for (k, v) in &values {
-                    s.text = s
-                        .text
-                        .replace(&format!("{{{{ .{k} }}}}"), v)
-                        .replace(&format!("{{{{.{k}}}}}"), v);
-                }
+                let filled = fill(&s.text, &values, limit - weight + s.text.len())?;
+                weight = weight - s.text.len() + filled.len();
+                s.text = filled;
             }
             NodeKind::Seq(items) => stack.extend(items.iter_mut()),
             NodeKind::Map(entries) => stack.extend(entries.iter_mut().map(|(_, v)| v)),
             NodeKind::Null => {}
         }
     }
-    copy
+    Some((copy, weight))
+}
+
+/// `text` with each `{{ .name }}` or `{{.name}}` of a known name replaced by its value; `None` as
+/// soon as the result is longer than `max_len`. Other `{{ ... }}` (such as `{{.window}}`) stay.
+fn fill(text: &str, values: &BTreeMap<&str, String>, max_len: usize) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("{{") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match placeholder(rest).and_then(|(name, len)| Some((values.get(name)?, len))) {
+            Some((value, len)) => {
+                out.push_str(value);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = &rest[2..];
+            }
+        }
+        if out.len() > max_len {
+            return None;
+        }
+    }
+    out.push_str(rest);
+    (out.len() <= max_len).then_some(out)
+}
+
+/// The placeholder `{{ .name }}` or `{{.name}}` at the start of `text`: its name and length.
+fn placeholder(text: &str) -> Option<(&str, usize)> {
+    let (inner, close) = match text.strip_prefix("{{ .") {
+        Some(inner) => (inner, " }}"),
+        None => (text.strip_prefix("{{.")?, "}}"),
+    };
+    let end = inner
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(inner.len());
+    let opened = text.len() - inner.len();
+    inner[end..]
+        .starts_with(close)
+        .then(|| (&inner[..end], opened + end + close.len()))
 }
 
 fn template_params(field: &Field<'_>, diags: &mut Diagnostics) -> Vec<(String, Option<String>)> {
     let mut out: Vec<(String, Option<String>)> = Vec::new();
+    let mut names = std::collections::HashSet::new();
     for item in field.list(diags) {
         let Some(mut map) = item.map(diags) else {
             continue;
@@ -718,7 +833,7 @@ fn template_params(field: &Field<'_>, diags: &mut Diagnostics) -> Vec<(String, O
         map.ignore(&["description"]);
         map.finish(diags);
         if let Some(name) = name {
-            if out.iter().any(|(n, _)| *n == name) {
+            if !names.insert(name.clone()) {
                 diags.push(item.error(format!("parameter `{name}` is declared twice")));
             } else {
                 out.push((name, default));
@@ -731,7 +846,7 @@ fn template_params(field: &Field<'_>, diags: &mut Diagnostics) -> Vec<(String, O
 /// Second-pass validation of a template document: its parameters, and its indicator with every
 /// parameter replaced by its default or by `1` (valid as a label value, a number and a threshold),
 /// so that PromQL and structure errors show up once, at the template.
-fn template(spec: &mut Map<'_>, _templates: &Registry<'_>, diags: &mut Diagnostics) {
+fn template(spec: &mut Map<'_>, budget: &Budget, diags: &mut Diagnostics) {
     spec.ignore(&["description"]);
     let params = spec
         .get("parameters")
@@ -749,10 +864,18 @@ fn template(spec: &mut Map<'_>, _templates: &Registry<'_>, diags: &mut Diagnosti
             )
         })
         .collect();
-    let filled = substitute(indicator_field.node, &values);
+    let Some((filled, weight)) = substitute(indicator_field.node, &values, budget.left()) else {
+        // More than is left: `copy` reports it.
+        budget.copy(usize::MAX, &indicator_field, diags);
+        return;
+    };
+    if !budget.copy(weight, &indicator_field, diags) {
+        return;
+    }
     indicator(
         &Field::new(&filled, indicator_field.path.clone()),
         &Registry::default(),
+        budget,
         "",
         diags,
     );

@@ -9,7 +9,7 @@
 //! budgeting, calendar windows) is an error that says so, never a silent drop. Each objective of an
 //! SLO becomes an SLO of its own, since objectives may use different indicators.
 
-use super::{common, Drafts, Registry as All, SloDraft};
+use super::{common, Budget, Drafts, Registry as All, SloDraft};
 use crate::conventions::DEFAULT_PERIOD;
 use crate::decode::{backticked, Field, Map};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
@@ -46,6 +46,8 @@ pub struct Registry<'a> {
 struct Named<'a> {
     spec: Option<&'a Node>,
     name_span: Span,
+    /// What a reference to it costs: each one decodes a copy (see [`Budget`]).
+    weight: usize,
 }
 
 /// The value of `key` in a mapping node, without reporting anything.
@@ -99,6 +101,7 @@ pub fn register<'a>(doc: &'a Document, reg: &mut Registry<'a>, diags: &mut Diagn
         Named {
             spec: entry(root, "spec"),
             name_span: name_node.span,
+            weight: entry(root, "spec").map_or(1, Node::weight),
         },
     );
 }
@@ -216,7 +219,11 @@ pub fn decode(
     let Some(spec) = spec else {
         return;
     };
-    let context = Context { v1, reg };
+    let context = Context {
+        v1,
+        reg,
+        budget: &all.budget,
+    };
     match kind.as_str() {
         "SLO" => slo(&spec, meta, &context, file, doc.root.span, drafts, diags),
         "SLI" => {
@@ -262,6 +269,7 @@ fn simple_spec(field: &Field<'_>, required: &[&'static str], diags: &mut Diagnos
 struct Context<'r, 'a> {
     v1: bool,
     reg: &'r Registry<'a>,
+    budget: &'r Budget,
 }
 
 /// An indicator as an SLI defines it, with the grouping labels its Prometheus sources name in
@@ -621,7 +629,11 @@ fn unknown_reference<'k>(
     known: impl Iterator<Item = &'k String>,
     kind: &str,
 ) -> Diagnostic {
-    let known: Vec<&str> = known.map(String::as_str).collect();
+    // Enough to tell that there are too many to suggest from, without collecting thousands.
+    let known: Vec<&str> = known
+        .take(crate::diag::MAX_CANDIDATES + 1)
+        .map(String::as_str)
+        .collect();
     let d = field.error(format!("unknown {what} `{name}`"));
     match did_you_mean(name, known.iter().copied()) {
         Some(best) => d.help(format!("did you mean `{best}`?")),
@@ -822,6 +834,9 @@ fn condition_item(
             "AlertCondition",
             diags,
         )?;
+        if !context.budget.copy(named.weight, &reference, diags) {
+            return None;
+        }
         // The condition's own document reports its problems; here they would be repeats. Unlike
         // SLIs and policies, a condition with problems is still used for what could be read.
         let spec = named.spec?;
@@ -917,6 +932,11 @@ fn slo(
         else {
             continue;
         };
+        // Checked before the clones below: with thousands of objectives, cloning a large
+        // `alerting` for each only to drop it would cost more than the budget ever allows.
+        if name.is_none() || service.is_none() || alerting.is_none() {
+            continue;
+        }
         let (Some(name), Some(service), Some(period), Some(alerting), Some(())) = (
             name.clone(),
             service.clone(),
@@ -952,33 +972,37 @@ fn slo(
         let owner = labels.remove("owner");
         let tier = labels.remove("tier");
         common::check_tiers(&alerting.tiers, objective.target, span, &item.path, diags);
-        drafts.slos.push(SloDraft {
-            slo: Slo {
-                name: slo_name,
-                product: String::new(),
-                service,
-                display_name: if several {
-                    objective.display_name.or_else(|| meta.display_name.clone())
-                } else {
-                    meta.display_name.clone()
-                },
-                description: description.clone(),
-                objective: objective.target,
-                period,
-                indicator: objective.indicator,
-                group_by: objective.group_by,
-                labels,
-                owner,
-                tier,
-                alerting,
-                phases: None,
-                review: Review::default(),
-                origin: Origin {
-                    file: file.to_string(),
-                    line: span.start.line,
-                    format: SpecFormat::OpenSlo,
-                },
+        let slo = Slo {
+            name: slo_name,
+            product: String::new(),
+            service,
+            display_name: if several {
+                objective.display_name.or_else(|| meta.display_name.clone())
+            } else {
+                meta.display_name.clone()
             },
+            description: description.clone(),
+            objective: objective.target,
+            period,
+            indicator: objective.indicator,
+            group_by: objective.group_by,
+            labels,
+            owner,
+            tier,
+            alerting,
+            phases: None,
+            review: Review::default(),
+            origin: Origin {
+                file: file.to_string(),
+                line: span.start.line,
+                format: SpecFormat::OpenSlo,
+            },
+        };
+        if !context.budget.slo(&slo, span, &item.path, diags) {
+            return;
+        }
+        drafts.slos.push(SloDraft {
+            slo,
             product: None,
             span,
         });
@@ -1043,6 +1067,9 @@ fn indicator_ref(
     diags: &mut Diagnostics,
 ) -> Option<Sli> {
     let named = lookup(field, &context.reg.slis, "SLI", "SLI", diags)?;
+    if !context.budget.copy(named.weight, field, diags) {
+        return None;
+    }
     quietly(named, |spec, quiet| sli_spec(spec, context, quiet))
 }
 
@@ -1492,6 +1519,9 @@ fn policy_ref(
         "AlertPolicy",
         diags,
     )?;
+    if !context.budget.copy(named.weight, field, diags) {
+        return None;
+    }
     quietly(named, |spec, quiet| policy_spec(spec, context, quiet))
 }
 

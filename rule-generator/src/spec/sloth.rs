@@ -9,7 +9,7 @@
 //! table whose `sloPeriod` is that period replaces the default alert tiers of every Sloth SLO in the
 //! run; tables for other periods are validated but cannot apply, which a warning says.
 
-use super::{common, Drafts, Registry as All, SloDraft};
+use super::{common, Budget, Drafts, Registry as All, SloDraft};
 use crate::conventions::{burn_factor, DEFAULT_PERIOD};
 use crate::decode::{Field, Map};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -219,7 +219,7 @@ pub fn decode(
     let kube = !map.has("version");
     if !kube {
         map.ignore(&["version"]);
-        service_level(map, kube, file, &reg.sloth, drafts, diags);
+        service_level(map, kube, file, reg, drafts, diags);
         return;
     }
     map.ignore(&["apiVersion"]);
@@ -238,7 +238,7 @@ pub fn decode(
     let spec = map.required("spec", diags);
     map.finish(diags);
     if let Some(spec) = spec.and_then(|f| f.map(diags)) {
-        service_level(spec, kube, file, &reg.sloth, drafts, diags);
+        service_level(spec, kube, file, reg, drafts, diags);
     }
 }
 
@@ -274,10 +274,11 @@ fn service_level(
     mut map: Map<'_>,
     kube: bool,
     file: &str,
-    reg: &Registry,
+    all: &All<'_>,
     drafts: &mut Drafts,
     diags: &mut Diagnostics,
 ) {
+    let (reg, budget) = (&all.sloth, &all.budget);
     let service = map.required("service", diags).and_then(|f| {
         let name = f.non_empty(diags)?;
         common::check_file_safe_name(&f, &name, "service", diags).then_some(name)
@@ -309,11 +310,17 @@ fn service_level(
         tiers: reg.tiers(),
     };
     for item in items {
-        slo(&item, &context, drafts, diags);
+        slo(&item, &context, budget, drafts, diags);
     }
 }
 
-fn slo(item: &Field<'_>, context: &Context<'_>, drafts: &mut Drafts, diags: &mut Diagnostics) {
+fn slo(
+    item: &Field<'_>,
+    context: &Context<'_>,
+    budget: &Budget,
+    drafts: &mut Drafts,
+    diags: &mut Diagnostics,
+) {
     let kube = context.kube;
     let Some(mut map) = item.map(diags) else {
         return;
@@ -346,11 +353,6 @@ fn slo(item: &Field<'_>, context: &Context<'_>, drafts: &mut Drafts, diags: &mut
     };
     map.finish(diags);
 
-    let mut labels = context.labels.clone();
-    labels.extend(own_labels);
-    // `owner` and `tier` are common Sloth labels; the model has fields for them.
-    let owner = labels.remove("owner");
-    let tier = labels.remove("tier");
     let (Some(service), Some(name), Some(objective), Some(indicator), Some(alerting)) = (
         context.service.clone(),
         name,
@@ -360,35 +362,46 @@ fn slo(item: &Field<'_>, context: &Context<'_>, drafts: &mut Drafts, diags: &mut
     ) else {
         return;
     };
+    // Cloned only for an SLO that is built (and charged to the budget): the shared labels may be
+    // large and the `slos` list long.
+    let mut labels = context.labels.clone();
+    labels.extend(own_labels);
+    // `owner` and `tier` are common Sloth labels; the model has fields for them.
+    let owner = labels.remove("owner");
+    let tier = labels.remove("tier");
     common::check_tiers(&alerting.tiers, objective, item.span(), &item.path, diags);
     let format = if kube {
         SpecFormat::SlothKubernetes
     } else {
         SpecFormat::Sloth
     };
-    drafts.slos.push(SloDraft {
-        slo: Slo {
-            name,
-            product: String::new(),
-            service,
-            display_name: None,
-            description,
-            objective,
-            period: DEFAULT_PERIOD,
-            indicator,
-            group_by: Vec::new(),
-            labels,
-            owner,
-            tier,
-            alerting,
-            phases: None,
-            review: Review::default(),
-            origin: Origin {
-                file: context.file.to_string(),
-                line: item.span().start.line,
-                format,
-            },
+    let slo = Slo {
+        name,
+        product: String::new(),
+        service,
+        display_name: None,
+        description,
+        objective,
+        period: DEFAULT_PERIOD,
+        indicator,
+        group_by: Vec::new(),
+        labels,
+        owner,
+        tier,
+        alerting,
+        phases: None,
+        review: Review::default(),
+        origin: Origin {
+            file: context.file.to_string(),
+            line: item.span().start.line,
+            format,
         },
+    };
+    if !budget.slo(&slo, item.span(), &item.path, diags) {
+        return;
+    }
+    drafts.slos.push(SloDraft {
+        slo,
         product: None,
         span: item.span(),
     });
