@@ -495,25 +495,9 @@ fn threshold_steps(frame: &Frame) -> Vec<(f64, String)> {
 /// `rules` without the threshold series of one rule group, as a slokit from before
 /// `slokit:burn_rate_threshold:factor` wrote them.
 fn without_thresholds(rules: &str, group: &str) -> String {
-    let mut out = String::new();
-    let mut current = "";
-    let mut skipping = false;
-    for line in rules.lines() {
-        if let Some(name) = line.strip_prefix("- name: ") {
-            current = name.trim();
-        }
-        if line.starts_with("  - ") {
-            skipping =
-                current == group && line.ends_with("record: slokit:burn_rate_threshold:factor");
-        } else if !line.starts_with("    ") {
-            skipping = false;
-        }
-        if !skipping {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
+    promql_tests::remove_rules(rules, |g, rule| {
+        g == group && rule.trim_end() == "record: slokit:burn_rate_threshold:factor"
+    })
 }
 
 /// What the review column should say on the UTC day of `time`, from the number of days.

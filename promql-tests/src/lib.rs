@@ -88,28 +88,41 @@ fn run(args: &[&str], files: &[PathBuf]) -> Result<String, String> {
     }
 }
 
-/// Removes every `- alert:` rule from a rule file (the rule's lines up to the next rule or group).
-pub fn remove_alerts(text: &str) -> String {
+/// Removes the rules of a rule file for which `remove(group, rule)` holds, each with its lines up
+/// to the next rule or group. `rule` is the rule's first line after its `- `, e.g. `alert: X` or
+/// `record: slokit:slo:info`; `group` is the name of the group it is in. Indentation-agnostic, so
+/// it also works inside a PrometheusRule's `spec`.
+pub fn remove_rules(text: &str, remove: impl Fn(&str, &str) -> bool) -> String {
     let mut out = String::new();
-    let mut skipping = false;
+    let mut group = String::new();
+    // The indentation of the `- ` of the rule being removed: deeper lines belong to it.
+    let mut removing: Option<usize> = None;
     for line in text.lines() {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
-        if trimmed.starts_with("- alert:") {
-            skipping = true;
+        if removing.is_some_and(|at| indent > at) {
             continue;
         }
-        if skipping && trimmed.starts_with("- ") && indent <= 2 {
-            skipping = false;
+        removing = None;
+        if let Some(name) = trimmed.strip_prefix("- name: ") {
+            group = name.trim().to_string();
         }
-        if skipping && indent > 2 {
+        let rule = trimmed
+            .strip_prefix("- ")
+            .filter(|r| r.starts_with("alert:") || r.starts_with("record:"));
+        if rule.is_some_and(|r| remove(&group, r)) {
+            removing = Some(indent);
             continue;
         }
-        skipping = false;
         out.push_str(line);
         out.push('\n');
     }
     out
+}
+
+/// Removes every `- alert:` rule from a rule file.
+pub fn remove_alerts(text: &str) -> String {
+    remove_rules(text, |_, rule| rule.starts_with("alert:"))
 }
 
 /// Replaces every comparison with the burn-rate factor `factor` by `> replacement`.
