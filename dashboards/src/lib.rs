@@ -1,6 +1,6 @@
 //! Renders slokit's Grafana files (crate `slokit-dashboards`): one dashboard per product, an
 //! overview across products, and the provisioning files that load them with their datasources.
-//! Pure: the input is plain data (this crate's own edge types, filled by `slokit::generate` from
+//! Pure: the input is plain data (this crate's own edge types, filled by `slokit::render::generate` from
 //! the checked catalog, so that this crate does not depend on the generator), the output is a list
 //! of files with their contents; no disk, no network, and the same input always yields the same
 //! bytes (JSON keys sorted, panels in a fixed order, no timestamps).

@@ -210,7 +210,7 @@ pub fn status_table(
     product: Option<&str>,
 ) -> Value {
     let policy_note = match flavour {
-        Flavour::Plugin => "The step of the product's error-budget policy in force for this row, as the plugin evaluates it (`slokit::policy`, like `slo gate`): the most severe matching step, a step that blocks releases before any other, then the later step. `unknown` when a figure a more severe step needs is missing. Red: the step blocks releases.",
+        Flavour::Plugin => "The step of the product's error-budget policy in force for this row, as the plugin evaluates it (`slokit::live::policy`, like `slo gate`): the most severe matching step, a step that blocks releases before any other, then the later step. `unknown` when a figure a more severe step needs is missing. Red: the step blocks releases.",
         Flavour::Prometheus => "The step of the product's error-budget policy in force for this row, computed in PromQL from `slokit:policy_step:threshold`: the most severe matching step, a step that blocks releases before any other, then the later step. A step whose figure is missing is skipped (the plugin says `unknown`). Red: the step blocks releases.",
     };
     let mut overrides = vec![
@@ -485,7 +485,7 @@ pub fn policy_text(flavour: Flavour, step: &PolicyStepInput) -> String {
 }
 
 /// Colours for the policy column's text, which both flavours compute (the plugin with
-/// `slokit::policy`, PromQL from the step series): red for a step that blocks releases, orange
+/// `slokit::live::policy`, PromQL from the step series): red for a step that blocks releases, orange
 /// for one that does not, green for `none`, yellow for the plugin's `unknown`; `no policy` keeps
 /// the text colour. A text two policies share is red if either's step blocks.
 pub fn policy_mappings(flavour: Flavour, policies: &[&PolicyInput]) -> Vec<Value> {

@@ -337,7 +337,7 @@ fn burn_rate_over(scope: &Scope, window: Duration) -> String {
 ///
 /// Each kind of step is compared with the row's figure (`budget remaining < threshold`, `<= 0`
 /// when exhausted, `burn rate over the step's window > factor`), selecting the steps of one order
-/// so that each SLO has at most one on the right-hand side, and scored as `slokit::policy` ranks
+/// so that each SLO has at most one on the right-hand side, and scored as `slokit::live::policy` ranks
 /// steps: a blocking step over any other, then the later step. `topk` keeps the best per row.
 pub fn policy_in_force(scope: &Scope, policies: &[&PolicyInput]) -> String {
     let budget = scope.select(SERIES_BUDGET_REMAINING);

@@ -813,7 +813,7 @@ fn both_flavours_show_the_policy_step_in_force_and_the_review() {
                         assert!(!expr.contains("topk"), "{what}: no policy, no steps");
                         continue;
                     }
-                    // Severity as in `slokit::policy`: the blocking steps (1: exhausted, 2: fast
+                    // Severity as in `slokit::live::policy`: the blocking steps (1: exhausted, 2: fast
                     // burn) outrank the non-blocking step 0, then the later step wins.
                     for (selector, score) in [
                         (

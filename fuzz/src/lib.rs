@@ -8,13 +8,13 @@
 //! `-timeout` and `-rss_limit_mb` (see `smoke.sh`). Determinism is left to
 //! `rule-generator/tests/generate.rs`: checking it here would halve the render target's speed.
 
-use slokit::generate::{
+use slokit::render::{
     generate, generate_with_dashboards, DashboardOptions, GenerateOptions, OutputFile, Target,
 };
 use slokit::model::Date;
-use slokit::source::FileId;
-use slokit::spec::{load_texts, Loaded, Options};
-use slokit::yaml::{self, Node, NodeKind};
+use slokit::load::source::FileId;
+use slokit::load::{load_texts, Loaded, Options};
+use slokit::load::yaml::{self, Node, NodeKind};
 use std::path::Path;
 
 /// Splits one input into several spec files, so that references between files (SLI templates,

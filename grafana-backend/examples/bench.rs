@@ -140,12 +140,12 @@ async fn main() {
     std::fs::create_dir_all(dir.path().join("specs")).expect("specs directory");
     std::fs::write(dir.path().join("specs/bench.yaml"), spec()).expect("write spec");
     let today = slokit::model::Date::parse("2026-01-01").expect("date");
-    let loaded = slokit::spec::load(&[dir.path().join("specs")], slokit::spec::Options { today });
+    let loaded = slokit::load::load(&[dir.path().join("specs")], slokit::load::Options { today });
     assert!(
         !loaded.diagnostics.has_errors(),
         "the bench spec is invalid"
     );
-    let files = slokit::generate::generate(&loaded.catalog, &Default::default());
+    let files = slokit::render::generate(&loaded.catalog, &Default::default());
     let rules = files
         .iter()
         .find(|f| f.path.ends_with("rules/bench.yml"))

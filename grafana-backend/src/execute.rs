@@ -23,8 +23,8 @@ use slokit::conventions::{
     STANDARD_WINDOWS,
 };
 use slokit::duration::Duration;
+use slokit::live::policy::{Figures, Outcome};
 use slokit::model::{Date, ErrorBudgetPolicy, Origin, PolicyCondition, PolicyStep, SpecFormat};
-use slokit::policy::{Figures, Outcome};
 
 use crate::query::{matcher, regex_escape, QueryError, QueryKind, Selection, SloQuery};
 use crate::upstream::{Sample, Series, Upstream};
@@ -362,12 +362,12 @@ fn period_from_seconds(seconds: f64) -> Option<Duration> {
 }
 
 /// The default alert tiers for a period, as the generator derives them
-/// (`slokit::spec::common::default_tiers`, factors never below 1), highest factor first.
+/// (`slokit::load::common::default_tiers`, factors never below 1), highest factor first.
 pub fn default_alert_windows(period_seconds: f64) -> Vec<AlertWindow> {
     let Some(period) = period_from_seconds(period_seconds) else {
         return Vec::new();
     };
-    let mut windows: Vec<AlertWindow> = slokit::spec::common::default_tiers(period)
+    let mut windows: Vec<AlertWindow> = slokit::load::common::default_tiers(period)
         .into_iter()
         .flat_map(|tier| {
             tier.windows.into_iter().map(move |w| AlertWindow {
@@ -892,7 +892,7 @@ impl<'a> StatusSamples<'a> {
             let PolicyState::Policy(policy) = self.policy(identity) else {
                 continue;
             };
-            for window in slokit::policy::windows(&policy) {
+            for window in slokit::live::policy::windows(&policy) {
                 if !STATUS_BURN_WINDOWS.contains(&window) && Some(window) != self.period(identity) {
                     out.entry(window)
                         .or_default()
@@ -914,7 +914,7 @@ impl<'a> StatusSamples<'a> {
         let values = self.windowed.get(key);
         let get = |name: &str| values.and_then(|v| v.get(name)).copied();
         let budget_remaining = get(SERIES_BUDGET_REMAINING);
-        let burn_rates = slokit::policy::windows(policy)
+        let burn_rates = slokit::live::policy::windows(policy)
             .into_iter()
             .map(|window| {
                 let value = match STATUS_BURN_WINDOWS.iter().position(|w| *w == window) {
@@ -1054,11 +1054,11 @@ fn policy_from_steps(steps: &[&Sample]) -> Option<ErrorBudgetPolicy> {
 
 /// The policy column: the action of the step in force and the step's name, e.g.
 /// `freeze releases (budget-exhausted)`; `none` when no step matches. `unknown` when a step whose
-/// figure is missing could be the one in force, i.e. is more severe (in `slokit::policy`'s order)
+/// figure is missing could be the one in force, i.e. is more severe (in `slokit::live::policy`'s order)
 /// than the step that matches: a missing figure is never taken for "fine".
 pub fn policy_action(policy: &ErrorBudgetPolicy, figures: &Figures) -> String {
-    let evaluation = slokit::policy::evaluate(policy, figures);
-    let severity_of = |index: usize| slokit::policy::severity(&policy.steps[index], index);
+    let evaluation = slokit::live::policy::evaluate(policy, figures);
+    let severity_of = |index: usize| slokit::live::policy::severity(&policy.steps[index], index);
     let in_force = evaluation.in_force.map(severity_of);
     let hidden = evaluation
         .results

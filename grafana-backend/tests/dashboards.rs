@@ -21,7 +21,7 @@ use grafana_plugin_sdk::pluginv2;
 use promql_tests::backfill::history_with_rules;
 use serde_json::{json, Map, Value};
 use slokit::conventions::GRAFANA_PLUGIN_ID;
-use slokit::generate::{
+use slokit::render::{
     generate_with_dashboards, DashboardFlavour, DashboardOptions, GenerateOptions, Target,
 };
 use std::collections::BTreeMap;

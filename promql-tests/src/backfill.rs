@@ -17,8 +17,8 @@
 //! days) and re-reads the whole OpenMetrics file once per 2h block.
 
 use crate::prometheus::{backfill_rules_with, Prometheus, StartOptions, BACKFILL_BLOCK_DURATION};
-use slokit::emit::{to_yaml, Value};
-use slokit::yaml::{Node, NodeKind};
+use slokit::load::yaml::{Node, NodeKind};
+use slokit::render::emit::{to_yaml, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -192,10 +192,10 @@ pub fn read_groups(path: &Path) -> Vec<Group> {
 
 /// Parses rule-file text (see [`read_groups`]).
 pub fn parse_groups(text: &str, name: &str) -> Vec<Group> {
-    let mut sources = slokit::source::SourceMap::default();
+    let mut sources = slokit::load::source::SourceMap::default();
     let id = sources.add(name.to_string(), text.to_string());
     let mut diagnostics = slokit::diag::Diagnostics::default();
-    let documents = slokit::yaml::parse(id, text, &mut diagnostics);
+    let documents = slokit::load::yaml::parse(id, text, &mut diagnostics);
     assert!(
         diagnostics.error_count() == 0,
         "{name} is not valid YAML: {diagnostics:?}"
@@ -251,11 +251,11 @@ pub struct AlertingRule {
 pub fn read_alerts(path: &Path) -> Vec<AlertingRule> {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mut sources = slokit::source::SourceMap::default();
+    let mut sources = slokit::load::source::SourceMap::default();
     let id = sources.add(path.display().to_string(), text.clone());
     let mut diagnostics = slokit::diag::Diagnostics::default();
     let mut alerts = Vec::new();
-    for document in slokit::yaml::parse(id, &text, &mut diagnostics) {
+    for document in slokit::load::yaml::parse(id, &text, &mut diagnostics) {
         for group in get(&document.root, "groups").and_then(seq).unwrap_or(&[]) {
             let group_name = get(group, "name").and_then(text_of).unwrap_or_default();
             for rule in get(group, "rules").and_then(seq).unwrap_or(&[]) {

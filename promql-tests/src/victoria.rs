@@ -267,7 +267,7 @@ pub fn replay_levels(
 
 /// A rule file holding only the given alerting rules (no annotations), grouped as they were.
 pub fn alerts_file(alerts: &[AlertingRule]) -> String {
-    use slokit::emit::{to_yaml, Value};
+    use slokit::render::emit::{to_yaml, Value};
     let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
     for alert in alerts {
         let mut labels = Value::map();

@@ -8,7 +8,7 @@
 //!
 //! The product follows an error-budget policy, so the Prometheus flavour's policy column (the step
 //! in force, computed in PromQL from `slokit:policy_step:threshold`) is also checked row by row
-//! against `slokit::policy::evaluate` over the same rows' figures, read separately.
+//! against `slokit::live::policy::evaluate` over the same rows' figures, read separately.
 //!
 //! It lives here rather than in `dashboards/` because it needs the generator (catalog to rules)
 //! and the Prometheus harness, and `slokit-dashboards` must stay a pure renderer without them.
@@ -17,7 +17,7 @@ use promql_tests::backfill::history_with_rules;
 use promql_tests::prometheus::Prometheus;
 use promql_tests::synthetic::{Service, Workload};
 use serde_json::Value;
-use slokit::generate::{
+use slokit::render::{
     generate_with_dashboards, DashboardFlavour, DashboardOptions, GenerateOptions, Target,
 };
 use std::collections::BTreeMap;
@@ -130,7 +130,7 @@ fn sample_value(sample: &Value) -> Option<f64> {
     sample["value"][1].as_str()?.parse().ok()
 }
 
-/// The Prometheus flavour's policy column, row by row, against `slokit::policy::evaluate` over the
+/// The Prometheus flavour's policy column, row by row, against `slokit::live::policy::evaluate` over the
 /// row's budget remaining and burn rates (1h as recorded, 7d computed here the way `slo gate`
 /// does); and the review column against the info series. Returns the rows checked.
 fn check_policy_column(
@@ -169,7 +169,7 @@ fn check_policy_column(
         );
         for (key, sample) in &rows {
             let get = |rows: &Rows| rows.get(key).and_then(sample_value);
-            let figures = slokit::policy::Figures {
+            let figures = slokit::live::policy::Figures {
                 budget_remaining: get(&budget),
                 burn_rates: [
                     (slokit::duration::Duration::from_hours(1), get(&burn_1h)),
@@ -178,7 +178,7 @@ fn check_policy_column(
                 .into_iter()
                 .collect(),
             };
-            let evaluation = slokit::policy::evaluate(policy, &figures);
+            let evaluation = slokit::live::policy::evaluate(policy, &figures);
             let expected = match evaluation.in_force {
                 Some(index) => format!(
                     "{} ({})",
@@ -194,10 +194,9 @@ fn check_policy_column(
             // A blocking step in force while a later step that does not block also matches: the
             // highest order alone would pick the other one.
             if let Some(index) = evaluation.in_force {
-                severity_decided |= evaluation
-                    .results
-                    .iter()
-                    .any(|r| r.index > index && r.outcome == slokit::policy::Outcome::Matches);
+                severity_decided |= evaluation.results.iter().any(|r| {
+                    r.index > index && r.outcome == slokit::live::policy::Outcome::Matches
+                });
             }
             let identity: Vec<(String, String)> =
                 key.iter().filter(|(l, _)| l != "route").cloned().collect();
@@ -237,9 +236,9 @@ fn every_dashboard_query_returns_data_from_prometheus() {
     );
     let dir = tempfile::tempdir().expect("temporary directory");
     std::fs::write(dir.path().join("slos.yaml"), SPECS).expect("write specs");
-    let loaded = slokit::spec::load(
+    let loaded = slokit::load::load(
         &[dir.path().join("slos.yaml")],
-        slokit::spec::Options {
+        slokit::load::Options {
             today: slokit::model::Date {
                 year: 2026,
                 month: 1,
@@ -361,7 +360,7 @@ fn every_dashboard_query_returns_data_from_prometheus() {
         Some(query_time)
     )));
     println!(
-        "dashboards: {checked} PromQL queries from {} dashboards returned data; {policy_rows} policy rows agree with slokit::policy; backfill {}; whole test {:.1}s",
+        "dashboards: {checked} PromQL queries from {} dashboards returned data; {policy_rows} policy rows agree with slokit::live::policy; backfill {}; whole test {:.1}s",
         dashboards.len(),
         history.timing_summary(),
         began.elapsed().as_secs_f64()

@@ -4,7 +4,7 @@
 //! compose file has the services, pinned images, mounts and plugin settings the stack relies on.
 //! Under `CI`, a missing promtool or amtool is a failure.
 
-use slokit::yaml::{Node, NodeKind};
+use slokit::load::yaml::{Node, NodeKind};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -31,22 +31,20 @@ fn run(tool: &str, args: &[&str]) -> String {
 /// What `slo generate examples --out <temp>` writes, through the same library calls.
 fn generate_examples() -> tempfile::TempDir {
     let out = tempfile::tempdir().expect("temporary directory");
-    let options = slokit::spec::Options {
+    let options = slokit::load::Options {
         today: slokit::model::Date {
             year: 2026,
             month: 11,
             day: 22,
         },
     };
-    let loaded = slokit::spec::load(&[root().join("examples")], options);
+    let loaded = slokit::load::load(&[root().join("examples")], options);
     assert!(
         !loaded.diagnostics.has_errors() && loaded.io_errors.is_empty(),
         "the examples must be valid"
     );
-    let files = slokit::generate::generate(
-        &loaded.catalog,
-        &slokit::generate::GenerateOptions::default(),
-    );
+    let files =
+        slokit::render::generate(&loaded.catalog, &slokit::render::GenerateOptions::default());
     slokit::write::write_tree(&out.path().join("out"), &files).expect("write the tree");
     out
 }
@@ -117,7 +115,7 @@ fn compose_file_has_the_stack_the_readme_promises() {
     let path = root().join("docker/compose.yaml");
     let source = std::fs::read_to_string(&path).expect("compose.yaml");
     let mut diags = slokit::diag::Diagnostics::default();
-    let docs = slokit::yaml::parse(slokit::source::FileId(0), &source, &mut diags);
+    let docs = slokit::load::yaml::parse(slokit::load::source::FileId(0), &source, &mut diags);
     assert!(
         !diags.has_errors() && docs.len() == 1,
         "compose.yaml does not parse"
@@ -189,15 +187,15 @@ fn compose_file_has_the_stack_the_readme_promises() {
 #[test]
 fn provisioning_matches_the_plugin_the_mounts_and_the_dashboard_uids() {
     let out = tempfile::tempdir().expect("temporary directory");
-    let options = slokit::spec::Options {
+    let options = slokit::load::Options {
         today: slokit::model::Date {
             year: 2026,
             month: 11,
             day: 22,
         },
     };
-    let loaded = slokit::spec::load(&[root().join("examples")], options);
-    let files = slokit::generate::generate_with_dashboards(
+    let loaded = slokit::load::load(&[root().join("examples")], options);
+    let files = slokit::render::generate_with_dashboards(
         &loaded.catalog,
         &Default::default(),
         &Default::default(),
@@ -207,7 +205,8 @@ fn provisioning_matches_the_plugin_the_mounts_and_the_dashboard_uids() {
         let text = std::fs::read_to_string(out.path().join(relative))
             .unwrap_or_else(|_| panic!("`{relative}` was not generated"));
         let mut diags = slokit::diag::Diagnostics::default();
-        let mut docs = slokit::yaml::parse(slokit::source::FileId(0), &text, &mut diags);
+        let mut docs =
+            slokit::load::yaml::parse(slokit::load::source::FileId(0), &text, &mut diags);
         assert!(
             !diags.has_errors() && docs.len() == 1,
             "`{relative}` does not parse"

@@ -297,9 +297,9 @@ fn scenario() -> Scenario {
 
     let rules = tempfile::tempdir().expect("temporary directory");
     std::fs::write(rules.path().join("slos.yaml"), SPECS).expect("write specs");
-    let loaded = slokit::spec::load(
+    let loaded = slokit::load::load(
         &[rules.path().join("slos.yaml")],
-        slokit::spec::Options {
+        slokit::load::Options {
             today: slokit::model::Date {
                 year: 2026,
                 month: 1,
@@ -313,13 +313,11 @@ fn scenario() -> Scenario {
         loaded.diagnostics
     );
     for target in [
-        slokit::generate::Target::Prometheus,
-        slokit::generate::Target::Vmalert,
+        slokit::render::Target::Prometheus,
+        slokit::render::Target::Vmalert,
     ] {
-        let files = slokit::generate::generate(
-            &loaded.catalog,
-            &slokit::generate::GenerateOptions { target },
-        );
+        let files =
+            slokit::render::generate(&loaded.catalog, &slokit::render::GenerateOptions { target });
         slokit::write::write_tree(&rules.path().join(format!("{target:?}")), &files)
             .expect("write generated rules");
     }

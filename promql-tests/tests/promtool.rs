@@ -25,10 +25,10 @@ fn every_generated_file_passes_promtool() {
         "{report}"
     );
     // vmalert files use the Prometheus rule format, so promtool can check them too.
-    let vmalert = slokit::generate::generate(
+    let vmalert = slokit::render::generate(
         &fixtures::everything(),
-        &slokit::generate::GenerateOptions {
-            target: slokit::generate::Target::Vmalert,
+        &slokit::render::GenerateOptions {
+            target: slokit::render::Target::Vmalert,
         },
     );
     let dir = tempfile::tempdir().unwrap();
@@ -117,9 +117,9 @@ fn averaging_ratios_instead_of_events_fails_the_tests() {
 fn the_bundled_examples_generate_rules_and_tests_that_pass() {
     require_promtool();
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
-    let loaded = slokit::spec::load(
+    let loaded = slokit::load::load(
         &[examples],
-        slokit::spec::Options {
+        slokit::load::Options {
             today: slokit::model::Date {
                 year: 2026,
                 month: 1,

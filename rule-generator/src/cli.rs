@@ -4,16 +4,16 @@
 //! (or failing generated tests, a blocked gate, an SLO not ready), 2 usage or I/O errors and
 //! anything that cannot be decided (the monitoring system unreachable, no data).
 
-use crate::budget;
 use crate::diag::{did_you_mean, Diagnostics};
 use crate::duration::Duration;
-use crate::generate::{self, DashboardFlavour, DashboardOptions, GenerateOptions, Target};
+use crate::live::prometheus_api::{Auth, Client, Config as ApiConfig, Secret};
+use crate::live::readiness::{self, Verdict};
+use crate::live::{budget, plan, report};
+use crate::load::source::SourceMap;
+use crate::load::{self, Loaded, Options};
 use crate::model::Date;
 use crate::model::{Catalog, Slo};
-use crate::prometheus_api::{Auth, Client, Config as ApiConfig, Secret};
-use crate::readiness::Verdict;
-use crate::source::SourceMap;
-use crate::spec::{self, Loaded, Options};
+use crate::render::{self, DashboardFlavour, DashboardOptions, GenerateOptions, Target};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -322,7 +322,7 @@ fn default_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// Loads specs and prints every diagnostic. Returns the loaded specs when they may be used, or the
 /// exit code to stop with.
 fn load_and_report(paths: &[PathBuf], strict: bool) -> Result<Loaded, ExitCode> {
-    let loaded = spec::load(&default_paths(paths), Options { today: today() });
+    let loaded = load::load(&default_paths(paths), Options { today: today() });
     let mut stderr = std::io::stderr().lock();
     for error in &loaded.io_errors {
         let _ = writeln!(stderr, "error: {error}");
@@ -420,11 +420,8 @@ fn generate(
         TargetArg::Mimir => Target::Mimir,
         TargetArg::Vmalert => Target::Vmalert,
     };
-    let files = generate::generate_with_dashboards(
-        &loaded.catalog,
-        &GenerateOptions { target },
-        dashboards,
-    );
+    let files =
+        render::generate_with_dashboards(&loaded.catalog, &GenerateOptions { target }, dashboards);
     if let Err(e) = crate::write::write_tree(&out, &files) {
         eprintln!(
             "error: cannot write `{}`: {e}; nothing under it was changed",
@@ -446,7 +443,7 @@ fn convert(paths: &[PathBuf]) -> ExitCode {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    print!("{}", crate::convert::to_native(&loaded.catalog));
+    print!("{}", crate::render::convert::to_native(&loaded.catalog));
     ExitCode::SUCCESS
 }
 
@@ -599,7 +596,7 @@ fn report(
     };
     let at = api.at.unwrap_or_else(now_unix);
     let fetched = budget::fetch(&client, &loaded.catalog, &slos, Some(at)).and_then(|status| {
-        let measurements = crate::readiness::fetch(&client, &slos, Some(at))?;
+        let measurements = readiness::fetch(&client, &slos, Some(at))?;
         let burn_down = match format {
             ReportFormat::Html => budget::fetch_burn_down(&client, &slos, at)?,
             _ => Default::default(),
@@ -613,7 +610,7 @@ fn report(
             return ExitCode::from(2);
         }
     };
-    let built = crate::report::build(
+    let built = report::build(
         &loaded.catalog,
         &slos,
         &status,
@@ -625,10 +622,10 @@ fn report(
     print!(
         "{}",
         match format {
-            ReportFormat::Text => crate::report::text::render(&built),
-            ReportFormat::Markdown => crate::report::markdown::render(&built),
-            ReportFormat::Json => crate::report::json::render(&built),
-            ReportFormat::Html => crate::report::html::render(&built),
+            ReportFormat::Text => report::text::render(&built),
+            ReportFormat::Markdown => report::markdown::render(&built),
+            ReportFormat::Json => report::json::render(&built),
+            ReportFormat::Html => report::html::render(&built),
         }
     );
     ExitCode::SUCCESS
@@ -665,7 +662,7 @@ fn gate(
             return ExitCode::from(2);
         }
     };
-    let built = crate::report::build(
+    let built = report::build(
         &loaded.catalog,
         &slos,
         &status,
@@ -674,10 +671,10 @@ fn gate(
         at,
         today_at(Some(at)),
     );
-    let outcome = crate::report::gate::outcome(&built);
+    let outcome = report::gate::outcome(&built);
     match format {
-        GateFormat::Text => print!("{}", crate::report::gate::text(&built)),
-        GateFormat::Json => print!("{}", crate::report::gate::json(&built)),
+        GateFormat::Text => print!("{}", report::gate::text(&built)),
+        GateFormat::Json => print!("{}", report::gate::json(&built)),
     }
     ExitCode::from(outcome as u8)
 }
@@ -697,12 +694,12 @@ fn plan(
         Err(message) => return usage_error(message),
     };
     let today = today();
-    let plans: Vec<_> = slos.iter().map(|s| crate::plan::plan(s, today)).collect();
+    let plans: Vec<_> = slos.iter().map(|s| plan::plan(s, today)).collect();
     print!(
         "{}",
         match format {
-            PlanFormat::Markdown => crate::plan::to_markdown(&plans),
-            PlanFormat::Yaml => crate::plan::to_yaml(&plans),
+            PlanFormat::Markdown => plan::to_markdown(&plans),
+            PlanFormat::Yaml => plan::to_yaml(&plans),
         }
     );
     ExitCode::SUCCESS
@@ -729,7 +726,7 @@ fn readiness(
     };
     let at = api.at.unwrap_or_else(now_unix);
     let fetched = budget::fetch(&client, &loaded.catalog, &slos, Some(at))
-        .and_then(|status| Ok((status, crate::readiness::fetch(&client, &slos, Some(at))?)));
+        .and_then(|status| Ok((status, readiness::fetch(&client, &slos, Some(at))?)));
     let (status, measurements) = match fetched {
         Ok(figures) => figures,
         Err(e) => {
@@ -739,7 +736,7 @@ fn readiness(
         }
     };
     let today = today_at(Some(at));
-    let items: Vec<(String, crate::readiness::Readiness)> = slos
+    let items: Vec<(String, readiness::Readiness)> = slos
         .iter()
         .map(|s| {
             let m = measurements
@@ -748,11 +745,11 @@ fn readiness(
                 .unwrap_or_default();
             (
                 format!("{}/{}", s.product, s.name),
-                crate::readiness::assess(s, status.get(s), &m, today),
+                readiness::assess(s, status.get(s), &m, today),
             )
         })
         .collect();
-    print!("{}", crate::readiness::render_text(&items));
+    print!("{}", readiness::render_text(&items));
     let verdicts: Vec<Verdict> = items.iter().map(|(_, r)| r.verdict).collect();
     let ready = verdicts.iter().filter(|v| **v == Verdict::Ready).count();
     let with_phases = verdicts.iter().filter(|v| **v != Verdict::NoPhases).count();

@@ -3,7 +3,7 @@
 //! so that users see all of them at once. Rendering follows rustc's layout: a header, the location,
 //! the source line with a caret under the offending text, then `field:`, `note:` and `help:` lines.
 
-use crate::source::{SourceMap, Span};
+use crate::load::source::{SourceMap, Span};
 use std::fmt::Write as _;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -10,7 +10,7 @@
 //! the swap rather than block on it or drop it. An `out` that exists but is not a directory is
 //! refused, and an `out` that is a symbolic link is written through, at the directory it names.
 
-use crate::generate::OutputFile;
+use crate::render::OutputFile;
 use std::collections::BTreeSet;
 use std::fs;
 use std::io;

@@ -4,8 +4,8 @@
 //! here, at the positions listed here.
 
 use slokit::diag::Severity;
+use slokit::load::{load, Loaded, Options};
 use slokit::model::{Date, Indicator, SpecFormat};
-use slokit::spec::{load, Loaded, Options};
 use std::path::{Path, PathBuf};
 
 fn anchors() -> PathBuf {

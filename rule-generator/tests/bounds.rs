@@ -13,9 +13,9 @@
 //! And the regression tests for what the fuzz targets (`fuzz/`) and the property tests
 //! (`tests/proptest_rules.rs`) found.
 
-use slokit::generate::{generate, GenerateOptions};
+use slokit::load::{load_texts, Loaded, Options, MAX_COPIED_BYTES, MAX_MODEL_BYTES, MAX_SLOS};
 use slokit::model::Date;
-use slokit::spec::{load_texts, Loaded, Options, MAX_COPIED_BYTES, MAX_MODEL_BYTES, MAX_SLOS};
+use slokit::render::{generate, GenerateOptions};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -259,7 +259,7 @@ fn every_example_slo_fits_the_budget_with_room_to_spare() {
     // MAX_MODEL_BYTES is counted as the `Debug` text of each SLO: with 10,000 SLOs twice the size
     // of the examples' largest, a catalog still fits.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
-    let loaded = slokit::spec::load(&[root], Options { today: TODAY });
+    let loaded = slokit::load::load(&[root], Options { today: TODAY });
     assert!(!loaded.diagnostics.has_errors());
     let largest = loaded
         .catalog
@@ -709,7 +709,7 @@ fn regression_label_values_with_a_bom_or_line_separators_stay_valid_yaml() {
                 file.path.display()
             );
             let mut diags = slokit::diag::Diagnostics::default();
-            slokit::yaml::parse(slokit::source::FileId(0), &file.contents, &mut diags);
+            slokit::load::yaml::parse(slokit::load::source::FileId(0), &file.contents, &mut diags);
             assert!(diags.iter().next().is_none(), "{}", file.path.display());
         }
     }
@@ -730,7 +730,7 @@ fn regression_source_lines_are_indexed_and_still_match_str_lines() {
         "\n\n\nx\r",
         "ü\n日本\r\n🚀",
     ] {
-        let mut sources = slokit::source::SourceMap::default();
+        let mut sources = slokit::load::source::SourceMap::default();
         let id = sources.add("f.yaml", text);
         assert_eq!(sources.file(id).line(0), None);
         for n in 1..text.len() as u32 + 3 {

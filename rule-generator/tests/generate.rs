@@ -5,9 +5,9 @@
 
 use promql_parser::parser::{self, Expr};
 use slokit::conventions::BASE_WINDOW;
-use slokit::emit::Value;
-use slokit::generate::{generate, rule_groups, GenerateOptions, OutputFile, Target};
+use slokit::render::emit::Value;
 use slokit::render::fixtures;
+use slokit::render::{generate, rule_groups, GenerateOptions, OutputFile, Target};
 use std::path::Path;
 use std::time::Duration as StdDuration;
 

@@ -13,11 +13,11 @@ use promql_parser::parser::{self, Expr};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use slokit::diag::Diagnostics;
-use slokit::generate::{generate, GenerateOptions, OutputFile};
+use slokit::load::source::FileId;
+use slokit::load::yaml::{self, Node, NodeKind};
+use slokit::load::{load_texts, Options};
 use slokit::model::Date;
-use slokit::source::FileId;
-use slokit::spec::{load_texts, Options};
-use slokit::yaml::{self, Node, NodeKind};
+use slokit::render::{generate, GenerateOptions, OutputFile};
 use std::path::PathBuf;
 
 const TODAY: Date = Date {

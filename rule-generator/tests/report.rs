@@ -355,21 +355,22 @@ fn the_html_report_is_one_well_formed_file_with_a_chart_per_slo() {
 #[test]
 fn budget_figures_cost_a_fixed_number_of_queries() {
     let w = world();
-    let loaded = slokit::spec::load(
+    let loaded = slokit::load::load(
         std::slice::from_ref(&w.specs),
-        slokit::spec::Options {
+        slokit::load::Options {
             today: slokit::model::Date::parse("2026-01-01").unwrap(),
         },
     );
-    let client = slokit::prometheus_api::Client::new(&slokit::prometheus_api::Config {
+    let client = slokit::live::prometheus_api::Client::new(&slokit::live::prometheus_api::Config {
         url: w.prometheus.url.clone(),
-        auth: slokit::prometheus_api::Auth::None,
+        auth: slokit::live::prometheus_api::Auth::None,
         tenant: None,
         headers: vec![],
         timeout: std::time::Duration::from_secs(30),
     });
     let slos: Vec<_> = loaded.catalog.slos().collect();
-    let status = slokit::budget::fetch(&client, &loaded.catalog, &slos, Some(w.at as f64)).unwrap();
+    let status =
+        slokit::live::budget::fetch(&client, &loaded.catalog, &slos, Some(w.at as f64)).unwrap();
     // bad + total for the period, 1h and 12h, plus alerts: 7 for 4 SLOs, and for 400.
     assert_eq!(client.requests(), 7);
     assert_eq!(status.slos.len(), 4);

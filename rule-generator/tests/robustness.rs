@@ -3,9 +3,9 @@
 //! The fuzz targets explore further; this test keeps the property in the ordinary test run.
 
 use slokit::diag::Diagnostics;
+use slokit::load::source::SourceMap;
+use slokit::load::{decode_all, Options};
 use slokit::model::Date;
-use slokit::source::SourceMap;
-use slokit::spec::{decode_all, Options};
 use std::path::{Path, PathBuf};
 
 fn spec_files() -> Vec<PathBuf> {
@@ -47,7 +47,7 @@ fn load(text: &str) -> usize {
     let mut sources = SourceMap::default();
     let id = sources.add("variant.yaml", text);
     let mut diags = Diagnostics::default();
-    let docs = slokit::yaml::parse(id, text, &mut diags);
+    let docs = slokit::load::yaml::parse(id, text, &mut diags);
     decode_all(
         &sources,
         &[(id, docs)],

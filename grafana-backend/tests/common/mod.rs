@@ -303,12 +303,12 @@ pub fn assert_close(actual: f64, expected: f64, what: &str) {
 pub fn generate_rules(dir: &Path) -> PathBuf {
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let today = slokit::model::Date::parse("2026-01-01").expect("date");
-    let loaded = slokit::spec::load(&[fixtures], slokit::spec::Options { today });
+    let loaded = slokit::load::load(&[fixtures], slokit::load::Options { today });
     assert!(
         !loaded.diagnostics.has_errors() && loaded.io_errors.is_empty(),
         "the fixture specs are invalid"
     );
-    let files = slokit::generate::generate(&loaded.catalog, &Default::default());
+    let files = slokit::render::generate(&loaded.catalog, &Default::default());
     let rules = files
         .iter()
         .find(|f| f.path.ends_with("rules/shop.yml"))
@@ -432,7 +432,7 @@ pub fn http_response(status: &str, body: &str) -> &'static str {
 pub fn fixture_catalog() -> slokit::model::Catalog {
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let today = slokit::model::Date::parse("2026-01-01").expect("date");
-    let loaded = slokit::spec::load(&[fixtures], slokit::spec::Options { today });
+    let loaded = slokit::load::load(&[fixtures], slokit::load::Options { today });
     assert!(
         !loaded.diagnostics.has_errors() && loaded.io_errors.is_empty(),
         "the fixture specs are invalid"
@@ -442,7 +442,7 @@ pub fn fixture_catalog() -> slokit::model::Catalog {
 
 /// The rules slokit generates for one product of the fixtures, as their text.
 pub fn product_rules(product: &str) -> String {
-    let files = slokit::generate::generate(&fixture_catalog(), &Default::default());
+    let files = slokit::render::generate(&fixture_catalog(), &Default::default());
     files
         .iter()
         .find(|f| f.path.ends_with(format!("rules/{product}.yml")))

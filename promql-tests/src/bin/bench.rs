@@ -153,9 +153,9 @@ fn slokit_specs(n: usize, services: usize, period_days: i64, objective: f64) -> 
 fn slokit_rules(specs: &str, dir: &Path) -> Vec<PathBuf> {
     let spec_file = dir.join("slos.yaml");
     std::fs::write(&spec_file, specs).expect("write specs");
-    let loaded = slokit::spec::load(
+    let loaded = slokit::load::load(
         &[spec_file],
-        slokit::spec::Options {
+        slokit::load::Options {
             today: slokit::model::Date {
                 year: 2026,
                 month: 1,
@@ -167,10 +167,8 @@ fn slokit_rules(specs: &str, dir: &Path) -> Vec<PathBuf> {
         loaded.diagnostics.error_count() == 0,
         "benchmark specs do not load"
     );
-    let files = slokit::generate::generate(
-        &loaded.catalog,
-        &slokit::generate::GenerateOptions::default(),
-    );
+    let files =
+        slokit::render::generate(&loaded.catalog, &slokit::render::GenerateOptions::default());
     let out = dir.join("slokit");
     slokit::write::write_tree(&out, &files).expect("write slokit rules");
     slokit::promtool::find_files(&out).0

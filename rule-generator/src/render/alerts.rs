@@ -11,7 +11,7 @@
 //! still has one label set and never flaps between pairs; which pair fired and the current burn
 //! rates are in the description, computed by template queries when the alert is rendered.
 
-use super::{
+use super::common::{
     alert_name, budget, camel_case, hourly_window, identity_labels, number, series, Split,
 };
 use crate::conventions::{
@@ -19,8 +19,8 @@ use crate::conventions::{
     LABEL_SEVERITY, LABEL_SLO, SERIES_BUDGET_REMAINING, SERIES_TOTAL,
 };
 use crate::duration::Duration;
-use crate::emit::Value;
 use crate::model::{AlertTier, BurnWindow, Slo};
+use crate::render::emit::Value;
 use std::collections::BTreeMap;
 
 /// The severity of the budget-exhausted and no-data alerts when the SLO has no tiers.
@@ -244,7 +244,7 @@ fn group_text(slo: &Slo) -> String {
 }
 
 fn percent(ratio: f64) -> String {
-    format!("{}%", crate::spec::common::trim_float(ratio * 100.0))
+    format!("{}%", crate::load::common::trim_float(ratio * 100.0))
 }
 
 /// How long a full budget lasts at `factor`: `period / factor`, printed in whole minutes or more.

@@ -4,12 +4,12 @@
 
 use crate::conventions::DEFAULT_PERIOD;
 use crate::duration::Duration;
+use crate::load::common::default_tiers;
 use crate::model::{
     Alerting, Catalog, Comparison, Counted, Date, ErrorBudgetPolicy, EventSource, Indicator,
     LatencyIndicator, MatchOp, Matcher, Maturity, Origin, PolicyCondition, PolicyStep, Product,
     RatioIndicator, Review, Selector, Slo, SpecFormat, ThresholdIndicator, WindowQuery,
 };
-use crate::spec::common::default_tiers;
 use std::collections::BTreeMap;
 
 pub fn selector(metric: &str, matchers: &[(&str, MatchOp, &str)]) -> Selector {

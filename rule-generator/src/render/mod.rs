@@ -1,239 +1,311 @@
-//! Pure rendering of the checked model into Prometheus rule groups and promtool tests. `rules`
-//! writes the recording rules, `alerts` the alerting rules, `tests` the promtool unit tests that
-//! prove them, and `targets` wraps rule groups for the Prometheus Operator, Mimir and vmalert. This
-//! module holds what they share: how an SLO's series are selected, how numbers print, which windows
-//! are recorded, and which of them change only once an hour ([`hourly`]), which decides whether a
-//! rule goes to the SLO's fast or slow group. Invariant: rendering never touches the disk or the
-//! network, and never panics.
+//! Turns the checked catalog into the files `slo generate` writes: per product, one rule file (two
+//! rule groups per SLO) and, for the Prometheus target, one promtool test file. Pure: no disk, no
+//! network; the same catalog always yields byte-identical files, sorted by path.
+//!
+//! Each SLO gets two groups, split by how often their rules need evaluating, because evaluation
+//! cost is per rule. The fast group `slokit:<product>:<slo>` has no `interval` and follows the
+//! server's global evaluation interval (30s or 1m is typical): base rates, windows up to 6h, their
+//! burn rates, the burn-rate and no-data alerts. The slow group `slokit:<product>:<slo>:slow` runs
+//! every [`SLOW_GROUP_INTERVAL`] (2m30s): the 1d, 3d and period windows, which are hour-aligned
+//! subqueries and change once an hour, everything read only from them (their burn rates, SLI,
+//! budget, budget-exhausted alert), the constants and the info series. Within a group, Prometheus
+//! evaluates rules one after another and each rule sees the samples written by the rules before
+//! it; different groups and SLOs evaluate concurrently. The slow group reads the fast group's 1h
+//! series only at whole hours, and the fast group's alerts read the slow burn rates through the 5m
+//! lookback, so neither depends on the order in which the two groups run. The `interval` key is
+//! the same for every target: Prometheus, Thanos, Mimir and Cortex rulers, the Prometheus
+//! Operator's `PrometheusRule` and vmalert all read it on a group.
+//!
+//! [`generate_with_dashboards`] adds, for the Prometheus target, the Grafana dashboards and their
+//! provisioning (rendered by the `slokit-dashboards` crate from [`dashboard_input`], this module's
+//! mapping of the catalog onto that crate's input types).
 
 pub mod alerts;
+pub mod common;
+pub mod convert;
+pub mod emit;
 pub mod fixtures;
 pub mod rules;
 pub mod targets;
 pub mod tests;
 
+pub use common::{hourly, Context};
+
 use crate::conventions::{
-    BASE_WINDOW, LABEL_PRODUCT, LABEL_SERVICE, LABEL_SLO, LONG_WINDOW_STEP, SHORT_WINDOW_LIMIT,
-    STANDARD_WINDOWS,
+    rule_group_name, slow_rule_group_name, DIR_MIMIR, DIR_OPERATOR, DIR_PROMETHEUS, DIR_RULES,
+    DIR_TESTS, DIR_VMALERT, SLOW_GROUP_INTERVAL, TEST_EVAL_INTERVAL, TEST_SLOW_EVAL_INTERVAL,
 };
-use crate::duration::Duration;
-use crate::emit::Value;
-use crate::model::{Catalog, Date, ErrorBudgetPolicy, Slo};
-use crate::promql::quote;
+use crate::model::{Catalog, PolicyCondition, Product, Slo};
+use emit::{to_yaml, Value};
 
-/// What an SLO's rules need from outside the SLO itself: the error-budget policy its product
-/// follows and the date its next review is due. Both are empty for SLOs rendered on their own.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Context<'a> {
-    pub policy: Option<&'a ErrorBudgetPolicy>,
-    pub review_due: Option<Date>,
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+/// Which rule-file flavour to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Target {
+    /// Plain Prometheus rule files plus promtool tests.
+    #[default]
+    Prometheus,
+    /// One `monitoring.coreos.com/v1` `PrometheusRule` per product.
+    PrometheusOperator,
+    /// Namespace files for `mimirtool rules load` (also Cortex).
+    Mimir,
+    /// VictoriaMetrics vmalert rule files.
+    Vmalert,
 }
 
-impl<'a> Context<'a> {
-    /// The context of an SLO of `catalog`: its product's policy, and its own review's due date or
-    /// else its product's.
-    pub fn of(catalog: &'a Catalog, slo: &Slo) -> Context<'a> {
-        let product = catalog.product(&slo.product);
-        Context {
-            policy: product
-                .and_then(|p| p.policy.as_ref())
-                .and_then(|name| catalog.policies.get(name)),
-            review_due: slo
-                .review
-                .due()
-                .or_else(|| product.and_then(|p| p.review.due())),
+#[derive(Clone, Debug, Default)]
+pub struct GenerateOptions {
+    pub target: Target,
+}
+
+/// Which datasource the generated dashboards query.
+pub use slokit_dashboards::Flavour as DashboardFlavour;
+
+/// How to write the Grafana files. Kept apart from [`GenerateOptions`] so that adding it changed
+/// no caller of [`generate`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DashboardOptions {
+    /// The slokit plugin (default) or plain PromQL through a Prometheus datasource.
+    pub flavour: DashboardFlavour,
+    /// The URL Grafana reaches Prometheus at; `http://prometheus:9090` by default.
+    pub prometheus_url: String,
+}
+
+impl Default for DashboardOptions {
+    fn default() -> DashboardOptions {
+        DashboardOptions {
+            flavour: DashboardFlavour::Plugin,
+            prometheus_url: slokit_dashboards::DEFAULT_PROMETHEUS_URL.to_string(),
         }
     }
 }
 
-/// An SLO's rules split by how often they need evaluating: `fast` goes to the group that follows
-/// the server's global interval, `slow` to the group evaluated every
-/// [`crate::conventions::SLOW_GROUP_INTERVAL`]. Each list is in evaluation order.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Split {
-    pub fast: Vec<Value>,
-    pub slow: Vec<Value>,
+/// One file to write, with its path relative to the output directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: PathBuf,
+    pub contents: String,
 }
 
-impl Split {
-    /// The fast list when `slow` is false, else the slow one.
-    pub fn list(&mut self, slow: bool) -> &mut Vec<Value> {
-        if slow {
-            &mut self.slow
-        } else {
-            &mut self.fast
-        }
-    }
-}
-
-/// Whether a window is averaged from the 1h series read once an hour (`[W:1h]`), i.e. longer than
-/// [`SHORT_WINDOW_LIMIT`] and a whole number of hours. Such a window, and everything computed only
-/// from such windows, changes once an hour, so it is recorded in the SLO's slow group.
-pub fn hourly(window: Duration) -> bool {
-    window > SHORT_WINDOW_LIMIT && window.millis() % LONG_WINDOW_STEP.millis() == 0
-}
-
-/// [`hourly`] for a recorded window, where `None` is the SLO's period.
-pub fn hourly_window(slo: &Slo, window: Option<Duration>) -> bool {
-    hourly(window.unwrap_or(slo.period))
-}
-
-/// The identity matchers of one SLO's series: `slokit_product="p",slokit_service="s",slokit_slo="x"`.
-pub fn identity_matchers(slo: &Slo) -> String {
-    format!(
-        "{LABEL_PRODUCT}={},{LABEL_SERVICE}={},{LABEL_SLO}={}",
-        quote(&slo.product),
-        quote(&slo.service),
-        quote(&slo.name)
-    )
-}
-
-/// A selector for one of the SLO's recorded series.
-pub fn series(slo: &Slo, name: &str) -> String {
-    format!("{name}{{{}}}", identity_matchers(slo))
-}
-
-/// The identity labels as a rule's `labels:` mapping.
-pub fn identity_labels(slo: &Slo) -> Vec<(String, Value)> {
-    vec![
-        (LABEL_PRODUCT.to_string(), Value::str(&slo.product)),
-        (LABEL_SERVICE.to_string(), Value::str(&slo.service)),
-        (LABEL_SLO.to_string(), Value::str(&slo.name)),
-    ]
-}
-
-/// `sum by (a, b) (` or `sum (` when the SLO is not grouped.
-pub fn aggregate(op: &str, group_by: &[String]) -> String {
-    if group_by.is_empty() {
-        format!("{op} (")
-    } else {
-        format!("{op} by ({}) (", group_by.join(", "))
-    }
-}
-
-/// `on (a, b)`: matching on the grouping labels only (`on ()` when ungrouped).
-pub fn on_groups(group_by: &[String]) -> String {
-    format!("on ({})", group_by.join(", "))
-}
-
-/// A number as PromQL and YAML read it back exactly enough: rounded to 15 decimals, trailing zeros
-/// removed, so that `1 - 0.999` prints as `0.001` rather than `0.0010000000000000009`.
-pub fn number(value: f64) -> String {
-    if !value.is_finite() {
-        return if value.is_nan() {
-            "NaN".into()
-        } else if value > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
-    }
-    if value != 0.0 && (value.abs() < 1e-12 || value.abs() >= 1e15) {
-        return format!("{value:e}");
-    }
-    let text = format!("{value:.15}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" {
-        "0".into()
-    } else {
-        text.to_string()
-    }
-}
-
-/// The error budget printed for expressions: `1 - objective`, rounded like [`number`].
-pub fn budget(slo: &Slo) -> String {
-    number(slo.error_budget())
-}
-
-/// Every window recorded for an SLO, ascending and without duplicates: the base window, the
-/// standard windows and every window an alert tier uses. The period is recorded separately.
-pub fn windows(slo: &Slo) -> Vec<Duration> {
-    let mut all = vec![BASE_WINDOW];
-    all.extend(STANDARD_WINDOWS);
-    for tier in &slo.alerting.tiers {
-        for window in &tier.windows {
-            all.push(window.long);
-            all.push(window.short);
-        }
-    }
-    all.sort();
-    all.dedup();
-    all
-}
-
-/// The alert name: the spec's `alerting.name`, or the SLO name in CamelCase followed by
-/// `BurnRate` (`api-availability` becomes `ApiAvailabilityBurnRate`). Either way the result is a
-/// valid metric name, because Prometheus rejects other alert names.
-pub fn alert_name(slo: &Slo) -> String {
-    if let Some(name) = &slo.alerting.name {
-        if crate::promql::is_label_name(name) {
-            return name.clone();
-        }
-        return format!("{}BurnRate", camel_case(name));
-    }
-    format!("{}BurnRate", camel_case(&slo.name))
-}
-
-/// `api-service.availability` → `ApiServiceAvailability`; a leading digit gets an `Slo` prefix.
-pub fn camel_case(text: &str) -> String {
-    let mut out = String::new();
-    let mut upper = true;
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            if upper {
-                out.push(c.to_ascii_uppercase());
-            } else {
-                out.push(c);
+pub fn generate(catalog: &Catalog, options: &GenerateOptions) -> Vec<OutputFile> {
+    let mut files = Vec::new();
+    for product in catalog.products.iter().filter(|p| !p.slos.is_empty()) {
+        let groups: Vec<Value> = product
+            .slos
+            .iter()
+            .flat_map(|slo| rule_groups(catalog, slo))
+            .collect();
+        let header = header(product);
+        let name = &product.name;
+        match options.target {
+            Target::Prometheus => {
+                files.push(file(
+                    [DIR_PROMETHEUS, DIR_RULES, &format!("{name}.yml")],
+                    &header,
+                    &targets::prometheus(groups),
+                ));
+                let tests::ProductTests {
+                    fast,
+                    slow,
+                    skipped,
+                } = tests::product_tests(&product.slos);
+                let mut test_header = header.clone();
+                for (slo, reason) in skipped {
+                    test_header.push_str(&format!("# No tests for SLO `{slo}`: {reason}.\n"));
+                }
+                let rules_path = format!("../{DIR_RULES}/{name}.yml");
+                let order = tests::group_eval_order(&product.slos);
+                files.push(file(
+                    [DIR_PROMETHEUS, DIR_TESTS, &format!("{name}.test.yml")],
+                    &test_header,
+                    &tests::test_file(&rules_path, TEST_EVAL_INTERVAL, &order, fast),
+                ));
+                if !slow.is_empty() {
+                    files.push(file(
+                        [DIR_PROMETHEUS, DIR_TESTS, &format!("{name}.long.test.yml")],
+                        &header,
+                        &tests::test_file(&rules_path, TEST_SLOW_EVAL_INTERVAL, &order, slow),
+                    ));
+                }
             }
-            upper = false;
-        } else {
-            upper = true;
+            Target::PrometheusOperator => files.push(file(
+                [DIR_OPERATOR, &format!("{name}.yaml"), ""],
+                &header,
+                &targets::prometheus_operator(name, groups),
+            )),
+            Target::Mimir => files.push(file(
+                [DIR_MIMIR, &format!("{name}.yml"), ""],
+                &header,
+                &targets::mimir(name, groups),
+            )),
+            Target::Vmalert => files.push(file(
+                [DIR_VMALERT, &format!("{name}.yml"), ""],
+                &header,
+                &targets::prometheus(groups),
+            )),
         }
     }
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert_str(0, "Slo");
-    }
-    out
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
 }
 
-/// A rule as an ordered YAML mapping: `record`/`alert`, `expr`, then the rest.
-pub fn record(name: &str, expr: String, labels: Vec<(String, Value)>) -> Value {
-    Value::map()
-        .with("record", name)
-        .with("expr", expr)
-        .with("labels", Value::Map(labels))
+/// [`generate`], plus for the Prometheus target the Grafana dashboards (`grafana/dashboards/`) and
+/// provisioning (`grafana/provisioning/`). Sorted by path.
+pub fn generate_with_dashboards(
+    catalog: &Catalog,
+    options: &GenerateOptions,
+    dashboards: &DashboardOptions,
+) -> Vec<OutputFile> {
+    let mut files = generate(catalog, options);
+    if options.target == Target::Prometheus {
+        files.extend(
+            slokit_dashboards::render(&dashboard_input(catalog, dashboards))
+                .into_iter()
+                .map(|f| OutputFile {
+                    path: f.path,
+                    contents: f.contents,
+                }),
+        );
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    files
 }
 
-#[cfg(test)]
-mod unit {
-    use super::*;
-
-    fn check(input: f64, expected: &str) {
-        assert_eq!(number(input), expected, "input {input:?}");
+/// The catalog as the dashboards see it: names, objectives, periods, groups, alert tiers (none
+/// when alerting is disabled), owners, the phase in force and the product's policy.
+pub fn dashboard_input(catalog: &Catalog, options: &DashboardOptions) -> slokit_dashboards::Input {
+    use slokit_dashboards as d;
+    let products = catalog
+        .products
+        .iter()
+        .map(|product| d::ProductInput {
+            name: product.name.clone(),
+            display_name: product.display_name.clone(),
+            description: product.description.clone(),
+            services: product.services.clone(),
+            policy: product
+                .policy
+                .as_ref()
+                .and_then(|name| catalog.policies.get(name))
+                .map(|policy| d::PolicyInput {
+                    name: policy.name.clone(),
+                    steps: policy
+                        .steps
+                        .iter()
+                        .map(|step| d::PolicyStepInput {
+                            name: step.name.clone(),
+                            action: step.action.clone(),
+                            blocks_releases: step.blocks_releases,
+                            condition: match step.when {
+                                PolicyCondition::BudgetRemainingBelow(x) => {
+                                    d::PolicyCondition::BudgetRemainingBelow(x)
+                                }
+                                PolicyCondition::BudgetExhausted => {
+                                    d::PolicyCondition::BudgetExhausted
+                                }
+                                PolicyCondition::BurnRateAbove { factor, window } => {
+                                    d::PolicyCondition::BurnRateAbove { factor, window }
+                                }
+                            },
+                        })
+                        .collect(),
+                }),
+            slos: product.slos.iter().map(dashboard_slo).collect(),
+        })
+        .collect();
+    d::Input {
+        products,
+        flavour: options.flavour,
+        prometheus_url: options.prometheus_url.clone(),
     }
+}
 
-    #[test]
-    fn numbers_print_short_and_exact_enough() {
-        check(1.0 - 0.999, "0.001");
-        check(0.999, "0.999");
-        check(14.4, "14.4");
-        check(1.0, "1");
-        check(0.0, "0");
-        check(2_592_000.0, "2592000");
-        check(1.0 / 3.0, "0.333333333333333");
-        check(1e-13, "1e-13");
-        check(-0.0, "0");
+fn dashboard_slo(slo: &Slo) -> slokit_dashboards::SloInput {
+    use slokit_dashboards as d;
+    let tiers = if slo.alerting.enabled {
+        slo.alerting
+            .tiers
+            .iter()
+            .map(|tier| d::TierInput {
+                severity: tier.severity.clone(),
+                windows: tier
+                    .windows
+                    .iter()
+                    .map(|w| d::WindowInput {
+                        long: w.long,
+                        short: w.short,
+                        factor: w.factor,
+                    })
+                    .collect(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    d::SloInput {
+        name: slo.name.clone(),
+        service: slo.service.clone(),
+        display_name: slo.display_name.clone(),
+        description: slo.description.clone(),
+        objective: slo.objective,
+        period: slo.period,
+        group_by: slo.group_by.clone(),
+        tiers,
+        owner: slo.owner.clone(),
+        phase: slo
+            .phases
+            .as_ref()
+            .and_then(|p| p.list.get(p.current))
+            .map(|phase| phase.name.clone()),
+        indicator: slo.indicator.kind().to_string(),
     }
+}
 
-    #[test]
-    fn camel_case_names() {
-        for (input, expected) in [
-            ("api-availability", "ApiAvailability"),
-            ("a_b.c", "ABC"),
-            ("9lives", "Slo9lives"),
-            ("---", "Slo"),
-        ] {
-            assert_eq!(camel_case(input), expected, "input {input:?}");
-        }
+/// The two rule groups of one SLO of `catalog` (see the module docs): the fast group, then the
+/// slow one. In each, recording rules come first so that alerts read values from this evaluation.
+pub fn rule_groups(catalog: &Catalog, slo: &Slo) -> Vec<Value> {
+    let context = Context::of(catalog, slo);
+    let mut split = rules::recording_rules(slo, &context);
+    let alerts = alerts::alerting_rules(slo);
+    split.fast.extend(alerts.fast);
+    split.slow.extend(alerts.slow);
+    let fast = Value::map()
+        .with("name", rule_group_name(&slo.product, &slo.name))
+        .with("rules", split.fast);
+    let slow = Value::map()
+        .with("name", slow_rule_group_name(&slo.product, &slo.name))
+        .with("interval", SLOW_GROUP_INTERVAL.to_string())
+        .with("rules", split.slow);
+    vec![fast, slow]
+}
+
+/// The generator and the source spec files; no timestamps, so output is reproducible.
+fn header(product: &Product) -> String {
+    let mut sources: BTreeSet<&str> = product
+        .slos
+        .iter()
+        .map(|s| s.origin.file.as_str())
+        .collect();
+    if let Some(origin) = &product.origin {
+        sources.insert(origin.file.as_str());
+    }
+    let mut text = format!(
+        "# Generated by slokit {} (`slo generate`) for product `{}`. Do not edit: change the specs and regenerate.\n",
+        env!("CARGO_PKG_VERSION"),
+        product.name
+    );
+    for source in sources {
+        text.push_str(&format!("# Source: {source}\n"));
+    }
+    text
+}
+
+fn file(parts: [&str; 3], header: &str, value: &Value) -> OutputFile {
+    let path: PathBuf = parts.iter().filter(|p| !p.is_empty()).collect();
+    OutputFile {
+        path,
+        contents: format!("{header}{}", to_yaml(value)),
     }
 }

@@ -14,7 +14,7 @@
 //! Everything else goes to the fast group. The slow group reads the fast group's 1h series only at
 //! whole hours, values written long before, so the two groups need no common order.
 
-use super::{
+use super::common::{
     aggregate, budget, hourly, hourly_window, identity_labels, number, on_groups, record, series,
     windows, Context, Split,
 };
@@ -29,12 +29,12 @@ use crate::conventions::{
     SERIES_POLICY_STEP, SERIES_SLI, SERIES_TOTAL,
 };
 use crate::duration::Duration;
-use crate::emit::Value;
 use crate::model::{
     BurnWindow, Comparison, Counted, EventSource, Indicator, LatencyIndicator, MatchOp, Matcher,
     PolicyCondition, Selector, Slo, ThresholdIndicator,
 };
 use crate::promql::{fill_window, render_selector};
+use crate::render::emit::Value;
 
 /// Every recording rule of one SLO, split between its fast and slow group, each in evaluation
 /// order: a rule only reads series recorded by rules before it in the same group, or hourly

@@ -4,7 +4,7 @@
 //! `interval` included: Prometheus and Thanos rule files, the Operator's `spec.groups[]`, Mimir and
 //! Cortex namespaces and vmalert all read `interval` on a group.
 
-use crate::emit::Value;
+use crate::render::emit::Value;
 
 /// `groups:` as Prometheus and vmalert read it.
 pub fn prometheus(groups: Vec<Value>) -> Value {

@@ -22,19 +22,19 @@
 //! tests prove the rules' values and alerts, not the 2m30s cadence; `promql-tests` runs the rule
 //! files in a real Prometheus for that.
 
-use super::{alert_name, identity_matchers, number, series};
+use super::common::{alert_name, identity_matchers, number, series};
 use crate::conventions::{
     burn_rate_series, rule_group_name, slow_rule_group_name, BASE_WINDOW, LONG_WINDOW_STEP,
     SERIES_BUDGET_REMAINING, SERIES_BURN_RATE_THRESHOLD, SERIES_SLI, SHORT_WINDOW_LIMIT,
     TEST_EVAL_INTERVAL, TEST_INPUT_INTERVAL, TEST_SLOW_EVAL_INTERVAL,
 };
 use crate::duration::Duration;
-use crate::emit::Value;
 use crate::model::{
     AlertTier, BurnWindow, Comparison, Counted, EventSource, Indicator, MatchOp, Matcher, Selector,
     Slo,
 };
 use crate::promql::{quote, render_selector};
+use crate::render::emit::Value;
 use std::collections::BTreeMap;
 
 /// Events per input interval when the test says "traffic": large enough that error counts are
@@ -769,7 +769,7 @@ fn round(value: f64) -> f64 {
 
 /// A number for test names: at most 6 decimals.
 fn short(value: f64) -> String {
-    crate::spec::common::trim_float(round(value))
+    crate::load::common::trim_float(round(value))
 }
 
 fn round_up(d: f64, step: Duration) -> Duration {
@@ -1122,7 +1122,7 @@ fn zero_traffic(slo: &Slo, synth: &Synth) -> Scenario {
         equals(series(slo, SERIES_BUDGET_REMAINING), "1"),
         equals(series(slo, &burn_rate_series(None)), "0"),
     ];
-    for window in super::windows(slo) {
+    for window in super::common::windows(slo) {
         checks.push(equals(series(slo, &burn_rate_series(Some(window))), "0"));
     }
     checks.push(expect_silent(

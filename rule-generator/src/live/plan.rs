@@ -1,18 +1,18 @@
 //! `slo plan`: the progressive plan of an SLO as a document people can agree on: each phase's
 //! dates, targets (availability, p95, p99), the error budget they imply and the success criteria
 //! that let the SLO move on. An SLO without `phases` gets the customers' default ladder
-//! ([`crate::spec::native::DEFAULT_LADDER`]) as a proposal. Pure: the model in, text out.
+//! ([`crate::load::native::DEFAULT_LADDER`]) as a proposal. Pure: the model in, text out.
 //!
 //! Dates: a phase's `starts` is used as written; other phases' dates follow from their neighbours'
 //! durations. When no phase has a date, the current phase is assumed to start today and the plan
 //! says so.
 
 use crate::duration::Duration;
-use crate::emit::{self, Value};
+use crate::live::policy::percent;
+use crate::live::readiness::PAGE_LOOKBACK;
+use crate::load::native::DEFAULT_LADDER;
 use crate::model::{Date, Phase, Phases, Slo};
-use crate::policy::percent;
-use crate::readiness::PAGE_LOOKBACK;
-use crate::spec::native::DEFAULT_LADDER;
+use crate::render::emit::{self, Value};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlannedPhase {

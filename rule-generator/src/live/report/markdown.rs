@@ -30,7 +30,7 @@ pub fn render(report: &Report) -> String {
                 "| {}/{} | {} over {} | {} | {} | {} | {} | {} | {} |\n",
                 cell(&slo.service),
                 cell(&slo.name),
-                crate::policy::percent(s.objective),
+                crate::live::policy::percent(s.objective),
                 s.period,
                 sli_text(s),
                 budget_text(s),

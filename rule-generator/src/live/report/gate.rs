@@ -51,7 +51,7 @@ fn reason(slo: &SloReport) -> String {
         (_, Some(step)) => format!(
             "`{}` in force ({}; budget left {budget})",
             step.name,
-            crate::policy::describe(&step.when)
+            crate::live::policy::describe(&step.when)
         ),
         (_, None) => format!("budget left {budget}"),
     }

@@ -8,18 +8,21 @@
 
 mod assemble;
 pub mod common;
+pub mod decode;
 pub mod native;
 pub mod openslo;
 pub mod sloth;
+pub mod source;
+pub mod yaml;
 
-use crate::decode::{Field, Map};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
+use crate::load::decode::{Field, Map};
+use crate::load::source::{FileId, SourceMap, Span};
 use crate::model::{Catalog, Date, ErrorBudgetPolicy, Product, Slo};
-use crate::source::{FileId, SourceMap, Span};
-use crate::yaml::{self, AliasBudget, Document, NodeKind};
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use yaml::{AliasBudget, Document, NodeKind};
 
 pub use assemble::assemble;
 
@@ -480,7 +483,7 @@ fn classify(
                 Some(best) => d.help(format!("did you mean `{best}`?")),
                 None => d.help(format!(
                     "supported: {}",
-                    crate::decode::backticked(API_VERSIONS)
+                    crate::load::decode::backticked(API_VERSIONS)
                 )),
             };
             diags.push(d);
@@ -505,7 +508,7 @@ pub fn kind<'a>(
         Some(best) => d.help(format!("did you mean `{best}`?")),
         None => d.help(format!(
             "expected one of {}",
-            crate::decode::backticked(known)
+            crate::load::decode::backticked(known)
         )),
     };
     diags.push(d);

@@ -5,7 +5,7 @@
 //! value in another.
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::source::{FileId, Pos, Span};
+use crate::load::source::{FileId, Pos, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
 use std::collections::{HashMap, HashSet};
 

@@ -9,17 +9,17 @@
 use super::common::{self, check_file_safe_name, duration, labels, objective_ratio, trim_float};
 use super::{metadata, Budget, Drafts, ProductDraft, Registry as All, SloDraft};
 use crate::conventions::DEFAULT_PERIOD;
-use crate::decode::{backticked, Field, Map};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::duration::Duration;
+use crate::load::decode::{backticked, Field, Map};
+use crate::load::source::Span;
+use crate::load::yaml::{Document, Node, NodeKind};
 use crate::model::{
     AlertTier, Alerting, BurnWindow, Comparison, Counted, Date, ErrorBudgetPolicy, EventSource,
     Indicator, LatencyIndicator, Maturity, Origin, Phase, Phases, PolicyCondition, PolicyStep,
     Product, RatioIndicator, Review, Selector, Slo, SpecFormat, ThresholdIndicator,
 };
 use crate::promql;
-use crate::source::Span;
-use crate::yaml::{Document, Node, NodeKind};
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
@@ -554,7 +554,10 @@ fn latency(map: &mut Map<'_>, diags: &mut Diagnostics) -> Option<Indicator> {
                     histogram.metric
                 ))
                 .at(map.field.span())
-                .field(crate::decode::join(&map.field.path, "histogram.metric"))
+                .field(crate::load::decode::join(
+                    &map.field.path,
+                    "histogram.metric",
+                ))
                 .help(format!("write `metric: {base}`")),
             );
             histogram.metric = base.to_string();
@@ -1362,10 +1365,10 @@ fn policy_step(item: &Field<'_>, diags: &mut Diagnostics) -> Option<PolicyStep> 
 #[cfg(test)]
 mod tests {
     use crate::diag::Diagnostics;
+    use crate::load::source::SourceMap;
+    use crate::load::yaml;
+    use crate::load::{decode_all, Options};
     use crate::model::{BurnWindow, Catalog, Counted, Date, EventSource, Indicator, MatchOp};
-    use crate::source::SourceMap;
-    use crate::spec::{decode_all, Options};
-    use crate::yaml;
 
     fn load(text: &str) -> (Catalog, String) {
         let mut sources = SourceMap::default();

@@ -24,7 +24,11 @@ pub fn render(report: &Report) -> String {
             };
             line(
                 "objective",
-                format!("{} over {}", crate::policy::percent(s.objective), s.period),
+                format!(
+                    "{} over {}",
+                    crate::live::policy::percent(s.objective),
+                    s.period
+                ),
             );
             line("SLI", sli_text(s));
             line("budget left", budget_text(s));

@@ -2,7 +2,7 @@
 //! missing figures are `null`. Keys are sorted, so output is deterministic.
 
 use super::*;
-use crate::readiness::Criterion;
+use crate::live::readiness::Criterion;
 use serde_json::{json, Value};
 
 fn review(r: &ReviewStatus) -> Value {
@@ -43,7 +43,7 @@ fn slo(slo: &SloReport) -> Value {
         "alertsFiring": s.alerts.iter().map(|a| json!({"name": a.name, "severity": a.severity})).collect::<Vec<_>>(),
         "policyStep": slo.in_force.as_ref().map(|step| json!({
             "name": step.name,
-            "condition": crate::policy::describe(&step.when),
+            "condition": crate::live::policy::describe(&step.when),
             "action": step.action,
             "blocksReleases": step.blocks_releases,
         })),

@@ -4,8 +4,8 @@
 //! error is recorded, and decoding goes on so one run reports everything.
 
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
-use crate::source::Span;
-use crate::yaml::{Key, Node, NodeKind, Scalar};
+use crate::load::source::Span;
+use crate::load::yaml::{Key, Node, NodeKind, Scalar};
 use std::collections::BTreeMap;
 
 /// A node together with its field path, e.g. `spec.objectives[0]`.
@@ -251,8 +251,11 @@ impl<'a> Map<'a> {
     }
 
     pub fn missing(&self, key: &str) -> Diagnostic {
-        let at =
-            crate::source::Span::on_line(self.field.node.span.file, self.field.node.span.start, 1);
+        let at = crate::load::source::Span::on_line(
+            self.field.node.span.file,
+            self.field.node.span.start,
+            1,
+        );
         Diagnostic::error(format!("missing required field `{key}`"))
             .at(at)
             .field(&self.field.path)

@@ -1,5 +1,5 @@
 //! Error-budget policies evaluated against live figures, as pure functions: which steps match, which
-//! one is in force, and whether releases may proceed. [`crate::budget`] fetches the figures;
+//! one is in force, and whether releases may proceed. [`crate::live::budget`] fetches the figures;
 //! `slo report` shows the result and `slo gate` turns it into an exit code.
 //!
 //! Severity: a step that blocks releases is more severe than any step that does not; among steps

@@ -18,15 +18,15 @@
 //! A criterion with no data makes the verdict `Unknown`, never `Ready`. The phase's written
 //! `criteria` are listed for people to confirm; slokit cannot check words.
 
-use crate::budget::{self, Key, SloStatus};
 use crate::conventions::{
     rate_series, ALERT_STATE_FIRING, DEFAULT_TIERS, LABEL_ALERT_STATE, LABEL_BUCKET, LABEL_PRODUCT,
     LABEL_SERVICE, LABEL_SEVERITY, LABEL_SLO, SERIES_ALERTS, SERIES_BAD, SERIES_TOTAL,
 };
 use crate::duration::Duration;
+use crate::live::budget::{self, Key, SloStatus};
+use crate::live::policy::percent;
+use crate::live::prometheus_api::{ApiError, Client};
 use crate::model::{Date, Indicator, Phase, Selector, Slo};
-use crate::policy::percent;
-use crate::prometheus_api::{ApiError, Client};
 use crate::promql::{quote, render_selector};
 use crate::render::rules::histogram_base;
 use std::collections::{BTreeMap, BTreeSet};

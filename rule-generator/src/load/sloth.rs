@@ -11,16 +11,16 @@
 
 use super::{common, Budget, Drafts, Registry as All, SloDraft};
 use crate::conventions::{burn_factor, DEFAULT_PERIOD};
-use crate::decode::{Field, Map};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::duration::Duration;
+use crate::load::decode::{Field, Map};
+use crate::load::source::Span;
+use crate::load::yaml::{Document, Node, NodeKind};
 use crate::model::{
     AlertTier, Alerting, BurnWindow, Counted, EventSource, Indicator, Origin, RatioIndicator,
     Review, Slo, SpecFormat,
 };
 use crate::promql;
-use crate::source::Span;
-use crate::yaml::{Document, Node, NodeKind};
 use std::collections::BTreeMap;
 
 /// Alert tables declared by `AlertWindows` documents, filled by the first pass.
@@ -682,8 +682,8 @@ fn tier_override(field: &Field<'_>, diags: &mut Diagnostics) -> Option<TierOverr
 #[cfg(test)]
 mod tests {
     use crate::duration::Duration;
+    use crate::load::test_load;
     use crate::model::{AlertTier, BurnWindow, Indicator, SpecFormat};
-    use crate::spec::test_load;
 
     /// Loads `yaml` as `test.yaml` and returns the rendered diagnostics.
     fn check(yaml: &str, expected: &str) {

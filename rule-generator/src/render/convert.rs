@@ -8,9 +8,9 @@
 //! after their service, which the native loader makes again. A declared product's name is kept on
 //! its SLOs as `product`.
 
-use crate::emit::{to_yaml, Value};
 use crate::model::{Alerting, Catalog, EventSource, Indicator, Matcher, Selector, Slo};
 use crate::promql;
+use crate::render::emit::{to_yaml, Value};
 use std::collections::BTreeMap;
 
 /// The catalog as native specs, one `ServiceLevelObjective` document per SLO, in catalog order.
@@ -164,7 +164,7 @@ fn string_map(map: &BTreeMap<String, String>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::to_native;
-    use crate::spec::test_load;
+    use crate::load::test_load;
 
     const GETTING_STARTED: &str = r##"version: "prometheus/v1"
 service: "myservice"

@@ -76,7 +76,7 @@ pub fn assemble(drafts: Drafts, options: Options, diags: &mut Diagnostics) -> Ca
         }
     }
 
-    let mut seen: BTreeMap<(String, String), crate::source::Span> = BTreeMap::new();
+    let mut seen: BTreeMap<(String, String), crate::load::source::Span> = BTreeMap::new();
     for draft in drafts.slos {
         let mut slo = draft.slo;
         let explicit = draft.product.as_ref().map(|(name, _)| name.clone());
@@ -199,7 +199,7 @@ fn implicit_product(name: &str) -> Product {
 fn check_review(
     review: &Review,
     what: &str,
-    span: crate::source::Span,
+    span: crate::load::source::Span,
     options: Options,
     diags: &mut Diagnostics,
 ) {

@@ -14,9 +14,9 @@ use crate::conventions::{
     SERIES_BAD, SERIES_TOTAL, SHORT_WINDOW_LIMIT, STANDARD_WINDOWS,
 };
 use crate::duration::Duration;
+use crate::live::policy::{self, Figures};
+use crate::live::prometheus_api::{ApiError, Client, Sample};
 use crate::model::{Catalog, Slo};
-use crate::policy::{self, Figures};
-use crate::prometheus_api::{ApiError, Client, Sample};
 use crate::promql::quote;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -2,8 +2,8 @@
 //! ratio and in minutes), burn rates over the policy's windows, alerts firing, the policy step in
 //! force, the phase and its readiness, review status and the product's maturity. [`build`] joins
 //! the catalog with live figures into a [`Report`]; [`text`], [`markdown`], [`json`] and [`html`]
-//! render it. Everything here is pure: the figures are fetched by [`crate::budget`] and
-//! [`crate::readiness`], and the command line prints the result.
+//! render it. Everything here is pure: the figures are fetched by [`crate::live::budget`] and
+//! [`crate::live::readiness`], and the command line prints the result.
 
 pub mod gate;
 pub mod html;
@@ -11,11 +11,11 @@ pub mod json;
 pub mod markdown;
 pub mod text;
 
-use crate::budget::{self, Key, SloStatus};
 use crate::duration::Duration;
+use crate::live::budget::{self, Key, SloStatus};
+use crate::live::policy::{self, Decision, Evaluation};
+use crate::live::readiness::{self, Measurements, Readiness};
 use crate::model::{Catalog, Date, PolicyStep, Review, Slo};
-use crate::policy::{self, Decision, Evaluation};
-use crate::readiness::{self, Measurements, Readiness};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq)]

@@ -3,12 +3,12 @@
 //! reads the same whichever format the user wrote.
 
 use crate::conventions::{burn_factor, DEFAULT_TIERS, RESERVED_LABELS};
-use crate::decode::Field;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::duration::Duration;
+use crate::load::decode::Field;
+use crate::load::source::Span;
 use crate::model::{AlertTier, BurnWindow, WindowQuery};
 use crate::promql;
-use crate::source::Span;
 use std::collections::BTreeMap;
 
 /// An objective written as a ratio, strictly between 0 and 1.
@@ -115,7 +115,7 @@ pub fn check_label_name(name: &str, span: Span, path: &str, diags: &mut Diagnost
 pub fn labels(field: &Field<'_>, diags: &mut Diagnostics) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (name, (value, span)) in field.string_map(diags) {
-        let path = crate::decode::join(&field.path, &name);
+        let path = crate::load::decode::join(&field.path, &name);
         if check_label_name(&name, span, &path, diags) {
             out.insert(name, value);
         }

@@ -281,8 +281,8 @@ pub fn quoted(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::diag::Diagnostics;
-    use crate::source::FileId;
-    use crate::yaml::{parse, NodeKind};
+    use crate::load::source::FileId;
+    use crate::load::yaml::{parse, NodeKind};
 
     #[test]
     fn emits_nested_structures() {

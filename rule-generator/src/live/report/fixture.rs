@@ -2,7 +2,7 @@
 //! of budget (blocked), one low on budget, one burning fast, one without data, healthy ones.
 
 use super::*;
-use crate::budget::{FiringAlert, Status};
+use crate::live::budget::{FiringAlert, Status};
 use std::path::PathBuf;
 
 pub const AT: f64 = 1_795_089_600.0; // 2026-11-19 12:00 UTC
@@ -13,7 +13,7 @@ pub fn today() -> Date {
 
 pub fn catalog() -> Catalog {
     let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples"));
-    let loaded = crate::spec::load(&[root], crate::spec::Options { today: today() });
+    let loaded = crate::load::load(&[root], crate::load::Options { today: today() });
     assert_eq!(loaded.diagnostics.error_count(), 0);
     loaded.catalog
 }

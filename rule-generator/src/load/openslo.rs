@@ -11,16 +11,16 @@
 
 use super::{common, Budget, Drafts, Registry as All, SloDraft};
 use crate::conventions::DEFAULT_PERIOD;
-use crate::decode::{backticked, Field, Map};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::duration::Duration;
+use crate::load::decode::{backticked, Field, Map};
+use crate::load::source::Span;
+use crate::load::yaml::{Document, Node, NodeKind};
 use crate::model::{
     AlertTier, Alerting, BurnWindow, Comparison, Counted, EventSource, Indicator, Origin,
     RatioIndicator, Review, Selector, Slo, SpecFormat, ThresholdIndicator, WindowQuery,
 };
 use crate::promql;
-use crate::source::Span;
-use crate::yaml::{Document, Node, NodeKind};
 use std::collections::BTreeMap;
 
 const V1_KINDS: &[&str] = &[
@@ -151,7 +151,7 @@ fn labels(field: &Field<'_>, diags: &mut Diagnostics) -> BTreeMap<String, String
         return out;
     };
     for (key, value) in entries {
-        let path = crate::decode::join(&field.path, &key.name);
+        let path = crate::load::decode::join(&field.path, &key.name);
         let value_field = Field::new(value, &path);
         let value = match &value.kind {
             NodeKind::Seq(_) => value_field.strings(diags).join(","),
@@ -1527,8 +1527,8 @@ fn policy_ref(
 
 #[cfg(test)]
 mod tests {
+    use crate::load::test_load;
     use crate::model::{Comparison, Counted, EventSource, Indicator, Slo};
-    use crate::spec::test_load;
 
     /// Loads `yaml` as `test.yaml` and compares the rendered diagnostics.
     fn check(yaml: &str, expected: &str) {

@@ -141,7 +141,11 @@ pub fn render(report: &Report) -> String {
             row(
                 &mut out,
                 "objective",
-                &format!("{} over {}", crate::policy::percent(s.objective), s.period),
+                &format!(
+                    "{} over {}",
+                    crate::live::policy::percent(s.objective),
+                    s.period
+                ),
             );
             row(&mut out, "SLI", &sli_text(s));
             row(&mut out, "budget left", &budget_text(s));

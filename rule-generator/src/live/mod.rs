@@ -1,0 +1,12 @@
+//! The live error-budget side of slokit: what a running Prometheus-compatible server says about
+//! the SLOs of a catalog. [`prometheus_api`] is the only client of the network; [`budget`] and
+//! [`readiness`] fetch figures through it; [`policy`] evaluates error-budget policies against
+//! figures, [`report`] renders reports and the release gate, and [`plan`] writes an SLO's
+//! progressive plan. Everything but the fetching is pure.
+
+pub mod budget;
+pub mod plan;
+pub mod policy;
+pub mod prometheus_api;
+pub mod readiness;
+pub mod report;
