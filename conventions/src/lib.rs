@@ -1,14 +1,26 @@
 //! Every name the suite shares (crate `slokit-conventions`, used by the generator, the Grafana
 //! plugin and the dashboards alike): series names, label names and windows. The generator writes these
 //! series, the Grafana plugin and the dashboards read them, and `docs/metrics.md` documents them.
-//! Nothing else in the workspace spells a series or label name out.
+//! Nothing else in the workspace spells a series or label name out. Beside the names live the
+//! rules every reader of those series must share: how a window is read ([`windows`]), the default
+//! alert tiers ([`tiers`]), the default ladder of targets ([`ladder`]) and how label values are
+//! written into PromQL ([`promql`]). It depends on nothing.
 //!
 //! Names are prefixed with `slokit` so they never collide with a user's labels, nor with Sloth's
 //! (`sloth_*`, `slo:*`) or Pyrra's (`slo`, `pyrra_*`) series: teams can run both while migrating.
 
 pub mod duration;
+pub mod ladder;
+pub mod promql;
+pub mod tiers;
+pub mod windows;
 
 use duration::Duration;
+pub use tiers::{burn_factor, default_windows, DefaultTier, DefaultWindow, DEFAULT_TIERS};
+pub use windows::{
+    is_recorded_everywhere, reads_hourly, window_average, window_error_ratio, window_rate,
+    SHORT_WINDOW_LIMIT, STANDARD_WINDOWS,
+};
 
 /// Identity labels on every series and alert the generator writes.
 pub const LABEL_PRODUCT: &str = "slokit_product";
@@ -95,67 +107,6 @@ pub const DEFAULT_PERIOD: Duration = Duration::from_days(30);
 
 /// The placeholder Sloth and OpenSLO queries use for the rate window.
 pub const WINDOW_PLACEHOLDER: &str = "{{.window}}";
-
-/// One row of the default alert table: alert when `budget_share` of the period's error budget would
-/// be spent within `long` at the current rate, confirmed over `short`.
-#[derive(Clone, Copy, Debug)]
-pub struct DefaultTier {
-    pub severity: &'static str,
-    pub budget_share: f64,
-    pub long: Duration,
-    pub short: Duration,
-}
-
-/// The multi-window, multi-burn-rate table from the Google SRE Workbook, chapter 5 ("Alerting on
-/// SLOs"), table 5-8: for a 30-day period it yields 14.4x (1h/5m) and 6x (6h/30m) pages, and 3x
-/// (1d/2h) and 1x (3d/6h) tickets. Other periods keep the windows and the budget shares, so each
-/// tier still means the same share of budget; the factor is `budget_share * period / long`.
-pub const DEFAULT_TIERS: [DefaultTier; 4] = [
-    DefaultTier {
-        severity: "page",
-        budget_share: 0.02,
-        long: Duration::from_hours(1),
-        short: Duration::from_mins(5),
-    },
-    DefaultTier {
-        severity: "page",
-        budget_share: 0.05,
-        long: Duration::from_hours(6),
-        short: Duration::from_mins(30),
-    },
-    DefaultTier {
-        severity: "ticket",
-        budget_share: 0.10,
-        long: Duration::from_days(1),
-        short: Duration::from_hours(2),
-    },
-    DefaultTier {
-        severity: "ticket",
-        budget_share: 0.10,
-        long: Duration::from_days(3),
-        short: Duration::from_hours(6),
-    },
-];
-
-/// The burn-rate factor that spends `budget_share` of a `period` budget within `long`.
-pub fn burn_factor(budget_share: f64, period: Duration, long: Duration) -> f64 {
-    budget_share * period.millis() as f64 / long.millis() as f64
-}
-
-/// Windows recorded for every SLO besides [`BASE_WINDOW`] and the SLO's period, so that dashboards
-/// can rely on them whatever alert tiers an SLO uses. They are the windows of [`DEFAULT_TIERS`].
-pub const STANDARD_WINDOWS: [Duration; 6] = [
-    Duration::from_mins(30),
-    Duration::from_hours(1),
-    Duration::from_hours(2),
-    Duration::from_hours(6),
-    Duration::from_days(1),
-    Duration::from_days(3),
-];
-
-/// Windows up to this length are averaged from the 5m series directly (at most 6h / 30s = 720
-/// samples per evaluation at a 30s interval).
-pub const SHORT_WINDOW_LIMIT: Duration = Duration::from_hours(6);
 
 /// Longer windows that are whole multiples of this step are averaged from the series recorded over
 /// this window, read once per step with a subquery (`[30d:1h]` reads 720 points). The step is also

@@ -210,7 +210,7 @@ pub fn status_table(
     product: Option<&str>,
 ) -> Value {
     let policy_note = match flavour {
-        Flavour::Plugin => "The step of the product's error-budget policy in force for this row, as the plugin evaluates it (`slokit::live::policy`, like `slo gate`): the most severe matching step, a step that blocks releases before any other, then the later step. `unknown` when a figure a more severe step needs is missing. Red: the step blocks releases.",
+        Flavour::Plugin => "The step of the product's error-budget policy in force for this row, as the plugin evaluates it (by the same rules as `slo gate`): the most severe matching step, a step that blocks releases before any other, then the later step. `unknown` when a figure a more severe step needs is missing. Red: the step blocks releases.",
         Flavour::Prometheus => "The step of the product's error-budget policy in force for this row, computed in PromQL from `slokit:policy_step:threshold`: the most severe matching step, a step that blocks releases before any other, then the later step. A step whose figure is missing is skipped (the plugin says `unknown`). Red: the step blocks releases.",
     };
     let mut overrides = vec![

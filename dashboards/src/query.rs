@@ -11,13 +11,13 @@ use crate::{Flavour, PolicyCondition, PolicyInput};
 use serde_json::{json, Map, Value};
 use slokit_conventions::duration::Duration;
 use slokit_conventions::{
-    burn_rate_series, rate_series, BASE_WINDOW, DATASOURCE_UID_PLUGIN, DATASOURCE_UID_PROMETHEUS,
-    GRAFANA_PLUGIN_ID, LABEL_ALERT_STATE, LABEL_POLICY_ACTION, LABEL_POLICY_BLOCKS,
-    LABEL_POLICY_CONDITION, LABEL_POLICY_ORDER, LABEL_POLICY_STEP, LABEL_POLICY_WINDOW,
-    LABEL_PRODUCT, LABEL_SERVICE, LABEL_SLO, LONG_WINDOW_STEP, POLICY_CONDITION_BUDGET_EXHAUSTED,
-    POLICY_CONDITION_BUDGET_REMAINING_BELOW, POLICY_CONDITION_BURN_RATE_ABOVE, SERIES_ALERTS,
-    SERIES_BAD, SERIES_BUDGET_REMAINING, SERIES_ERROR_BUDGET, SERIES_POLICY_STEP, SERIES_SLI,
-    SERIES_TOTAL, SHORT_WINDOW_LIMIT, STANDARD_WINDOWS,
+    burn_rate_series, is_recorded_everywhere, rate_series, window_error_ratio,
+    DATASOURCE_UID_PLUGIN, DATASOURCE_UID_PROMETHEUS, GRAFANA_PLUGIN_ID, LABEL_ALERT_STATE,
+    LABEL_POLICY_ACTION, LABEL_POLICY_BLOCKS, LABEL_POLICY_CONDITION, LABEL_POLICY_ORDER,
+    LABEL_POLICY_STEP, LABEL_POLICY_WINDOW, LABEL_PRODUCT, LABEL_SERVICE, LABEL_SLO,
+    POLICY_CONDITION_BUDGET_EXHAUSTED, POLICY_CONDITION_BUDGET_REMAINING_BELOW,
+    POLICY_CONDITION_BURN_RATE_ABOVE, SERIES_ALERTS, SERIES_BAD, SERIES_BUDGET_REMAINING,
+    SERIES_ERROR_BUDGET, SERIES_POLICY_STEP, SERIES_SLI, SERIES_TOTAL,
 };
 use std::collections::BTreeSet;
 
@@ -58,10 +58,8 @@ pub fn datasource(flavour: Flavour) -> Value {
     }
 }
 
-/// A PromQL string literal.
-pub fn quote(value: &str) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
+/// A PromQL string literal, escaped by the suite's one escaper.
+pub use slokit_conventions::promql::quote;
 
 impl Scope {
     /// `slokit_product="shop",slokit_service=~"$service",slokit_slo="availability"`.
@@ -298,30 +296,15 @@ struct StepKind {
 }
 
 /// The burn rate of `window` per SLO and group: the recorded series when every SLO records the
-/// window (the base window and the standard windows), else computed from the 5m or 1h rates as the
-/// rules compute a window and as the plugin does (`avg_over_time` of the rates, bad over total,
-/// divided by the error budget; 0 without events).
+/// window, else computed as every reader computes a window
+/// ([`slokit_conventions::window_error_ratio`]) and divided by the error budget.
 fn burn_rate_over(scope: &Scope, window: Duration) -> String {
-    if window == BASE_WINDOW || STANDARD_WINDOWS.contains(&window) {
+    if is_recorded_everywhere(window) {
         return scope.select(&burn_rate_series(Some(window)));
     }
-    let hourly = window > SHORT_WINDOW_LIMIT && window.millis() % LONG_WINDOW_STEP.millis() == 0;
-    let average = |base: &str| {
-        if hourly {
-            format!(
-                "avg_over_time({}[{window}:{LONG_WINDOW_STEP}])",
-                scope.select(&rate_series(base, Some(LONG_WINDOW_STEP)))
-            )
-        } else {
-            format!(
-                "avg_over_time({}[{window}])",
-                scope.select(&rate_series(base, Some(BASE_WINDOW)))
-            )
-        }
-    };
-    let (bad, total) = (average(SERIES_BAD), average(SERIES_TOTAL));
     format!(
-        "(({bad} / ({total} > 0)) or (0 * {total})) / on ({}) group_left {}",
+        "{} / on ({}) group_left {}",
+        window_error_ratio(window, |name| scope.select(name)),
         Scope::identity(),
         scope.select(SERIES_ERROR_BUDGET)
     )

@@ -1,6 +1,6 @@
 //! Running one parsed query against Prometheus and shaping the answer into Grafana data frames.
 //! Every query kind reads only the series documented in `docs/metrics.md`, through the names in
-//! `slokit::conventions`, and issues a fixed number of Prometheus queries whatever the number of
+//! `slokit_conventions`, and issues a fixed number of Prometheus queries whatever the number of
 //! SLOs selected (listed per kind in the README).
 //!
 //! Frames are built around a bug in grafana-plugin-sdk 0.5: a field that has both labels and a
@@ -13,24 +13,25 @@ use std::time::{Duration as StdDuration, SystemTime, UNIX_EPOCH};
 use grafana_plugin_sdk::data::{FieldConfig, Frame};
 use grafana_plugin_sdk::prelude::*;
 use serde_json::{json, Value};
-use slokit::conventions::{
-    burn_rate_series, rate_series, LABEL_LONG_WINDOW, LABEL_OWNER, LABEL_PHASE, LABEL_POLICY,
-    LABEL_POLICY_ACTION, LABEL_POLICY_BLOCKS, LABEL_POLICY_CONDITION, LABEL_POLICY_ORDER,
-    LABEL_POLICY_STEP, LABEL_POLICY_WINDOW, LABEL_PRODUCT, LABEL_REVIEW_DUE, LABEL_SERVICE,
-    LABEL_SEVERITY, LABEL_SHORT_WINDOW, LABEL_SLO, LONG_WINDOW_STEP, SERIES_BAD,
-    SERIES_BUDGET_REMAINING, SERIES_BURN_RATE_THRESHOLD, SERIES_ERROR_BUDGET, SERIES_INFO,
-    SERIES_OBJECTIVE, SERIES_PERIOD, SERIES_POLICY_STEP, SERIES_SLI, SERIES_TOTAL,
-    STANDARD_WINDOWS,
-};
-use slokit::duration::Duration;
 use slokit::live::policy::{Figures, Outcome};
 use slokit::model::{Date, ErrorBudgetPolicy, Origin, PolicyCondition, PolicyStep, SpecFormat};
+use slokit_conventions::duration::Duration;
+use slokit_conventions::{
+    burn_rate_series, is_recorded_everywhere, rate_series, window_error_ratio, LABEL_LONG_WINDOW,
+    LABEL_OWNER, LABEL_PHASE, LABEL_POLICY, LABEL_POLICY_ACTION, LABEL_POLICY_BLOCKS,
+    LABEL_POLICY_CONDITION, LABEL_POLICY_ORDER, LABEL_POLICY_STEP, LABEL_POLICY_WINDOW,
+    LABEL_PRODUCT, LABEL_REVIEW_DUE, LABEL_SERVICE, LABEL_SEVERITY, LABEL_SHORT_WINDOW, LABEL_SLO,
+    LONG_WINDOW_STEP, SERIES_BAD, SERIES_BUDGET_REMAINING, SERIES_BURN_RATE_THRESHOLD,
+    SERIES_ERROR_BUDGET, SERIES_INFO, SERIES_OBJECTIVE, SERIES_PERIOD, SERIES_POLICY_STEP,
+    SERIES_SLI, SERIES_TOTAL,
+};
 
-use crate::query::{matcher, regex_escape, QueryError, QueryKind, Selection, SloQuery};
+use crate::query::{matcher, QueryError, QueryKind, Selection, SloQuery};
 use crate::upstream::{Sample, Series, Upstream};
+use slokit_conventions::promql::regex_escape;
 
 /// Prometheus's own series of firing and pending alerts, and its state label. These are
-/// Prometheus's names, not slokit's, so they are not in `slokit::conventions`.
+/// Prometheus's names, not slokit's, so they are not in `slokit_conventions`.
 pub const ALERTS_SERIES: &str = "ALERTS";
 pub const ALERTS_STATE_LABEL: &str = "alertstate";
 
@@ -240,7 +241,7 @@ fn name_regex_selector(names: &[&str], selection: &Selection) -> String {
     let alternatives: Vec<String> = names.iter().map(|n| regex_escape(n)).collect();
     let mut matchers = vec![format!(
         "__name__=~{}",
-        slokit::promql::quote(&alternatives.join("|"))
+        slokit_conventions::promql::quote(&alternatives.join("|"))
     )];
     let selection_matchers = selection.matchers();
     if !selection_matchers.is_empty() {
@@ -362,20 +363,18 @@ fn period_from_seconds(seconds: f64) -> Option<Duration> {
 }
 
 /// The default alert tiers for a period, as the generator derives them
-/// (`slokit::load::common::default_tiers`, factors never below 1), highest factor first.
+/// ([`slokit_conventions::default_windows`], factors never below 1), highest factor first.
 pub fn default_alert_windows(period_seconds: f64) -> Vec<AlertWindow> {
     let Some(period) = period_from_seconds(period_seconds) else {
         return Vec::new();
     };
-    let mut windows: Vec<AlertWindow> = slokit::load::common::default_tiers(period)
+    let mut windows: Vec<AlertWindow> = slokit_conventions::default_windows(period)
         .into_iter()
-        .flat_map(|tier| {
-            tier.windows.into_iter().map(move |w| AlertWindow {
-                severity: tier.severity.clone(),
-                long_window: w.long.to_string(),
-                short_window: w.short.to_string(),
-                factor: w.factor,
-            })
+        .map(|w| AlertWindow {
+            severity: w.severity.to_string(),
+            long_window: w.long.to_string(),
+            short_window: w.short.to_string(),
+            factor: w.factor,
         })
         .collect();
     windows.sort_by(|a, b| b.factor.total_cmp(&a.factor));
@@ -543,7 +542,7 @@ async fn budget_burndown(
     let selection = &query.selection;
     let span = range.to - range.from;
     let (window, step) = if span <= BURNDOWN_FINE_LIMIT_SECS {
-        (slokit::conventions::BASE_WINDOW, 300.0)
+        (slokit_conventions::BASE_WINDOW, 300.0)
     } else {
         (LONG_WINDOW_STEP, 3600.0)
     };
@@ -973,7 +972,7 @@ impl<'a> StatusSamples<'a> {
             };
             let review_due = label(LABEL_REVIEW_DUE);
             rows.push(StatusRow {
-                display_name: label(slokit::conventions::LABEL_DISPLAY_NAME),
+                display_name: label(slokit_conventions::LABEL_DISPLAY_NAME),
                 group: describe_group(group),
                 objective: self.constant(identity, SERIES_OBJECTIVE),
                 period: self
@@ -1099,10 +1098,10 @@ pub fn review_status(due: Option<&str>, time: f64) -> String {
 
 /// The burn rates of the windows in `needed`, for the products that need them, in one query: each
 /// window's burn rate tagged with `slokit_policy_window`, joined with `or`. Recorded windows are
-/// read as recorded; others are computed as the rules compute a window
-/// (`slokit::render::hourly` picks the form) and divided by the error budget, per group. `None`
+/// read as recorded; others are computed as every reader computes a window
+/// ([`slokit_conventions::window_error_ratio`]) and divided by the error budget, per group. `None`
 /// when nothing is needed.
-fn extra_burn_rates_query(
+pub fn extra_burn_rates_query(
     needed: &BTreeMap<Duration, BTreeSet<String>>,
     selection: &Selection,
 ) -> Option<String> {
@@ -1119,27 +1118,14 @@ fn extra_burn_rates_query(
                 matchers.push(selected);
             }
             let matchers = matchers.join(",");
-            let recorded = *window == slokit::conventions::BASE_WINDOW
-                || STANDARD_WINDOWS.contains(window);
-            let burn = if recorded {
-                format!("{}{{{matchers}}}", burn_rate_series(Some(*window)))
+            let select = |name: &str| format!("{name}{{{matchers}}}");
+            let burn = if is_recorded_everywhere(*window) {
+                select(&burn_rate_series(Some(*window)))
             } else {
-                let average = |base: &str| {
-                    if slokit::render::hourly(*window) {
-                        format!(
-                            "avg_over_time({}{{{matchers}}}[{window}:{LONG_WINDOW_STEP}])",
-                            rate_series(base, Some(LONG_WINDOW_STEP))
-                        )
-                    } else {
-                        format!(
-                            "avg_over_time({}{{{matchers}}}[{window}])",
-                            rate_series(base, Some(slokit::conventions::BASE_WINDOW))
-                        )
-                    }
-                };
-                let (bad, total) = (average(SERIES_BAD), average(SERIES_TOTAL));
                 format!(
-                    "({bad} / ({total} > 0) or 0 * {total}) / on ({LABEL_PRODUCT}, {LABEL_SERVICE}, {LABEL_SLO}) group_left {SERIES_ERROR_BUDGET}{{{matchers}}}"
+                    "{} / on ({LABEL_PRODUCT}, {LABEL_SERVICE}, {LABEL_SLO}) group_left {}",
+                    window_error_ratio(*window, select),
+                    select(SERIES_ERROR_BUDGET)
                 )
             };
             format!("label_replace({burn}, \"{LABEL_POLICY_WINDOW}\", \"{window}\", \"\", \"\")")
@@ -1185,7 +1171,7 @@ fn alert_state(alerts: &[Sample], identity: &Identity, group: &BTreeMap<String, 
         }
         let severity = alert
             .labels
-            .get(slokit::conventions::LABEL_SEVERITY)
+            .get(slokit_conventions::LABEL_SEVERITY)
             .cloned()
             .unwrap_or_default();
         match alert.labels.get(ALERTS_STATE_LABEL).map(String::as_str) {

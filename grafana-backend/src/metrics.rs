@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// Metric names. They describe the plugin, not SLOs, so they are not in `slokit::conventions`.
+/// Metric names. They describe the plugin, not SLOs, so they are not in `slokit_conventions`.
 pub const METRIC_QUERIES: &str = "slokit_plugin_queries_total";
 pub const METRIC_ERRORS: &str = "slokit_plugin_query_errors_total";
 pub const METRIC_LATENCY: &str = "slokit_plugin_query_duration_seconds";

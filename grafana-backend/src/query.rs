@@ -6,10 +6,10 @@
 use std::fmt;
 
 use serde_json::Value;
-use slokit::conventions::{
+use slokit_conventions::duration::Duration;
+use slokit_conventions::{
     BASE_WINDOW, LABEL_PRODUCT, LABEL_SERVICE, LABEL_SLO, PERIOD_SUFFIX, STANDARD_WINDOWS,
 };
-use slokit::duration::Duration;
 
 /// What a query asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,28 +114,7 @@ impl Selection {
 }
 
 /// `label="value"` for one value, `label=~"a|b"` (each value escaped for RE2) for several.
-pub fn matcher(label: &str, values: &[String]) -> String {
-    if let [one] = values {
-        return format!("{label}={}", slokit::promql::quote(one));
-    }
-    let alternatives: Vec<String> = values.iter().map(|v| regex_escape(v)).collect();
-    format!(
-        "{label}=~{}",
-        slokit::promql::quote(&alternatives.join("|"))
-    )
-}
-
-/// Escapes RE2 metacharacters so a value matches only itself.
-pub fn regex_escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use slokit_conventions::promql::one_of as matcher;
 
 /// A parsed query.
 #[derive(Clone, Debug, PartialEq, Eq)]

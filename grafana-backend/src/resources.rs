@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 use serde_json::{json, Value};
-use slokit::conventions::{
+use slokit_conventions::{
     burn_rate_series, LABEL_DISPLAY_NAME, LABEL_INDICATOR, LABEL_OWNER, LABEL_PHASE, LABEL_PRODUCT,
     LABEL_SERVICE, LABEL_SLO, LABEL_SOURCE, LABEL_TIER, SERIES_INFO,
 };
@@ -234,7 +234,7 @@ async fn slo(
     )?;
     let period_seconds = rows
         .first()
-        .and_then(|r| slokit::duration::Duration::parse(&r.period).ok())
+        .and_then(|r| slokit_conventions::duration::Duration::parse(&r.period).ok())
         .map(|d| d.secs_f64());
     let groups: Vec<Value> = rows
         .iter()

@@ -329,7 +329,7 @@ impl backend::DiagnosticsService for SlokitPlugin {
 /// What the "Save & test" button shows.
 pub async fn health(upstream: &Upstream) -> backend::CheckHealthResponse {
     let url = &upstream.settings.url;
-    let info = slokit::conventions::SERIES_INFO;
+    let info = slokit_conventions::SERIES_INFO;
     match upstream.instant(info, now_seconds()).await {
         Ok(samples) if samples.is_empty() => backend::CheckHealthResponse::error(format!(
             "prometheus at `{url}` answered, but no SLO series found: `{info}` is absent; load the generated rules (`slo generate`) into it"

@@ -176,7 +176,7 @@ fn parse_timeout(value: &Value) -> Result<Duration, String> {
         Value::Number(n) => n.as_f64(),
         Value::String(s) if s.trim().is_empty() => return Ok(DEFAULT_TIMEOUT),
         Value::String(s) => s.trim().parse::<f64>().ok().or_else(|| {
-            slokit::duration::Duration::parse(s)
+            slokit_conventions::duration::Duration::parse(s)
                 .ok()
                 .map(|d| d.secs_f64())
         }),

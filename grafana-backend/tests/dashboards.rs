@@ -20,10 +20,10 @@ use common::*;
 use grafana_plugin_sdk::pluginv2;
 use promql_tests::backfill::history_with_rules;
 use serde_json::{json, Map, Value};
-use slokit::conventions::GRAFANA_PLUGIN_ID;
 use slokit::render::{
     generate_with_dashboards, DashboardFlavour, DashboardOptions, GenerateOptions, Target,
 };
+use slokit_conventions::GRAFANA_PLUGIN_ID;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -126,7 +126,7 @@ fn range_seconds(dashboard: &Value) -> f64 {
     let from = dashboard["time"]["from"].as_str().expect("time.from");
     assert_eq!(dashboard["time"]["to"], "now", "the range ends now");
     let span = from.strip_prefix("now-").expect("a relative range");
-    slokit::duration::Duration::parse(span)
+    slokit_conventions::duration::Duration::parse(span)
         .expect("a duration")
         .secs_f64()
 }

@@ -851,7 +851,7 @@ fn notices(bytes: &[u8]) -> Vec<Value> {
 /// event rates).
 fn non_number_rules() -> String {
     use grafana_backend::execute::STATUS_BURN_WINDOWS;
-    use slokit::conventions::*;
+    use slokit_conventions::*;
     let mut out = String::from("groups:\n- name: non-numbers\n  rules:\n");
     let slos = [
         ("finite", ["0.995", "0.5", "0.5", "10", "0.05"]),
@@ -929,7 +929,7 @@ async fn non_numbers_and_broken_http_then_recovery() {
     });
     let started = Instant::now();
     while prometheus
-        .query(slokit::conventions::SERIES_SLI, None)
+        .query(slokit_conventions::SERIES_SLI, None)
         .as_array()
         .map_or(0, Vec::len)
         < 3
@@ -1281,7 +1281,7 @@ async fn secrets_appear_in_no_log_line_error_or_body() {
     });
     let started = Instant::now();
     while prometheus
-        .query(slokit::conventions::SERIES_INFO, None)
+        .query(slokit_conventions::SERIES_INFO, None)
         .as_array()
         .map_or(0, Vec::len)
         < 2

@@ -412,6 +412,25 @@ pub struct Phase {
     pub criteria: Vec<String>,
 }
 
+impl Phase {
+    /// The customers' default ladder ([`crate::conventions::ladder::DEFAULT_LADDER`]) as phases
+    /// without dates or criteria.
+    pub fn default_ladder() -> Vec<Phase> {
+        crate::conventions::ladder::DEFAULT_LADDER
+            .iter()
+            .map(|rung| Phase {
+                name: rung.name.to_string(),
+                target: rung.target,
+                latency_p95: Some(rung.latency_p95),
+                latency_p99: Some(rung.latency_p99),
+                duration: rung.duration,
+                starts: None,
+                criteria: Vec::new(),
+            })
+            .collect()
+    }
+}
+
 /// What happens when an error budget runs low, step by step.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ErrorBudgetPolicy {

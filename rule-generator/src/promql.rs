@@ -85,24 +85,9 @@ pub fn is_metric_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
 }
 
-/// A PromQL double-quoted string literal holding exactly `value`.
-pub fn quote(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// PromQL string literals and exact-match regexes are written by `slokit-conventions`, the one
+/// escaper the generator, dashboards and plugin share.
+pub use crate::conventions::promql::{quote, regex_escape};
 
 /// `metric{a="b",c!~"d"}` with the given extra matchers appended.
 pub fn render_selector(selector: &Selector, extra: &[Matcher]) -> String {

@@ -9,15 +9,15 @@
 //! `sum`, ratios do not. The objective comes from the spec (the current phase's target).
 
 use crate::conventions::{
-    rate_series, ALERT_STATE_FIRING, BASE_WINDOW, LABEL_ALERT_NAME, LABEL_ALERT_STATE,
-    LABEL_PRODUCT, LABEL_SERVICE, LABEL_SEVERITY, LABEL_SLO, LONG_WINDOW_STEP, SERIES_ALERTS,
-    SERIES_BAD, SERIES_TOTAL, SHORT_WINDOW_LIMIT, STANDARD_WINDOWS,
+    rate_series, window_rate, ALERT_STATE_FIRING, LABEL_ALERT_NAME, LABEL_ALERT_STATE,
+    LABEL_PRODUCT, LABEL_SERVICE, LABEL_SEVERITY, LABEL_SLO, SERIES_ALERTS, SERIES_BAD,
+    SERIES_TOTAL,
 };
 use crate::duration::Duration;
 use crate::live::policy::{self, Figures};
 use crate::live::prometheus_api::{ApiError, Client, Sample};
 use crate::model::{Catalog, Slo};
-use crate::promql::quote;
+use crate::promql::{quote, regex_escape};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The window every report shows besides the policy's windows: the fastest long window of the
@@ -117,38 +117,15 @@ pub fn product_matcher(slos: &[&Slo]) -> String {
     format!("{LABEL_PRODUCT}=~{}", quote(&alternatives.join("|")))
 }
 
-fn regex_escape(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `sum by (identity)` of the event rate `base` over `window` (`None`: the SLO's period). Recorded
-/// windows are read as recorded; other whole-hour windows are averaged from the 1h series once an
-/// hour (`avg_over_time(x:rate1h[7d:1h])`, the sum of non-overlapping hours, as the rules do for
-/// long windows); anything else from the 5m series every 5m.
+/// `sum by (identity)` of the event rate `base` over `window` (`None`: the SLO's period), read
+/// as every reader reads a window ([`crate::conventions::window_rate`]): recorded windows as
+/// recorded, others averaged from the 5m or 1h series.
 pub fn rate_query(base: &str, window: Option<Duration>, matcher: &str) -> String {
     let identity = format!("{LABEL_PRODUCT}, {LABEL_SERVICE}, {LABEL_SLO}");
+    let select = |name: &str| format!("{name}{{{matcher}}}");
     let inner = match window {
-        None => format!("{}{{{matcher}}}", rate_series(base, None)),
-        Some(w) if w == BASE_WINDOW || STANDARD_WINDOWS.contains(&w) => {
-            format!("{}{{{matcher}}}", rate_series(base, Some(w)))
-        }
-        Some(w) if w > SHORT_WINDOW_LIMIT && w.millis() % LONG_WINDOW_STEP.millis() == 0 => {
-            format!(
-                "avg_over_time({}{{{matcher}}}[{w}:{LONG_WINDOW_STEP}])",
-                rate_series(base, Some(LONG_WINDOW_STEP))
-            )
-        }
-        Some(w) => format!(
-            "avg_over_time({}{{{matcher}}}[{w}:{BASE_WINDOW}])",
-            rate_series(base, Some(BASE_WINDOW))
-        ),
+        None => select(&rate_series(base, None)),
+        Some(w) => window_rate(base, w, select),
     };
     format!("sum by ({identity}) ({inner})")
 }
@@ -334,7 +311,7 @@ mod tests {
         );
         assert_eq!(
             rate_query(SERIES_BAD, Some(Duration::from_mins(45)), m),
-            r#"sum by (slokit_product, slokit_service, slokit_slo) (avg_over_time(slokit:events_bad:rate5m{slokit_product=~"shop"}[45m:5m]))"#
+            r#"sum by (slokit_product, slokit_service, slokit_slo) (avg_over_time(slokit:events_bad:rate5m{slokit_product=~"shop"}[45m]))"#
         );
         for q in [
             rate_query(SERIES_BAD, Some(Duration::from_days(7)), m),

@@ -1,7 +1,7 @@
 //! `slo plan`: the progressive plan of an SLO as a document people can agree on: each phase's
 //! dates, targets (availability, p95, p99), the error budget they imply and the success criteria
 //! that let the SLO move on. An SLO without `phases` gets the customers' default ladder
-//! ([`crate::load::native::DEFAULT_LADDER`]) as a proposal. Pure: the model in, text out.
+//! ([`Phase::default_ladder`]) as a proposal. Pure: the model in, text out.
 //!
 //! Dates: a phase's `starts` is used as written; other phases' dates follow from their neighbours'
 //! durations. When no phase has a date, the current phase is assumed to start today and the plan
@@ -10,7 +10,6 @@
 use crate::duration::Duration;
 use crate::live::policy::percent;
 use crate::live::readiness::PAGE_LOOKBACK;
-use crate::load::native::DEFAULT_LADDER;
 use crate::model::{Date, Phase, Phases, Slo};
 use crate::render::emit::{self, Value};
 
@@ -49,18 +48,7 @@ pub struct Plan {
 }
 
 fn default_phases(slo: &Slo) -> Phases {
-    let list: Vec<Phase> = DEFAULT_LADDER
-        .iter()
-        .map(|(name, target, p95, p99, days)| Phase {
-            name: name.to_string(),
-            target: *target,
-            latency_p95: Some(Duration::from_millis(*p95)),
-            latency_p99: Some(Duration::from_millis(*p99)),
-            duration: (*days > 0).then(|| Duration::from_days(*days)),
-            starts: None,
-            criteria: Vec::new(),
-        })
-        .collect();
+    let list = Phase::default_ladder();
     // Propose starting from the highest rung the current objective already reaches.
     let current = list
         .iter()

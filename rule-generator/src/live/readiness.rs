@@ -27,7 +27,7 @@ use crate::live::budget::{self, Key, SloStatus};
 use crate::live::policy::percent;
 use crate::live::prometheus_api::{ApiError, Client};
 use crate::model::{Date, Indicator, Phase, Selector, Slo};
-use crate::promql::{quote, render_selector};
+use crate::promql::{quote, regex_escape, render_selector};
 use crate::render::rules::histogram_base;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -158,18 +158,6 @@ pub fn pages_query(matcher: &str, page_severities: &[&str]) -> String {
     format!(
         "sum by ({LABEL_PRODUCT}, {LABEL_SLO}) (count_over_time(({alerts} unless {alerts} offset 1m)[{PAGE_LOOKBACK}:1m]))"
     )
-}
-
-/// `text` as a regular expression that matches exactly it (RE2 syntax, as Prometheus uses).
-fn regex_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Measures every selected SLO: one variability query per distinct period, one pages query, and

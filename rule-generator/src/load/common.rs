@@ -2,7 +2,7 @@
 //! the default alert tiers. Keeping them here means a rule such as "a 100% objective is rejected"
 //! reads the same whichever format the user wrote.
 
-use crate::conventions::{burn_factor, DEFAULT_TIERS, RESERVED_LABELS};
+use crate::conventions::{default_windows, RESERVED_LABELS};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::duration::Duration;
 use crate::load::decode::Field;
@@ -150,19 +150,15 @@ pub fn window_query(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Window
     })
 }
 
-/// The default multi-window multi-burn-rate tiers for `period` (see [`DEFAULT_TIERS`]).
-///
-/// Each row keeps its share of budget, so its factor scales with the period. For periods shorter
-/// than 30 days that would push the ticket factors below 1 (0.23x over 3d for a 7-day period),
-/// which alerts on a burn the budget can afford: a healthy service would page its owners forever.
-/// Factors are therefore never below 1x, the rate that spends the budget exactly over the period.
+/// The default multi-window multi-burn-rate tiers for `period`
+/// ([`crate::conventions::default_windows`]), one alert per severity.
 pub fn default_tiers(period: Duration) -> Vec<AlertTier> {
     let mut tiers: Vec<AlertTier> = Vec::new();
-    for row in DEFAULT_TIERS {
+    for row in default_windows(period) {
         let window = BurnWindow {
             long: row.long,
             short: row.short,
-            factor: round_factor(burn_factor(row.budget_share, period, row.long).max(1.0)),
+            factor: row.factor,
         };
         match tiers.iter_mut().find(|t| t.severity == row.severity) {
             Some(tier) => tier.windows.push(window),
@@ -175,11 +171,6 @@ pub fn default_tiers(period: Duration) -> Vec<AlertTier> {
         }
     }
     tiers
-}
-
-/// Rounds a computed factor to 6 significant decimals so that 14.4 prints as `14.4`.
-pub fn round_factor(factor: f64) -> f64 {
-    (factor * 1e6).round() / 1e6
 }
 
 /// Warns about windows that can never fire: a burn rate of `factor` needs an error ratio of

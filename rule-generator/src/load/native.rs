@@ -30,15 +30,6 @@ const KINDS: &[&str] = &[
     "ErrorBudgetPolicy",
 ];
 
-/// The customers' default ladder of progressive targets, used when an SLO names a current phase
-/// without listing phases: (name, availability target, p95 ms, p99 ms, days; 0 days = ongoing).
-pub const DEFAULT_LADDER: [(&str, f64, u64, u64, u64); 4] = [
-    ("baseline", 0.99, 2000, 5000, 30),
-    ("improvement", 0.995, 1000, 2000, 60),
-    ("production_ready", 0.999, 500, 1000, 90),
-    ("excellence", 0.9995, 200, 500, 0),
-];
-
 /// SLI templates by name, from the first pass.
 #[derive(Default)]
 pub struct Registry<'a> {
@@ -1020,18 +1011,7 @@ fn phases(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Phases> {
     let current_field = map.required("current", diags);
     let list = match map.get("steps") {
         Some(f) => phase_list(&f, diags),
-        None => DEFAULT_LADDER
-            .iter()
-            .map(|(name, target, p95, p99, days)| Phase {
-                name: name.to_string(),
-                target: *target,
-                latency_p95: Some(Duration::from_millis(*p95)),
-                latency_p99: Some(Duration::from_millis(*p99)),
-                duration: (*days > 0).then(|| Duration::from_days(*days)),
-                starts: None,
-                criteria: Vec::new(),
-            })
-            .collect(),
+        None => Phase::default_ladder(),
     };
     map.finish(diags);
     let current_field = current_field?;

@@ -181,7 +181,7 @@ fn alert_window(
     Some(BurnWindow {
         long,
         short,
-        factor: common::round_factor(burn_factor(percent / 100.0, period, long)),
+        factor: crate::conventions::tiers::round_factor(burn_factor(percent / 100.0, period, long)),
     })
 }
 

@@ -3,10 +3,7 @@
 //! rule goes to the SLO's fast or slow group; alert names and the rule mapping.
 
 use super::emit::Value;
-use crate::conventions::{
-    BASE_WINDOW, LABEL_PRODUCT, LABEL_SERVICE, LABEL_SLO, LONG_WINDOW_STEP, SHORT_WINDOW_LIMIT,
-    STANDARD_WINDOWS,
-};
+use crate::conventions::{BASE_WINDOW, LABEL_PRODUCT, LABEL_SERVICE, LABEL_SLO, STANDARD_WINDOWS};
 use crate::duration::Duration;
 use crate::model::{Catalog, Date, ErrorBudgetPolicy, Slo};
 use crate::promql::quote;
@@ -56,12 +53,9 @@ impl Split {
     }
 }
 
-/// Whether a window is averaged from the 1h series read once an hour (`[W:1h]`), i.e. longer than
-/// [`SHORT_WINDOW_LIMIT`] and a whole number of hours. Such a window, and everything computed only
-/// from such windows, changes once an hour, so it is recorded in the SLO's slow group.
-pub fn hourly(window: Duration) -> bool {
-    window > SHORT_WINDOW_LIMIT && window.millis() % LONG_WINDOW_STEP.millis() == 0
-}
+/// Whether a window changes only once an hour ([`crate::conventions::reads_hourly`]): such a
+/// window, and everything computed only from such windows, is recorded in the SLO's slow group.
+pub use crate::conventions::reads_hourly as hourly;
 
 /// [`hourly`] for a recorded window, where `None` is the SLO's period.
 pub fn hourly_window(slo: &Slo, window: Option<Duration>) -> bool {

@@ -15,15 +15,15 @@
 //! whole hours, values written long before, so the two groups need no common order.
 
 use super::common::{
-    aggregate, budget, hourly, hourly_window, identity_labels, number, on_groups, record, series,
-    windows, Context, Split,
+    aggregate, budget, hourly_window, identity_labels, number, on_groups, record, series, windows,
+    Context, Split,
 };
 use crate::conventions::{
     rate_series, BASE_WINDOW, GAUGE_STEP, LABEL_DISPLAY_NAME, LABEL_INDICATOR, LABEL_LONG_WINDOW,
     LABEL_OWNER, LABEL_PHASE, LABEL_POLICY, LABEL_POLICY_ACTION, LABEL_POLICY_BLOCKS,
     LABEL_POLICY_CONDITION, LABEL_POLICY_ORDER, LABEL_POLICY_STEP, LABEL_POLICY_WINDOW,
     LABEL_REVIEW_DUE, LABEL_SEVERITY, LABEL_SHORT_WINDOW, LABEL_SOURCE, LABEL_TIER,
-    LONG_WINDOW_STEP, POLICY_CONDITION_BUDGET_EXHAUSTED, POLICY_CONDITION_BUDGET_REMAINING_BELOW,
+    POLICY_CONDITION_BUDGET_EXHAUSTED, POLICY_CONDITION_BUDGET_REMAINING_BELOW,
     POLICY_CONDITION_BURN_RATE_ABOVE, SERIES_BAD, SERIES_BUDGET_REMAINING,
     SERIES_BURN_RATE_THRESHOLD, SERIES_ERROR_BUDGET, SERIES_INFO, SERIES_OBJECTIVE, SERIES_PERIOD,
     SERIES_POLICY_STEP, SERIES_SLI, SERIES_TOTAL,
@@ -103,20 +103,10 @@ fn error_ratio(slo: &Slo, window: Option<Duration>) -> String {
     format!("{bad}\n  / ({total} > 0)\n  or\n  0 * {total}")
 }
 
-/// The average of the 5m rate over `window`: directly for short windows, and for long ones from
-/// the 1h series sampled once an hour, which sums whole hours without overlap.
+/// The average of the 5m rate over `window`, or for long windows of the 1h rate sampled once an
+/// hour, which sums whole hours without overlap ([`crate::conventions::window_average`]).
 fn window_average(slo: &Slo, name: &str, window: Duration) -> String {
-    if !hourly(window) {
-        format!(
-            "avg_over_time({}[{window}])",
-            series(slo, &rate_series(name, Some(BASE_WINDOW)))
-        )
-    } else {
-        format!(
-            "avg_over_time({}[{window}:{LONG_WINDOW_STEP}])",
-            series(slo, &rate_series(name, Some(LONG_WINDOW_STEP)))
-        )
-    }
+    crate::conventions::window_average(name, window, |series_name| series(slo, series_name))
 }
 
 /// The two base expressions (total, bad) per second over the base window, by grouping labels.

@@ -112,8 +112,11 @@ pub fn report() -> Report {
 
 /// Compares `actual` with `src/report/testdata/<name>`; `UPDATE_GOLDEN=1` rewrites it.
 pub fn golden(name: &str, actual: &str) {
-    let path =
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src/report/testdata")).join(name);
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/live/report/testdata"
+    ))
+    .join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("testdata");
         std::fs::write(&path, actual).expect("write golden");

@@ -1,0 +1,117 @@
+//! How a window is read from the series slokit records: the one rule the rules, the budget
+//! queries, the dashboards and the plugin all follow, so that a window means the same number
+//! wherever it is shown.
+//!
+//! Raw metrics are read over [`BASE_WINDOW`] only (the `slokit:events_*:rate5m` series). A window
+//! up to [`SHORT_WINDOW_LIMIT`], or one that is not a whole number of hours, is the average of the
+//! 5m rate over the window (`avg_over_time(x:rate5m[45m])`): fresh at every evaluation, and a
+//! traffic-weighted ratio of sums once bad is divided by total. A longer window of whole hours is
+//! the average of the 1h rate sampled once an hour (`avg_over_time(x:rate1h[7d:1h])`): the sum of
+//! non-overlapping hours, 168 points for a week, lagging by at most the hour in progress. The
+//! rules record the windows every SLO has ([`is_recorded_everywhere`]), so readers take those as
+//! recorded and compute the others with [`window_average`].
+
+use crate::duration::Duration;
+use crate::{rate_series, BASE_WINDOW, LONG_WINDOW_STEP, SERIES_BAD, SERIES_TOTAL};
+
+/// The recorded windows every SLO has besides [`BASE_WINDOW`] and its period, so that dashboards
+/// can rely on them whatever alert tiers an SLO uses. They are the windows of the default tiers.
+pub const STANDARD_WINDOWS: [Duration; 6] = [
+    Duration::from_mins(30),
+    Duration::from_hours(1),
+    Duration::from_hours(2),
+    Duration::from_hours(6),
+    Duration::from_days(1),
+    Duration::from_days(3),
+];
+
+/// Windows up to this length are averaged from the 5m series directly (at most 6h / 30s = 720
+/// samples per evaluation at a 30s interval).
+pub const SHORT_WINDOW_LIMIT: Duration = Duration::from_hours(6);
+
+/// Whether a window is averaged from the 1h series read once an hour (`[W:1h]`): longer than
+/// [`SHORT_WINDOW_LIMIT`] and a whole number of hours. Such a window, and everything computed
+/// only from such windows, changes once an hour.
+pub fn reads_hourly(window: Duration) -> bool {
+    window > SHORT_WINDOW_LIMIT && window.millis() % LONG_WINDOW_STEP.millis() == 0
+}
+
+/// Whether every SLO's rules record `window` (the base window and the standard windows), so that
+/// a reader can select the recorded series instead of computing the window.
+pub fn is_recorded_everywhere(window: Duration) -> bool {
+    window == BASE_WINDOW || STANDARD_WINDOWS.contains(&window)
+}
+
+/// The event rate `base` ([`SERIES_TOTAL`] or [`SERIES_BAD`]) over `window`, computed from the
+/// recorded 5m or 1h rate (see the module docs). `select` turns a series name into a selector,
+/// adding whatever matchers the caller needs (one SLO's identity, a product, a dashboard scope).
+pub fn window_average(base: &str, window: Duration, select: impl Fn(&str) -> String) -> String {
+    if reads_hourly(window) {
+        format!(
+            "avg_over_time({}[{window}:{LONG_WINDOW_STEP}])",
+            select(&rate_series(base, Some(LONG_WINDOW_STEP)))
+        )
+    } else {
+        format!(
+            "avg_over_time({}[{window}])",
+            select(&rate_series(base, Some(BASE_WINDOW)))
+        )
+    }
+}
+
+/// The event rate `base` over `window` as a reader gets it: the recorded series when every SLO
+/// records the window, else [`window_average`].
+pub fn window_rate(base: &str, window: Duration, select: impl Fn(&str) -> String) -> String {
+    if is_recorded_everywhere(window) {
+        select(&rate_series(base, Some(window)))
+    } else {
+        window_average(base, window, select)
+    }
+}
+
+/// The error ratio over `window` as a reader computes it: bad over total, 0 when the window saw
+/// no events (never NaN), absent only when the SLO's series do not exist.
+pub fn window_error_ratio(window: Duration, select: impl Fn(&str) -> String) -> String {
+    let bad = window_rate(SERIES_BAD, window, &select);
+    let total = window_rate(SERIES_TOTAL, window, &select);
+    format!("(({bad} / ({total} > 0)) or (0 * {total}))")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(name: &str) -> String {
+        format!("{name}{{a=\"b\"}}")
+    }
+
+    #[test]
+    fn short_and_odd_windows_average_the_5m_rate_long_whole_hours_the_1h_rate() {
+        assert_eq!(
+            window_average(SERIES_BAD, Duration::from_mins(45), plain),
+            "avg_over_time(slokit:events_bad:rate5m{a=\"b\"}[45m])"
+        );
+        assert_eq!(
+            window_average(SERIES_BAD, Duration::parse("7h30m").unwrap(), plain),
+            "avg_over_time(slokit:events_bad:rate5m{a=\"b\"}[7h30m])"
+        );
+        assert_eq!(
+            window_average(SERIES_TOTAL, Duration::from_days(7), plain),
+            "avg_over_time(slokit:events_total:rate1h{a=\"b\"}[7d:1h])"
+        );
+        assert!(!reads_hourly(SHORT_WINDOW_LIMIT));
+        assert!(reads_hourly(Duration::from_hours(7)));
+    }
+
+    #[test]
+    fn recorded_windows_are_selected_as_recorded() {
+        assert_eq!(
+            window_rate(SERIES_TOTAL, Duration::from_hours(6), plain),
+            "slokit:events_total:rate6h{a=\"b\"}"
+        );
+        assert_eq!(
+            window_rate(SERIES_TOTAL, Duration::from_hours(12), plain),
+            "avg_over_time(slokit:events_total:rate1h{a=\"b\"}[12h:1h])"
+        );
+    }
+}
