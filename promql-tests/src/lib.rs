@@ -5,6 +5,8 @@
 //! promtool is required: a missing promtool fails the test, with the command that installs it.
 //! Tests never skip because a tool is missing, in CI or on a laptop.
 
+pub mod fixtures;
+
 use slokit::model::Catalog;
 use slokit::render::{generate, GenerateOptions, Target};
 use std::path::{Path, PathBuf};

@@ -25,6 +25,15 @@ impl Catalog {
     pub fn product(&self, name: &str) -> Option<&Product> {
         self.products.iter().find(|p| p.name == name)
     }
+
+    /// Keeps only the SLOs for which `keep` holds, and the products that still have one. Policies
+    /// stay: a policy nobody follows is harmless.
+    pub fn retain_slos(&mut self, keep: impl Fn(&Slo) -> bool) {
+        for product in &mut self.products {
+            product.slos.retain(&keep);
+        }
+        self.products.retain(|p| !p.slos.is_empty());
+    }
 }
 
 /// A set of services that users reach together, with the SLOs that describe it.

@@ -2,6 +2,8 @@
 //! rendering selectors back with correct escaping. Label values may hold any text (quotes,
 //! backslashes, newlines, unicode); [`quote`] is the one place that escapes them.
 
+pub mod matchers;
+
 use crate::conventions::WINDOW_PLACEHOLDER;
 use crate::model::{MatchOp, Matcher, Selector};
 use promql_parser::label::MatchOp as ParsedOp;

@@ -4,9 +4,9 @@
 //! base window.
 
 use promql_parser::parser::{self, Expr};
+use promql_tests::fixtures;
 use slokit::conventions::BASE_WINDOW;
 use slokit::render::emit::Value;
-use slokit::render::fixtures;
 use slokit::render::{generate, rule_groups, GenerateOptions, OutputFile, Target};
 use std::path::Path;
 use std::time::Duration as StdDuration;
@@ -79,7 +79,7 @@ fn raw_reads(expr: &Expr, range: Option<StdDuration>, out: &mut Vec<String>) {
 
 #[test]
 fn every_expression_parses_and_reads_raw_metrics_only_over_5m() {
-    let catalog = fixtures::everything();
+    let catalog = fixtures::catalog(&[], false);
     let all = expressions(&catalog);
     assert!(all.len() > 100, "found only {} expressions", all.len());
     let mut problems = Vec::new();
@@ -100,7 +100,7 @@ fn every_expression_parses_and_reads_raw_metrics_only_over_5m() {
 
 #[test]
 fn expressions_round_trip_through_the_parser() {
-    for (rule, expr) in expressions(&fixtures::everything()) {
+    for (rule, expr) in expressions(&fixtures::catalog(&[], false)) {
         let once = parser::parse(&expr).unwrap().to_string();
         let twice = parser::parse(&once)
             .unwrap_or_else(|e| panic!("{rule}: printed form does not parse: {e}\n{once}"))
@@ -164,7 +164,7 @@ fn group_rules(group: &Value) -> Vec<(String, bool, String)> {
 
 #[test]
 fn slow_groups_read_only_hourly_points_and_fast_recordings_never_read_slow_ones() {
-    let catalog = fixtures::with_policy(fixtures::everything());
+    let catalog = fixtures::catalog(&[], true);
     let hour = StdDuration::from_secs(3600);
     let mut problems = Vec::new();
     for slo in catalog.slos() {
@@ -249,8 +249,8 @@ fn output_is_deterministic_and_starts_with_a_header() {
         Target::Vmalert,
     ] {
         let options = GenerateOptions { target };
-        let first = generate(&fixtures::everything(), &options);
-        let second = generate(&fixtures::everything(), &options);
+        let first = generate(&fixtures::catalog(&[], false), &options);
+        let second = generate(&fixtures::catalog(&[], false), &options);
         assert_eq!(first, second);
         for file in &first {
             assert!(
@@ -258,7 +258,9 @@ fn output_is_deterministic_and_starts_with_a_header() {
                 "{}",
                 file.path.display()
             );
-            assert!(file.contents.contains("# Source: examples/"));
+            assert!(file
+                .contents
+                .contains("# Source: rule-generator/tests/fixtures/"));
         }
     }
 }
@@ -266,7 +268,7 @@ fn output_is_deterministic_and_starts_with_a_header() {
 #[test]
 fn disabled_alerting_writes_no_alerts() {
     let files = generate(
-        &fixtures::catalog(vec![fixtures::query_no_alerts("web")]),
+        &fixtures::catalog(&["worker-success"], false),
         &GenerateOptions::default(),
     );
     assert!(!files[0].contents.contains("- alert:"));
@@ -310,26 +312,29 @@ fn check_golden(case: &str, files: &[OutputFile]) {
 
 #[test]
 fn golden_files() {
-    use fixtures::*;
+    use fixtures::catalog;
     let cases: Vec<(&str, slokit::model::Catalog, Target)> = vec![
         (
             "availability",
-            with_policy(catalog(vec![availability("shop")])),
+            catalog(&["api-service-availability"], true),
             Target::Prometheus,
         ),
         (
             "grouped-operator",
-            catalog(vec![grouped_good("shop")]),
+            catalog(&["api-routes-availability"], false),
             Target::PrometheusOperator,
         ),
         (
             "latency-mimir",
-            catalog(vec![latency("shop"), native_latency("shop")]),
+            catalog(
+                &["api-service-latency", "api-service-latency-native"],
+                false,
+            ),
             Target::Mimir,
         ),
         (
             "probe-raw-vmalert",
-            catalog(vec![probe("web"), raw("web")]),
+            catalog(&["frontend-probe", "frontend-raw"], false),
             Target::Vmalert,
         ),
     ];
@@ -341,7 +346,7 @@ fn golden_files() {
 #[test]
 fn dump_for_manual_runs() {
     if let Some(dir) = std::env::var_os("SLOKIT_DUMP") {
-        let files = generate(&fixtures::everything(), &GenerateOptions::default());
+        let files = generate(&fixtures::catalog(&[], false), &GenerateOptions::default());
         slokit::write::write_tree(Path::new(&dir), &files).unwrap();
     }
 }

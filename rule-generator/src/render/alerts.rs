@@ -339,7 +339,7 @@ mod unit {
 
     #[test]
     fn tiers_or_their_window_pairs() {
-        let slo = fixtures::availability("shop");
+        let slo = fixtures::slo("api-service-availability");
         let id = r#"{slokit_product="shop",slokit_service="api-service",slokit_slo="api-service-availability"}"#;
         check(
             tier_expr(&slo, &slo.alerting.tiers[0]),
@@ -351,7 +351,7 @@ mod unit {
 
     #[test]
     fn no_data_tells_groups_apart() {
-        let mut slo = fixtures::grouped_good("shop");
+        let mut slo = fixtures::slo("api-routes-availability");
         check(
             no_data_expr(&slo, Duration::from_mins(30)),
             r#"absent_over_time(slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-routes-availability"}[30m])
@@ -368,7 +368,7 @@ or
 
     #[test]
     fn our_labels_win_and_user_labels_follow() {
-        let mut slo = fixtures::availability("shop");
+        let mut slo = fixtures::slo("api-service-availability");
         slo.alerting.labels.insert("severity".into(), "mine".into());
         slo.alerting
             .labels
@@ -393,7 +393,7 @@ or
 
     #[test]
     fn alert_names() {
-        let mut slo = fixtures::availability("shop");
+        let mut slo = fixtures::slo("api-service-availability");
         assert_eq!(alert_name(&slo), "ApiServiceAvailabilityBurnRate");
         assert_eq!(
             budget_exhausted_name(&slo),

@@ -24,10 +24,13 @@ pub mod alerts;
 pub mod common;
 pub mod convert;
 pub mod emit;
-pub mod fixtures;
+#[cfg(test)]
+mod fixtures;
+#[doc(hidden)]
+pub mod legacy_fixtures;
+pub mod promtool_tests;
 pub mod rules;
 pub mod targets;
-pub mod tests;
 
 pub use common::{hourly, Context};
 
@@ -106,27 +109,32 @@ pub fn generate(catalog: &Catalog, options: &GenerateOptions) -> Vec<OutputFile>
                     &header,
                     &targets::prometheus(groups),
                 ));
-                let tests::ProductTests {
+                let promtool_tests::ProductTests {
                     fast,
                     slow,
                     skipped,
-                } = tests::product_tests(&product.slos);
+                } = promtool_tests::product_tests(&product.slos);
                 let mut test_header = header.clone();
                 for (slo, reason) in skipped {
                     test_header.push_str(&format!("# No tests for SLO `{slo}`: {reason}.\n"));
                 }
                 let rules_path = format!("../{DIR_RULES}/{name}.yml");
-                let order = tests::group_eval_order(&product.slos);
+                let order = promtool_tests::group_eval_order(&product.slos);
                 files.push(file(
                     [DIR_PROMETHEUS, DIR_TESTS, &format!("{name}.test.yml")],
                     &test_header,
-                    &tests::test_file(&rules_path, TEST_EVAL_INTERVAL, &order, fast),
+                    &promtool_tests::test_file(&rules_path, TEST_EVAL_INTERVAL, &order, fast),
                 ));
                 if !slow.is_empty() {
                     files.push(file(
                         [DIR_PROMETHEUS, DIR_TESTS, &format!("{name}.long.test.yml")],
                         &header,
-                        &tests::test_file(&rules_path, TEST_SLOW_EVAL_INTERVAL, &order, slow),
+                        &promtool_tests::test_file(
+                            &rules_path,
+                            TEST_SLOW_EVAL_INTERVAL,
+                            &order,
+                            slow,
+                        ),
                     ));
                 }
             }

@@ -450,7 +450,7 @@ mod unit {
                 op: MatchOp::Regex,
                 value: le_regex(threshold),
             };
-            crate::render::tests::matcher_accepts(&matcher, spelled)
+            crate::promql::matchers::matcher_accepts(&matcher, spelled)
         };
         for spelled in ["1", "1.0", "1.00"] {
             assert!(le(1.0, spelled), "{spelled}");
@@ -483,14 +483,14 @@ mod base_expressions {
     #[test]
     fn base_rates_per_indicator_kind() {
         check(
-            fixtures::availability("shop"),
+            fixtures::slo("api-service-availability"),
             r#"sum (rate(http_requests_total{job="api"}[5m]))"#,
             r#"sum (rate(http_requests_total{job="api",status_code=~"5.."}[5m]))
 or on ()
 0 * sum(slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-service-availability"})"#,
         );
         check(
-            fixtures::grouped_good("shop"),
+            fixtures::slo("api-routes-availability"),
             r#"sum by (route) (rate(http_requests_total{job="api"}[5m]))"#,
             r#"clamp_min(
   slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-routes-availability"}
@@ -503,7 +503,7 @@ or on ()
 )"#,
         );
         check(
-            fixtures::native_latency("shop"),
+            fixtures::slo("api-service-latency-native"),
             r#"histogram_count(sum (rate(http_request_duration_seconds{job="api"}[5m])))"#,
             r#"(
   histogram_count(sum (rate(http_request_duration_seconds{job="api"}[5m])))
@@ -513,12 +513,12 @@ or on ()
 0 * sum(slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-service-latency-native"})"#,
         );
         check(
-            fixtures::probe("web"),
+            fixtures::slo("frontend-probe"),
             r#"count (avg_over_time((probe_success{job="blackbox"} != bool 1)[5m:1m]))"#,
             r#"sum (avg_over_time((probe_success{job="blackbox"} != bool 1)[5m:1m]))"#,
         );
         check(
-            fixtures::raw("web"),
+            fixtures::slo("frontend-raw"),
             "count (\n  (sum(rate(frontend_errors_total[5m])) / sum(rate(frontend_requests_total[5m]))) >= 0\n)",
             "sum (\n  (sum(rate(frontend_errors_total[5m])) / sum(rate(frontend_requests_total[5m]))) >= 0\n)",
         );
@@ -526,7 +526,7 @@ or on ()
 
     #[test]
     fn latency_reads_buckets_by_a_robust_le_matcher() {
-        let (_, bad) = base_rates(&fixtures::latency("shop"));
+        let (_, bad) = base_rates(&fixtures::slo("api-service-latency"));
         assert!(
             bad.contains(r#"http_request_duration_seconds_bucket{job="api",le=~"0\\.250*"}[5m]"#),
             "{bad}"
@@ -598,7 +598,7 @@ mod groups {
 
     #[test]
     fn a_default_slo_splits_into_fast_and_slow_rules() {
-        let slo = fixtures::availability("shop");
+        let slo = fixtures::slo("api-service-availability");
         let rules = recording_rules(&slo, &Context::default());
         let alerts = alerts::alerting_rules(&slo);
         assert_eq!(
@@ -662,7 +662,7 @@ mod groups {
 
     #[test]
     fn only_windows_read_hourly_are_slow() {
-        let mut slo = fixtures::availability("shop");
+        let mut slo = fixtures::slo("api-service-availability");
         slo.alerting.tiers.push(AlertTier {
             severity: "custom".into(),
             windows: vec![
@@ -708,7 +708,9 @@ mod groups {
 
         // A period of 6h or less is averaged from the 5m series: the SLI, budget and
         // budget-exhausted alert follow it into the fast group.
-        let short = fixtures::with_period(fixtures::availability("shop"), Duration::from_hours(6));
+        let mut short = fixtures::slo("api-service-availability");
+        short.period = Duration::from_hours(6);
+        short.alerting.tiers = crate::load::common::default_tiers(short.period);
         let rules = recording_rules(&short, &Context::default());
         assert!(names(&rules.fast).contains(&"slokit:sli:period".to_string()));
         assert!(names(&rules.fast).contains(&"slokit:burn_rate:period".to_string()));
@@ -719,7 +721,7 @@ mod groups {
 
     #[test]
     fn thresholds_follow_the_tiers_and_vanish_without_alerting() {
-        let mut slo = fixtures::availability("shop");
+        let mut slo = fixtures::slo("api-service-availability");
         let thresholds = |slo: &Slo| {
             rules_named(
                 &recording_rules(slo, &Context::default()).slow,
@@ -744,7 +746,7 @@ mod groups {
             ))
         );
         // Grouping labels never reach constant series.
-        let grouped = fixtures::grouped_good("shop");
+        let grouped = fixtures::slo("api-routes-availability");
         for (_, labels) in thresholds(&grouped) {
             assert!(
                 !labels.iter().any(|l| l.starts_with("route=")),
@@ -757,8 +759,7 @@ mod groups {
 
     #[test]
     fn policy_steps_and_review_come_from_the_product() {
-        let catalog =
-            fixtures::with_policy(fixtures::catalog(vec![fixtures::availability("shop")]));
+        let catalog = fixtures::catalog(&["api-service-availability"], true);
         let slo = &catalog.products[0].slos[0];
         let context = Context::of(&catalog, slo);
         let slow = recording_rules(slo, &context).slow;
@@ -824,7 +825,7 @@ mod groups {
         let own_context = Context::of(&catalog, &own);
         assert_eq!(own_context.review_due, Date::parse("2026-12-01"));
         // Without a policy or a review cadence: no steps, no labels.
-        let bare = fixtures::catalog(vec![fixtures::availability("shop")]);
+        let bare = fixtures::catalog(&["api-service-availability"], false);
         let bare_context = Context::of(&bare, &bare.products[0].slos[0]);
         assert!(info(&bare_context).is_empty());
         assert!(rules_named(
