@@ -2,10 +2,10 @@
 //! generated test passes `promtool test rules`, and the generated tests fail when the rules are
 //! broken (alerts removed, alerts always firing, a threshold doubled, ratios averaged).
 
+use promql_tests::fixtures;
 use promql_tests::{
     check_rules, remove_alerts, replace_factor, require_promtool, test_rules, Tree,
 };
-use slokit::render::fixtures;
 
 fn fast_tests(tree: &Tree) -> Vec<std::path::PathBuf> {
     tree.tests()
@@ -17,7 +17,7 @@ fn fast_tests(tree: &Tree) -> Vec<std::path::PathBuf> {
 #[test]
 fn every_generated_file_passes_promtool() {
     require_promtool();
-    let tree = Tree::generate(&fixtures::everything());
+    let tree = Tree::generate(&fixtures::catalog(&[], false));
     // `slo test` runs this: check every rule file, then test every test file (in parallel).
     let report = slokit::promtool::test_tree(&tree.root()).unwrap_or_else(|e| panic!("{e}"));
     assert!(
@@ -26,7 +26,7 @@ fn every_generated_file_passes_promtool() {
     );
     // vmalert files use the Prometheus rule format, so promtool can check them too.
     let vmalert = slokit::render::generate(
-        &fixtures::everything(),
+        &fixtures::catalog(&[], false),
         &slokit::render::GenerateOptions {
             target: slokit::render::Target::Vmalert,
         },
@@ -39,7 +39,7 @@ fn every_generated_file_passes_promtool() {
 
 /// One SLO, so that each promtool run takes a second or two.
 fn single() -> Tree {
-    Tree::generate(&fixtures::catalog(vec![fixtures::availability("shop")]))
+    Tree::generate(&fixtures::catalog(&["api-service-availability"], false))
 }
 
 fn assert_tests_fail(tree: &Tree, what: &str, expected_in_output: &str) {

@@ -26,8 +26,6 @@ pub mod convert;
 pub mod emit;
 #[cfg(test)]
 mod fixtures;
-#[doc(hidden)]
-pub mod legacy_fixtures;
 pub mod promtool_tests;
 pub mod rules;
 pub mod targets;
