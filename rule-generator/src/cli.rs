@@ -4,7 +4,7 @@
 //! (or failing generated tests, a blocked gate, an SLO not ready), 2 usage or I/O errors and
 //! anything that cannot be decided (the monitoring system unreachable, no data).
 
-use crate::diag::{did_you_mean, Diagnostics};
+use crate::diag::{suggestion, Diagnostics};
 use crate::duration::Duration;
 use crate::live::prometheus_api::{Auth, Client, Config as ApiConfig, Secret};
 use crate::live::readiness::{self, Verdict};
@@ -529,13 +529,10 @@ fn select<'a>(
     slo: Option<&str>,
 ) -> Result<Vec<&'a Slo>, String> {
     let unknown = |what: &str, name: &str, names: Vec<&str>| {
-        let mut message = format!("unknown {what} `{name}`");
-        if let Some(best) = did_you_mean(name, names.iter().copied()) {
-            message.push_str(&format!("; did you mean `{best}`?"));
-        } else {
-            message.push_str(&format!("; the {what}s are {}", names.join(", ")));
-        }
-        message
+        let hint = suggestion(name, names.iter().copied(), || {
+            format!("the {what}s are {}", names.join(", "))
+        });
+        format!("unknown {what} `{name}`; {hint}")
     };
     if let Some(p) = product {
         if catalog.product(p).is_none() {

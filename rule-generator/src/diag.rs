@@ -65,6 +65,21 @@ impl Diagnostic {
         self
     }
 
+    /// The help for an unknown name: ``did you mean `x`?`` when a candidate is close to `word`
+    /// ([`did_you_mean`]), else `otherwise` (what the names are, or where to define one).
+    pub fn help_did_you_mean<'a, I>(
+        self,
+        word: &str,
+        candidates: I,
+        otherwise: impl FnOnce() -> String,
+    ) -> Diagnostic
+    where
+        I: IntoIterator<Item = &'a str>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        self.help(suggestion(word, candidates, otherwise))
+    }
+
     /// A note about another place, rendered as `<note> at <file>:<line>:<col>`.
     pub fn note_at(mut self, note: impl Into<String>, span: Span) -> Diagnostic {
         self.located_notes.push((note.into(), span));
@@ -255,6 +270,19 @@ const MAX_SUGGESTED_CHARS: usize = 64;
 /// candidate, so a file with thousands of unknown references to thousands of definitions would
 /// cost millions of comparisons; no real spec has this many templates, products or parameters.
 pub const MAX_CANDIDATES: usize = 200;
+
+/// ``did you mean `x`?`` when a candidate is close to `word` ([`did_you_mean`]), else
+/// `otherwise`: the one wording of every "unknown name" hint, in diagnostics and command errors.
+pub fn suggestion<'a, I>(word: &str, candidates: I, otherwise: impl FnOnce() -> String) -> String
+where
+    I: IntoIterator<Item = &'a str>,
+    I::IntoIter: ExactSizeIterator,
+{
+    match did_you_mean(word, candidates) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => otherwise(),
+    }
+}
 
 /// The closest candidate to `word`, if one is close enough to be a plausible typo. Case, `_` and
 /// `-` are ignored first, so `error_query` suggests `errorQuery`.

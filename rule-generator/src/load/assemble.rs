@@ -43,10 +43,9 @@ pub fn assemble(drafts: Drafts, options: Options, diags: &mut Diagnostics) -> Ca
                 let mut d = Diagnostic::error(format!("unknown error-budget policy `{policy}`"))
                     .at(span)
                     .field("spec.policy");
-                d = match crate::diag::did_you_mean(policy, known.iter().copied()) {
-                    Some(best) => d.help(format!("did you mean `{best}`?")),
-                    None => d.help("define it in a document of `kind: ErrorBudgetPolicy`"),
-                };
+                d = d.help_did_you_mean(policy, known.iter().copied(), || {
+                    "define it in a document of `kind: ErrorBudgetPolicy`".into()
+                });
                 diags.push(d);
             }
         }
@@ -91,10 +90,7 @@ pub fn assemble(drafts: Drafts, options: Options, diags: &mut Diagnostics) -> Ca
             let mut d = Diagnostic::error(format!("unknown product `{product_name}`"))
                 .at(*product_span)
                 .field("spec.product");
-            d = match crate::diag::did_you_mean(&product_name, known.iter().copied()) {
-                Some(best) => d.help(format!("did you mean `{best}`?")),
-                None => d.help("define it in a document of `kind: Product`, or leave `product` out to group SLOs by service"),
-            };
+            d = d.help_did_you_mean(&product_name, known.iter().copied(), || "define it in a document of `kind: Product`, or leave `product` out to group SLOs by service".into());
             diags.push(d);
             continue;
         }

@@ -3,7 +3,7 @@
 //! with a did-you-mean. Decoders never stop at the first problem: a failed field yields `None`, an
 //! error is recorded, and decoding goes on so one run reports everything.
 
-use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::load::source::Span;
 use crate::load::yaml::{Key, Node, NodeKind, Scalar};
 use std::collections::BTreeMap;
@@ -272,10 +272,10 @@ impl<'a> Map<'a> {
             let mut diagnostic = Diagnostic::error(format!("unknown field `{}`", key.name))
                 .at(key.span)
                 .field(path);
-            diagnostic = match did_you_mean(&key.name, self.known.iter().copied()) {
-                Some(best) => diagnostic.help(format!("did you mean `{best}`?")),
-                None => diagnostic.help(format!("expected one of {}", backticked(&self.known))),
-            };
+            diagnostic =
+                diagnostic.help_did_you_mean(&key.name, self.known.iter().copied(), || {
+                    format!("expected one of {}", backticked(&self.known))
+                });
             diags.push(diagnostic);
         }
     }

@@ -15,7 +15,7 @@ pub mod sloth;
 pub mod source;
 pub mod yaml;
 
-use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::load::decode::{Field, Map};
 use crate::load::source::{FileId, SourceMap, Span};
 use crate::model::{Catalog, Date, ErrorBudgetPolicy, Product, Slo};
@@ -479,13 +479,12 @@ fn classify(
         }
         _ => {
             let mut d = api.error(format!("unknown `apiVersion` `{text}`"));
-            d = match did_you_mean(&text, API_VERSIONS.iter().copied()) {
-                Some(best) => d.help(format!("did you mean `{best}`?")),
-                None => d.help(format!(
+            d = d.help_did_you_mean(&text, API_VERSIONS.iter().copied(), || {
+                format!(
                     "supported: {}",
                     crate::load::decode::backticked(API_VERSIONS)
-                )),
-            };
+                )
+            });
             diags.push(d);
             None
         }
@@ -504,13 +503,9 @@ pub fn kind<'a>(
         return Some((text, field));
     }
     let mut d = field.error(format!("unknown kind `{text}`"));
-    d = match did_you_mean(&text, known.iter().copied()) {
-        Some(best) => d.help(format!("did you mean `{best}`?")),
-        None => d.help(format!(
-            "expected one of {}",
-            crate::load::decode::backticked(known)
-        )),
-    };
+    d = d.help_did_you_mean(&text, known.iter().copied(), || {
+        format!("expected one of {}", crate::load::decode::backticked(known))
+    });
     diags.push(d);
     None
 }

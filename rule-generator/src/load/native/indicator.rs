@@ -40,10 +40,9 @@ pub(super) fn indicator(
                 Some(t) => *t,
                 None => {
                     let mut d = f.error(format!("unknown indicator type `{text}`"));
-                    d = match did_you_mean(&text, INDICATOR_TYPES.iter().copied()) {
-                        Some(best) => d.help(format!("did you mean `{best}`?")),
-                        None => d.help(format!("expected one of {}", backticked(INDICATOR_TYPES))),
-                    };
+                    d = d.help_did_you_mean(&text, INDICATOR_TYPES.iter().copied(), || {
+                        format!("expected one of {}", backticked(INDICATOR_TYPES))
+                    });
                     diags.push(d);
                     map.ignore(INDICATOR_TYPES);
                     map.finish(diags);

@@ -9,7 +9,7 @@
 use super::common::{self, check_file_safe_name, duration, labels, objective_ratio, trim_float};
 use super::{metadata, Budget, Drafts, ProductDraft, Registry as All, SloDraft};
 use crate::conventions::DEFAULT_PERIOD;
-use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::duration::Duration;
 use crate::load::decode::{backticked, Field, Map};
 use crate::load::source::Span;

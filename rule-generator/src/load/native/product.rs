@@ -55,10 +55,9 @@ pub(super) fn product(
                 None => {
                     let names: Vec<&str> = Maturity::ALL.iter().map(|(s, _)| *s).collect();
                     let mut d = f.error(format!("unknown maturity level `{text}`"));
-                    d = match did_you_mean(&text, names.iter().copied()) {
-                        Some(best) => d.help(format!("did you mean `{best}`?")),
-                        None => d.help(format!("expected one of {}", backticked(&names))),
-                    };
+                    d = d.help_did_you_mean(&text, names.iter().copied(), || {
+                        format!("expected one of {}", backticked(&names))
+                    });
                     diags.push(d);
                     Maturity::Greenfield
                 }

@@ -346,13 +346,12 @@ pub(super) fn phases(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Phase
         }),
         None => {
             let mut d = current_field.error(format!("unknown phase `{current}`"));
-            d = match did_you_mean(&current, list.iter().map(|p| p.name.as_str())) {
-                Some(best) => d.help(format!("did you mean `{best}`?")),
-                None => d.help(format!(
+            d = d.help_did_you_mean(&current, list.iter().map(|p| p.name.as_str()), || {
+                format!(
                     "the phases are {}",
                     backticked(&list.iter().map(|p| p.name.as_str()).collect::<Vec<_>>())
-                )),
-            };
+                )
+            });
             diags.push(d);
             None
         }

@@ -24,10 +24,11 @@ pub(super) fn from_template(
     let name = name_field.non_empty(diags)?;
     let Some(template) = templates.templates.get(&name) else {
         let mut d = name_field.error(format!("unknown SLI template `{name}`"));
-        d = match did_you_mean(&name, templates.templates.keys().map(String::as_str)) {
-            Some(best) => d.help(format!("did you mean `{best}`?")),
-            None => d.help("define it in a document of `kind: SLITemplate`"),
-        };
+        d = d.help_did_you_mean(
+            &name,
+            templates.templates.keys().map(String::as_str),
+            || "define it in a document of `kind: SLITemplate`".into(),
+        );
         diags.push(d);
         return None;
     };
@@ -44,25 +45,24 @@ pub(super) fn from_template(
             ok = false;
             let mut d = Diagnostic::error(format!("template `{name}` has no parameter `{param}`"))
                 .at(*span);
-            d = match did_you_mean(param, template.params.iter().map(|(p, _)| p.as_str())) {
-                Some(best) => d.help(format!("did you mean `{best}`?")),
+            d = d.help_did_you_mean(
+                param,
+                template.params.iter().map(|(p, _)| p.as_str()),
                 // Listing thousands of parameters under each of thousands of errors would print
                 // gigabytes.
-                None if template.params.len() > crate::diag::MAX_CANDIDATES => d.help(format!(
-                    "it declares {} parameters under `spec.parameters`",
-                    template.params.len()
-                )),
-                None => d.help(format!(
-                    "its parameters are {}",
-                    backticked(
-                        &template
-                            .params
-                            .iter()
-                            .map(|(p, _)| p.as_str())
-                            .collect::<Vec<_>>()
-                    )
-                )),
-            };
+                || {
+                    if template.params.len() > crate::diag::MAX_CANDIDATES {
+                        format!(
+                            "it declares {} parameters under `spec.parameters`",
+                            template.params.len()
+                        )
+                    } else {
+                        let names: Vec<&str> =
+                            template.params.iter().map(|(p, _)| p.as_str()).collect();
+                        format!("its parameters are {}", backticked(&names))
+                    }
+                },
+            );
             diags.push(d);
         }
     }

@@ -11,7 +11,7 @@
 
 use super::{common, Budget, Drafts, Registry as All, SloDraft};
 use crate::conventions::DEFAULT_PERIOD;
-use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::duration::Duration;
 use crate::load::decode::{backticked, Field, Map};
 use crate::load::source::Span;
@@ -293,10 +293,9 @@ fn unknown_reference<'k>(
         .map(String::as_str)
         .collect();
     let d = field.error(format!("unknown {what} `{name}`"));
-    match did_you_mean(name, known.iter().copied()) {
-        Some(best) => d.help(format!("did you mean `{best}`?")),
-        None => d.help(format!("define it in a document of `kind: {kind}`")),
-    }
+    d.help_did_you_mean(name, known.iter().copied(), || {
+        format!("define it in a document of `kind: {kind}`")
+    })
 }
 
 /// The document a `...Ref` field names, or an unknown-reference error with a suggestion.

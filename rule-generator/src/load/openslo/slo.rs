@@ -274,10 +274,7 @@ pub(super) fn budgeting_method(field: &Field<'_>, diags: &mut Diagnostics) -> Op
         other => {
             let known = ["Occurrences", "Timeslices", "RatioTimeslices"];
             let d = field.error(format!("unknown budgeting method `{other}`"));
-            diags.push(match did_you_mean(other, known) {
-                Some(best) => d.help(format!("did you mean `{best}`?")),
-                None => d.help(format!("use {}", backticked(&known))),
-            });
+            diags.push(d.help_did_you_mean(other, known, || format!("use {}", backticked(&known))));
             None
         }
     }
