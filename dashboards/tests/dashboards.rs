@@ -960,38 +960,11 @@ fn golden_files() {
             .join("tests/golden")
             .join(flavour.as_str());
         let files = render(&input(flavour, vec![small()]));
-        if std::env::var_os("UPDATE_GOLDEN").is_some() {
-            let _ = std::fs::remove_dir_all(&dir);
-            for file in &files {
-                let path = dir.join(&file.path);
-                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                std::fs::write(&path, &file.contents).unwrap();
-            }
-            continue;
-        }
-        for file in &files {
-            let path = dir.join(&file.path);
-            let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-                panic!(
-                    "missing golden file {}; run with UPDATE_GOLDEN=1",
-                    path.display()
-                )
-            });
-            if file.contents != expected {
-                let line = file
-                    .contents
-                    .lines()
-                    .zip(expected.lines())
-                    .position(|(a, b)| a != b)
-                    .unwrap_or_else(|| file.contents.lines().count().min(expected.lines().count()));
-                panic!(
-                    "{} differs from the golden file at line {}:\n  now:    {:?}\n  golden: {:?}\nreview the change and run with UPDATE_GOLDEN=1",
-                    path.display(),
-                    line + 1,
-                    file.contents.lines().nth(line).unwrap_or("<end of file>"),
-                    expected.lines().nth(line).unwrap_or("<end of file>"),
-                );
-            }
-        }
+        slokit_test_support::check_tree(
+            &dir,
+            files
+                .iter()
+                .map(|f| (f.path.as_path(), f.contents.as_str())),
+        );
     }
 }

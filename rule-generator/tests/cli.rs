@@ -29,21 +29,6 @@ fn transcript(output: &Output) -> String {
     )
 }
 
-/// Compares `actual` with the golden file, or rewrites it under `UPDATE_GOLDEN=1`.
-fn check_golden(path: &Path, actual: &str) {
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(path, actual).expect("golden file is writable");
-        return;
-    }
-    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| {
-        panic!(
-            "missing golden file {}; run with UPDATE_GOLDEN=1",
-            path.display()
-        )
-    });
-    assert_eq!(actual, expected, "output differs from {}", path.display());
-}
-
 #[test]
 fn every_case_matches_its_golden_output() {
     let dir = cases_dir();
@@ -59,7 +44,7 @@ fn every_case_matches_its_golden_output() {
     );
     for name in names {
         let output = slo(&dir, &["validate", &name]);
-        check_golden(
+        slokit_test_support::check(
             &dir.join(name.replace(".yaml", ".out")),
             &transcript(&output),
         );

@@ -279,35 +279,12 @@ fn check_golden(case: &str, files: &[OutputFile]) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(case);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        let _ = std::fs::remove_dir_all(&dir);
-        slokit::write::write_tree(&dir, files).unwrap();
-        return;
-    }
-    for file in files {
-        let path = dir.join(&file.path);
-        let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-            panic!(
-                "missing golden file {}; run with UPDATE_GOLDEN=1",
-                path.display()
-            )
-        });
-        if file.contents != expected {
-            let line = file
-                .contents
-                .lines()
-                .zip(expected.lines())
-                .position(|(a, b)| a != b)
-                .unwrap_or_else(|| file.contents.lines().count().min(expected.lines().count()));
-            panic!(
-                "{} differs from the golden file at line {}:\n  now:    {:?}\n  golden: {:?}\nreview the change and run with UPDATE_GOLDEN=1",
-                path.display(),
-                line + 1,
-                file.contents.lines().nth(line).unwrap_or("<end of file>"),
-                expected.lines().nth(line).unwrap_or("<end of file>"),
-            );
-        }
-    }
+    slokit_test_support::check_tree(
+        &dir,
+        files
+            .iter()
+            .map(|f| (f.path.as_path(), f.contents.as_str())),
+    );
 }
 
 #[test]

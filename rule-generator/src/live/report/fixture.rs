@@ -110,25 +110,14 @@ pub fn report() -> Report {
     )
 }
 
-/// Compares `actual` with `src/report/testdata/<name>`; `UPDATE_GOLDEN=1` rewrites it.
+/// Compares `actual` with `src/live/report/testdata/<name>`; `UPDATE_GOLDEN=1` rewrites it.
 pub fn golden(name: &str, actual: &str) {
     let path = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/src/live/report/testdata"
     ))
     .join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("testdata");
-        std::fs::write(&path, actual).expect("write golden");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; run with UPDATE_GOLDEN=1", path.display()));
-    assert!(
-        expected == actual,
-        "{} differs (UPDATE_GOLDEN=1 rewrites it):\n{actual}",
-        path.display()
-    );
+    slokit_test_support::check(&path, actual);
 }
 
 #[test]
