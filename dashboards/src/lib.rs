@@ -18,7 +18,7 @@ mod provisioning;
 mod query;
 
 use slokit_conventions::duration::Duration;
-use slokit_conventions::{dashboard_uid, DIR_GRAFANA, OVERVIEW_DASHBOARD_UID};
+use slokit_conventions::DIR_GRAFANA;
 use std::path::PathBuf;
 
 /// The Grafana dashboard schema version written: Grafana 11.6 reads and writes 41.
@@ -186,16 +186,6 @@ pub fn render(input: &Input) -> Vec<File> {
     files.extend(provisioning::files(input));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
-}
-
-/// The uid of a product's dashboard (re-exported so callers need one crate only).
-pub fn product_dashboard_uid(product: &str) -> String {
-    dashboard_uid(product)
-}
-
-/// The uid of the overview dashboard.
-pub fn overview_dashboard_uid() -> &'static str {
-    OVERVIEW_DASHBOARD_UID
 }
 
 /// Pretty JSON with a final newline. `serde_json`'s map is ordered by key unless a crate in the

@@ -32,14 +32,7 @@ pub fn dashboard(products: &[&ProductInput], flavour: Flavour) -> Value {
         pos(12, 0, 12, 8),
         &query::datasource(flavour),
         vec![query::budget_remaining(flavour, &scope, "A", true)],
-        json!({
-            "unit": "percentunit",
-            "decimals": 1,
-            "min": 0,
-            "max": 1,
-            "thresholds": panel::budget_thresholds(),
-            "color": {"mode": "thresholds"},
-        }),
+        panel::budget_remaining_defaults(),
         vec![],
         panel::bargauge_options(),
     ));

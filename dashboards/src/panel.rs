@@ -84,6 +84,19 @@ pub fn budget_thresholds() -> Value {
     thresholds("red", &[(0.0, "orange"), (0.25, "green")])
 }
 
+/// Field defaults of a budget-remaining gauge or bar: a share from 0 to 1, coloured by
+/// [`budget_thresholds`].
+pub fn budget_remaining_defaults() -> Value {
+    json!({
+        "unit": "percentunit",
+        "decimals": 1,
+        "min": 0,
+        "max": 1,
+        "thresholds": budget_thresholds(),
+        "color": {"mode": "thresholds"},
+    })
+}
+
 pub fn legend(placement: &str) -> Value {
     json!({"displayMode": "list", "placement": placement, "showLegend": true, "calcs": []})
 }

@@ -22,7 +22,6 @@ use slokit_conventions::{
     DASHBOARD_VAR_SLO, DATASOURCE_UID_PROMETHEUS, LABEL_DISPLAY_NAME, LABEL_OWNER, LABEL_PHASE,
     LABEL_POLICY_ACTION, LABEL_PRODUCT, LABEL_REVIEW_DUE, LABEL_SERVICE, LABEL_SEVERITY, LABEL_SLO,
     OVERVIEW_DASHBOARD_UID, SERIES_BUDGET_REMAINING, SERIES_INFO, SERIES_OBJECTIVE, SERIES_SLI,
-    STANDARD_WINDOWS,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -538,14 +537,7 @@ fn budget_bars(ids: &mut Ids, flavour: Flavour, scope: &Scope, at: Pos) -> Value
         at,
         &query::datasource(flavour),
         vec![query::budget_remaining(flavour, scope, "A", true)],
-        json!({
-            "unit": "percentunit",
-            "decimals": 1,
-            "min": 0,
-            "max": 1,
-            "thresholds": panel::budget_thresholds(),
-            "color": {"mode": "thresholds"},
-        }),
+        panel::budget_remaining_defaults(),
         vec![],
         panel::bargauge_options(),
     )
@@ -555,6 +547,11 @@ fn budget_bars(ids: &mut Ids, flavour: Flavour, scope: &Scope, at: Pos) -> Value
 pub fn counts(ids: &mut Ids, flavour: Flavour, scope: &Scope, x: u32, y: u32) -> Vec<Value> {
     let burn = burn_rate_series(Some(BURNING_WINDOW));
     let count_of = |expr: String| format!("count({expr}) or vector(0)");
+    // A count of SLOs: the plugin's query (counted by the panel), or PromQL that counts.
+    let count_stat = |plugin: Value, expr: String, legend: &str| match flavour {
+        Flavour::Plugin => plugin,
+        Flavour::Prometheus => query::promql("A", &count_of(expr), legend, true, false),
+    };
     // The plugin has no counting query: its per-series frames are reduced to one row each, the
     // rows filtered by value, and the stat panel counts what is left ("0" when nothing is).
     let filtered = |condition: &str, value: f64| {
@@ -592,16 +589,7 @@ pub fn counts(ids: &mut Ids, flavour: Flavour, scope: &Scope, x: u32, y: u32) ->
         (
             "Objective breached",
             "SLOs (and groups) whose error budget is spent: SLI at or below the objective over the period.",
-            match flavour {
-                Flavour::Plugin => query::budget_remaining(flavour, scope, "A", true),
-                Flavour::Prometheus => query::promql(
-                    "A",
-                    &count_of(format!("{} <= 0", scope.select(SERIES_BUDGET_REMAINING))),
-                    "breached",
-                    true,
-                    false,
-                ),
-            },
+            count_stat(query::budget_remaining(flavour, scope, "A", true), format!("{} <= 0", scope.select(SERIES_BUDGET_REMAINING)), "breached"),
             (flavour == Flavour::Plugin).then(|| filtered("lowerOrEqual", 0.0)),
             panel::thresholds("green", &[(1.0, "red")]),
             json!(if flavour == Flavour::Plugin { "/^Field$/" } else { "" }),
@@ -609,16 +597,7 @@ pub fn counts(ids: &mut Ids, flavour: Flavour, scope: &Scope, x: u32, y: u32) ->
         (
             "Burning faster than 1x",
             "SLOs (and groups) whose burn rate over the last hour would spend the budget before the period ends.",
-            match flavour {
-                Flavour::Plugin => query::burn_rate(flavour, scope, BURNING_WINDOW, "A"),
-                Flavour::Prometheus => query::promql(
-                    "A",
-                    &count_of(format!("{} > 1", scope.select(&burn))),
-                    "burning",
-                    true,
-                    false,
-                ),
-            },
+            count_stat(query::burn_rate(flavour, scope, BURNING_WINDOW, "A"), format!("{} > 1", scope.select(&burn)), "burning"),
             (flavour == Flavour::Plugin).then(|| filtered("greater", 1.0)),
             panel::thresholds("green", &[(1.0, "orange")]),
             json!(if flavour == Flavour::Plugin { "/^Field$/" } else { "" }),
@@ -669,11 +648,6 @@ pub fn counts(ids: &mut Ids, flavour: Flavour, scope: &Scope, x: u32, y: u32) ->
     panels
 }
 
-/// The windows the plugin can query: the base window and the standard windows.
-fn plugin_window(window: Duration) -> bool {
-    window == BASE_WINDOW || STANDARD_WINDOWS.contains(&window)
-}
-
 /// The burn-rate windows drawn for an SLO: every window of its tiers (or the status windows for an
 /// SLO without alerts), shortest first.
 fn burn_windows(slo: &SloInput, flavour: Flavour) -> Vec<Duration> {
@@ -688,7 +662,8 @@ fn burn_windows(slo: &SloInput, flavour: Flavour) -> Vec<Duration> {
     windows.sort();
     windows.dedup();
     if flavour == Flavour::Plugin {
-        windows.retain(|w| plugin_window(*w));
+        // The plugin queries the windows every SLO records.
+        windows.retain(|w| slokit_conventions::is_recorded_everywhere(*w));
     }
     windows
 }
@@ -761,14 +736,7 @@ fn slo_row(
         pos(10, y, 4, 8),
         &datasource,
         vec![query::budget_remaining(flavour, &scope, "A", true)],
-        json!({
-            "unit": "percentunit",
-            "decimals": 1,
-            "min": 0,
-            "max": 1,
-            "thresholds": panel::budget_thresholds(),
-            "color": {"mode": "thresholds"},
-        }),
+        panel::budget_remaining_defaults(),
         vec![],
         panel::gauge_options(),
     ));
