@@ -575,57 +575,92 @@ fn usage_error(message: String) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Runs a command that reads a live API: loads the specs, builds the client, selects the SLOs
+/// (`product`, `service`, `slo` as given) and calls `body` with them and the evaluation time
+/// (`--at`, else now). Specs that do not load end the command with their diagnostics' exit code,
+/// or with 2 and `undecided` for commands whose 1 means a decision (a blocked gate, an SLO not
+/// ready); a bad flag or an unknown name is a usage error.
+fn run_live(
+    paths: &[PathBuf],
+    api: &ApiArgs,
+    undecided: Option<&str>,
+    (product, service, slo): (Option<&str>, Option<&str>, Option<&str>),
+    body: impl FnOnce(&Catalog, &Client, f64, &[&Slo]) -> ExitCode,
+) -> ExitCode {
+    let loaded = match load_and_report(paths, false) {
+        Ok(loaded) => loaded,
+        Err(code) => {
+            return match undecided {
+                Some(message) => {
+                    eprintln!("{message}");
+                    ExitCode::from(2)
+                }
+                None => code,
+            }
+        }
+    };
+    let started = client(api).and_then(|client| {
+        select(&loaded.catalog, product, service, slo).map(|slos| (client, slos))
+    });
+    match started {
+        Ok((client, slos)) => body(
+            &loaded.catalog,
+            &client,
+            api.at.unwrap_or_else(now_unix),
+            &slos,
+        ),
+        Err(message) => usage_error(message),
+    }
+}
+
 fn report(
     paths: &[PathBuf],
     product: Option<&str>,
     format: ReportFormat,
     api: &ApiArgs,
 ) -> ExitCode {
-    let loaded = match load_and_report(paths, false) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
-    };
-    let (client, slos) = match client(api)
-        .and_then(|c| select(&loaded.catalog, product, None, None).map(|slos| (c, slos)))
-    {
-        Ok(pair) => pair,
-        Err(message) => return usage_error(message),
-    };
-    let at = api.at.unwrap_or_else(now_unix);
-    let fetched = budget::fetch(&client, &loaded.catalog, &slos, Some(at)).and_then(|status| {
-        let measurements = readiness::fetch(&client, &slos, Some(at))?;
-        let burn_down = match format {
-            ReportFormat::Html => budget::fetch_burn_down(&client, &slos, at)?,
-            _ => Default::default(),
-        };
-        Ok((status, measurements, burn_down))
-    });
-    let (status, measurements, burn_down) = match fetched {
-        Ok(figures) => figures,
-        Err(e) => {
-            eprintln!("error: {e}; no report was written");
-            return ExitCode::from(2);
-        }
-    };
-    let built = report::build(
-        &loaded.catalog,
-        &slos,
-        &status,
-        &measurements,
-        &burn_down,
-        at,
-        today_at(Some(at)),
-    );
-    print!(
-        "{}",
-        match format {
-            ReportFormat::Text => report::text::render(&built),
-            ReportFormat::Markdown => report::markdown::render(&built),
-            ReportFormat::Json => report::json::render(&built),
-            ReportFormat::Html => report::html::render(&built),
-        }
-    );
-    ExitCode::SUCCESS
+    run_live(
+        paths,
+        api,
+        None,
+        (product, None, None),
+        |catalog, client, at, slos| {
+            let fetched = budget::fetch(client, catalog, slos, Some(at)).and_then(|status| {
+                let measurements = readiness::fetch(client, slos, Some(at))?;
+                let burn_down = match format {
+                    ReportFormat::Html => budget::fetch_burn_down(client, slos, at)?,
+                    _ => Default::default(),
+                };
+                Ok((status, measurements, burn_down))
+            });
+            let (status, measurements, burn_down) = match fetched {
+                Ok(figures) => figures,
+                Err(e) => {
+                    eprintln!("error: {e}; no report was written");
+                    return ExitCode::from(2);
+                }
+            };
+            let built = report::build(
+                catalog,
+                slos,
+                &status,
+                &measurements,
+                &burn_down,
+                at,
+                today_at(Some(at)),
+            );
+            print!(
+                "{}",
+                match format {
+                    ReportFormat::Text => report::text::render(&built),
+                    ReportFormat::Markdown => report::markdown::render(&built),
+                    ReportFormat::Json => report::json::render(&built),
+                    ReportFormat::Html => report::html::render(&built),
+                }
+            );
+            ExitCode::SUCCESS
+        },
+    )
 }
 
 fn gate(
@@ -637,43 +672,37 @@ fn gate(
 ) -> ExitCode {
     // Invalid specs leave the gate undecided (2), never "blocked" (1), so pipelines can tell a
     // policy decision from a broken setup.
-    let loaded = match load_and_report(paths, false) {
-        Ok(loaded) => loaded,
-        Err(_) => {
-            eprintln!("gate: cannot decide: the specs did not load; releases are not cleared");
-            return ExitCode::from(2);
-        }
-    };
-    let (client, slos) = match client(api)
-        .and_then(|c| select(&loaded.catalog, product, service, None).map(|slos| (c, slos)))
-    {
-        Ok(pair) => pair,
-        Err(message) => return usage_error(message),
-    };
-    let at = api.at.unwrap_or_else(now_unix);
-    let status = match budget::fetch(&client, &loaded.catalog, &slos, Some(at)) {
-        Ok(status) => status,
-        Err(e) => {
-            eprintln!("error: {e}");
-            eprintln!("gate: cannot decide: the monitoring system cannot be read; releases are not cleared");
-            return ExitCode::from(2);
-        }
-    };
-    let built = report::build(
-        &loaded.catalog,
-        &slos,
-        &status,
-        &Default::default(),
-        &Default::default(),
-        at,
-        today_at(Some(at)),
-    );
-    let outcome = report::gate::outcome(&built);
-    match format {
-        GateFormat::Text => print!("{}", report::gate::text(&built)),
-        GateFormat::Json => print!("{}", report::gate::json(&built)),
-    }
-    ExitCode::from(outcome as u8)
+    run_live(
+        paths,
+        api,
+        Some("gate: cannot decide: the specs did not load; releases are not cleared"),
+        (product, service, None),
+        |catalog, client, at, slos| {
+            let status = match budget::fetch(client, catalog, slos, Some(at)) {
+                Ok(status) => status,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    eprintln!("gate: cannot decide: the monitoring system cannot be read; releases are not cleared");
+                    return ExitCode::from(2);
+                }
+            };
+            let built = report::build(
+                catalog,
+                slos,
+                &status,
+                &Default::default(),
+                &Default::default(),
+                at,
+                today_at(Some(at)),
+            );
+            let outcome = report::gate::outcome(&built);
+            match format {
+                GateFormat::Text => print!("{}", report::gate::text(&built)),
+                GateFormat::Json => print!("{}", report::gate::json(&built)),
+            }
+            ExitCode::from(outcome as u8)
+        },
+    )
 }
 
 fn plan(
@@ -708,54 +737,48 @@ fn readiness(
     slo: Option<&str>,
     api: &ApiArgs,
 ) -> ExitCode {
-    let loaded = match load_and_report(paths, false) {
-        Ok(loaded) => loaded,
-        Err(_) => {
-            eprintln!("readiness: cannot decide: the specs did not load");
-            return ExitCode::from(2);
-        }
-    };
-    let (client, slos) = match client(api)
-        .and_then(|c| select(&loaded.catalog, product, None, slo).map(|slos| (c, slos)))
-    {
-        Ok(pair) => pair,
-        Err(message) => return usage_error(message),
-    };
-    let at = api.at.unwrap_or_else(now_unix);
-    let fetched = budget::fetch(&client, &loaded.catalog, &slos, Some(at))
-        .and_then(|status| Ok((status, readiness::fetch(&client, &slos, Some(at))?)));
-    let (status, measurements) = match fetched {
-        Ok(figures) => figures,
-        Err(e) => {
-            eprintln!("error: {e}");
-            eprintln!("readiness: cannot decide: the monitoring system cannot be read");
-            return ExitCode::from(2);
-        }
-    };
-    let today = today_at(Some(at));
-    let items: Vec<(String, readiness::Readiness)> = slos
-        .iter()
-        .map(|s| {
-            let m = measurements
-                .get(&budget::key(s))
-                .cloned()
-                .unwrap_or_default();
-            (
-                format!("{}/{}", s.product, s.name),
-                readiness::assess(s, status.get(s), &m, today),
-            )
-        })
-        .collect();
-    print!("{}", readiness::render_text(&items));
-    let verdicts: Vec<Verdict> = items.iter().map(|(_, r)| r.verdict).collect();
-    let ready = verdicts.iter().filter(|v| **v == Verdict::Ready).count();
-    let with_phases = verdicts.iter().filter(|v| **v != Verdict::NoPhases).count();
-    println!("readiness: {ready} of {with_phases} SLOs with phases ready");
-    if verdicts.contains(&Verdict::NotReady) {
-        ExitCode::from(1)
-    } else if verdicts.contains(&Verdict::Unknown) {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    }
+    run_live(
+        paths,
+        api,
+        Some("readiness: cannot decide: the specs did not load"),
+        (product, None, slo),
+        |catalog, client, at, slos| {
+            let fetched = budget::fetch(client, catalog, slos, Some(at))
+                .and_then(|status| Ok((status, readiness::fetch(client, slos, Some(at))?)));
+            let (status, measurements) = match fetched {
+                Ok(figures) => figures,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    eprintln!("readiness: cannot decide: the monitoring system cannot be read");
+                    return ExitCode::from(2);
+                }
+            };
+            let today = today_at(Some(at));
+            let items: Vec<(String, readiness::Readiness)> = slos
+                .iter()
+                .map(|s| {
+                    let m = measurements
+                        .get(&budget::key(s))
+                        .cloned()
+                        .unwrap_or_default();
+                    (
+                        format!("{}/{}", s.product, s.name),
+                        readiness::assess(s, status.get(s), &m, today),
+                    )
+                })
+                .collect();
+            print!("{}", readiness::render_text(&items));
+            let verdicts: Vec<Verdict> = items.iter().map(|(_, r)| r.verdict).collect();
+            let ready = verdicts.iter().filter(|v| **v == Verdict::Ready).count();
+            let with_phases = verdicts.iter().filter(|v| **v != Verdict::NoPhases).count();
+            println!("readiness: {ready} of {with_phases} SLOs with phases ready");
+            if verdicts.contains(&Verdict::NotReady) {
+                ExitCode::from(1)
+            } else if verdicts.contains(&Verdict::Unknown) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            }
+        },
+    )
 }

@@ -382,6 +382,24 @@ pub struct Alerting {
     pub no_data: Option<Duration>,
 }
 
+impl Alerting {
+    /// Alerting on `tiers` (disabled when there are none), without `for:`, extra labels,
+    /// annotations, runbook or the optional budget-exhausted and no-data alerts.
+    pub fn with_tiers(tiers: Vec<AlertTier>) -> Alerting {
+        Alerting {
+            enabled: !tiers.is_empty(),
+            name: None,
+            tiers,
+            for_duration: None,
+            labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
+            runbook_url: None,
+            budget_exhausted: false,
+            no_data: None,
+        }
+    }
+}
+
 /// One alert (one severity) that fires when any of its window pairs burns too fast.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlertTier {

@@ -7,7 +7,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::duration::Duration;
 use crate::load::decode::Field;
 use crate::load::source::Span;
-use crate::model::{AlertTier, BurnWindow, WindowQuery};
+use crate::model::{AlertTier, Alerting, BurnWindow, WindowQuery};
 use crate::promql;
 use std::collections::BTreeMap;
 
@@ -171,6 +171,12 @@ pub fn default_tiers(period: Duration) -> Vec<AlertTier> {
         }
     }
     tiers
+}
+
+/// Alerting on the default tiers for `period` and nothing else, what an SLO gets when its spec
+/// says nothing about alerts.
+pub fn default_alerting(period: Duration) -> Alerting {
+    Alerting::with_tiers(default_tiers(period))
 }
 
 /// Warns about windows that can never fire: a burn rate of `factor` needs an error ratio of

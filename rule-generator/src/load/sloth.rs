@@ -603,15 +603,8 @@ fn alerting(
 /// Alerting with the given tiers; disabling both of Sloth's alerts disables alerting.
 fn alerting_from(tiers: Vec<AlertTier>, name: Option<String>) -> Alerting {
     Alerting {
-        enabled: !tiers.is_empty(),
         name,
-        tiers,
-        for_duration: None,
-        labels: BTreeMap::new(),
-        annotations: BTreeMap::new(),
-        runbook_url: None,
-        budget_exhausted: false,
-        no_data: None,
+        ..Alerting::with_tiers(tiers)
     }
 }
 

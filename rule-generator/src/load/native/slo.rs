@@ -56,7 +56,7 @@ pub(super) fn slo(
     // Alerting is decoded once, even when objectives are broken, so its problems are reported too.
     let alerting_spec = match spec.get("alerting") {
         Some(f) => alerting(&f, diags),
-        None => Some((default_alerting(DEFAULT_PERIOD), None)),
+        None => Some((common::default_alerting(DEFAULT_PERIOD), None)),
     };
     let (Some(service), Some(indicator)) = (service, indicator) else {
         return;
@@ -198,20 +198,6 @@ pub(super) fn objectives(
     out
 }
 
-pub(super) fn default_alerting(period: Duration) -> Alerting {
-    Alerting {
-        enabled: true,
-        name: None,
-        tiers: common::default_tiers(period),
-        for_duration: None,
-        labels: BTreeMap::new(),
-        annotations: BTreeMap::new(),
-        runbook_url: None,
-        budget_exhausted: false,
-        no_data: None,
-    }
-}
-
 /// The alerting section, and where its explicit `burnRates` are (`None` means the default tiers,
 /// which depend on each objective's period and are filled in per objective).
 pub(super) fn alerting(
@@ -219,7 +205,7 @@ pub(super) fn alerting(
     diags: &mut Diagnostics,
 ) -> Option<(Alerting, Option<(Span, String)>)> {
     let mut map = field.map(diags)?;
-    let mut out = default_alerting(DEFAULT_PERIOD);
+    let mut out = common::default_alerting(DEFAULT_PERIOD);
     let mut explicit = None;
     out.enabled = map
         .get("enabled")

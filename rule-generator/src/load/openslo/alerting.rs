@@ -200,20 +200,6 @@ pub(super) fn inline_object<'a>(
     map.required("spec", diags)
 }
 
-pub(super) fn default_alerting(period: Duration) -> Alerting {
-    Alerting {
-        enabled: true,
-        name: None,
-        tiers: common::default_tiers(period),
-        for_duration: None,
-        labels: BTreeMap::new(),
-        annotations: BTreeMap::new(),
-        runbook_url: None,
-        budget_exhausted: false,
-        no_data: None,
-    }
-}
-
 /// `alertPolicies`: every burn-rate condition becomes a window pair of the tier named by its
 /// severity. OpenSLO gives one lookback window; the short window is a twelfth of it, the ratio of
 /// the SRE Workbook's table (1h/5m, 6h/30m, 1d/2h, 3d/6h). No policies means the default tiers.
@@ -225,7 +211,7 @@ pub(super) fn alert_policies(
 ) -> Option<Alerting> {
     let items = field.list(diags);
     if items.is_empty() {
-        return Some(default_alerting(period));
+        return Some(common::default_alerting(period));
     }
     let mut conditions = Vec::new();
     let mut failed = false;
@@ -264,7 +250,7 @@ pub(super) fn alert_policies(
     if failed {
         return None;
     }
-    let mut alerting = default_alerting(period);
+    let mut alerting = common::default_alerting(period);
     alerting.tiers = Vec::new();
     for condition in &conditions {
         let window = BurnWindow {

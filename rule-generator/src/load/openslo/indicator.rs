@@ -135,25 +135,13 @@ pub(super) fn ratio_metric(
                 .help("remove it"),
         );
     }
-    let (counts, numerator) = match (good, bad) {
-        (Some(good), None) => (Counted::Good, good),
-        (None, Some(bad)) => (Counted::Bad, bad),
-        (Some(_), Some(bad)) => {
-            diags.push(
-                bad.error("a ratio has either `good` or `bad`, not both")
-                    .help("keep one; slokit derives the other from `total`"),
-            );
-            return None;
-        }
-        (None, None) => {
-            diags.push(map_missing(
-                field,
-                "good",
-                "add `good:` (or `bad:`) and `total:` metric sources, or `raw:`",
-            ));
-            return None;
-        }
-    };
+    let (counts, numerator) = good_or_bad(
+        field,
+        good,
+        bad,
+        "add `good:` (or `bad:`) and `total:` metric sources, or `raw:`",
+        diags,
+    )?;
     let Some(total) = total else {
         diags.push(map_missing(
             field,
@@ -175,6 +163,32 @@ pub(super) fn ratio_metric(
         }),
         group_by: dims.unwrap_or_default(),
     })
+}
+
+/// Which events a ratio counts: exactly one of `good` and `bad`, else an error (`missing` says
+/// how to add one).
+fn good_or_bad<'a>(
+    field: &Field<'_>,
+    good: Option<Field<'a>>,
+    bad: Option<Field<'a>>,
+    missing: &str,
+    diags: &mut Diagnostics,
+) -> Option<(Counted, Field<'a>)> {
+    match (good, bad) {
+        (Some(good), None) => Some((Counted::Good, good)),
+        (None, Some(bad)) => Some((Counted::Bad, bad)),
+        (Some(_), Some(bad)) => {
+            diags.push(
+                bad.error("a ratio has either `good` or `bad`, not both")
+                    .help("keep one; slokit derives the other from `total`"),
+            );
+            None
+        }
+        (None, None) => {
+            diags.push(map_missing(field, "good", missing));
+            None
+        }
+    }
 }
 
 pub(super) fn map_missing(field: &Field<'_>, key: &str, help: &str) -> Diagnostic {
@@ -435,25 +449,13 @@ pub(super) fn alpha_ratio(field: &Field<'_>, diags: &mut Diagnostics) -> Option<
     let total = map.required("total", diags);
     map.finish(diags);
     let counter = counter.or(incremental).unwrap_or(false);
-    let (counts, numerator) = match (good, bad) {
-        (Some(good), None) => (Counted::Good, good),
-        (None, Some(bad)) => (Counted::Bad, bad),
-        (Some(_), Some(bad)) => {
-            diags.push(
-                bad.error("a ratio has either `good` or `bad`, not both")
-                    .help("keep one"),
-            );
-            return None;
-        }
-        (None, None) => {
-            diags.push(map_missing(
-                field,
-                "good",
-                "add `good:` (or `bad:`) with a query",
-            ));
-            return None;
-        }
-    };
+    let (counts, numerator) = good_or_bad(
+        field,
+        good,
+        bad,
+        "add `good:` (or `bad:`) with a query",
+        diags,
+    )?;
     let numerator = alpha_source(&numerator, diags).and_then(|q| event_source(&q, counter, diags));
     let total = alpha_source(&total?, diags).and_then(|q| event_source(&q, counter, diags));
     Some(Sli {

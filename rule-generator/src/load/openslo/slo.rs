@@ -47,7 +47,7 @@ pub(super) fn slo(
     };
     let alerting = match (&alerting_field, period) {
         (Some(f), Some(period)) => alert_policies(f, context, period, diags),
-        (None, Some(period)) => Some(default_alerting(period)),
+        (None, Some(period)) => Some(common::default_alerting(period)),
         (_, None) => None,
     };
     let Some(objectives) = objectives else {

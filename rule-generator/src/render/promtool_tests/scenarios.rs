@@ -150,16 +150,11 @@ pub(super) fn above(
         round_up(first + ms(slack(slo, first_pair, eval)), eval),
     );
     let phases = [
-        Phase {
-            length: start,
-            traffic: TRAFFIC_PER_STEP,
-            error_ratio: 0.0,
-        },
-        Phase {
-            length: Duration::from_millis(fired.millis() - start.millis()),
-            traffic: TRAFFIC_PER_STEP,
-            error_ratio: burn * slo.error_budget(),
-        },
+        Phase::steady(start, 0.0),
+        Phase::steady(
+            Duration::from_millis(fired.millis() - start.millis()),
+            burn * slo.error_budget(),
+        ),
     ];
     group(
         &format!("{key}/above"),
@@ -201,16 +196,8 @@ pub(super) fn below(
     let horizon = round_down(horizon, eval);
     let start = warm_up(tier, pair, burn, ms(horizon));
     let phases = [
-        Phase {
-            length: start,
-            traffic: TRAFFIC_PER_STEP,
-            error_ratio: 0.0,
-        },
-        Phase {
-            length: horizon,
-            traffic: TRAFFIC_PER_STEP,
-            error_ratio: burn * slo.error_budget(),
-        },
+        Phase::steady(start, 0.0),
+        Phase::steady(horizon, burn * slo.error_budget()),
     ];
     let checks = (1..=4)
         .map(|quarter| {
@@ -271,21 +258,9 @@ pub(super) fn recovery(
     let settle =
         Duration::from_millis(longest_short.millis() + BASE_WINDOW.millis() + 2 * eval.millis());
     let phases = [
-        Phase {
-            length: start,
-            traffic: TRAFFIC_PER_STEP,
-            error_ratio: 0.0,
-        },
-        Phase {
-            length: burning,
-            traffic: TRAFFIC_PER_STEP,
-            error_ratio: burn * slo.error_budget(),
-        },
-        Phase {
-            length: settle,
-            traffic: TRAFFIC_PER_STEP,
-            error_ratio: 0.0,
-        },
+        Phase::steady(start, 0.0),
+        Phase::steady(burning, burn * slo.error_budget()),
+        Phase::steady(settle, 0.0),
     ];
     let stopped = add(start, burning);
     group(
@@ -313,11 +288,7 @@ pub(super) fn no_data(slo: &Slo, synth: &Synth, after: Duration) -> Scenario {
         identity_matchers(slo)
     );
     let stop = Duration::from_hours(1);
-    let phases = [Phase {
-        length: stop,
-        traffic: TRAFFIC_PER_STEP,
-        error_ratio: 0.0,
-    }];
+    let phases = [Phase::steady(stop, 0.0)];
     let quiet = add(stop, round_down(ms(after) * 0.5, TEST_EVAL_INTERVAL));
     let fired = add(
         stop,

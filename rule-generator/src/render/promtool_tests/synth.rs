@@ -12,6 +12,17 @@ pub(super) struct Phase {
     pub(super) error_ratio: f64,
 }
 
+impl Phase {
+    /// A phase of the standard traffic ([`TRAFFIC_PER_STEP`]) with a constant error ratio.
+    pub(super) fn steady(length: Duration, error_ratio: f64) -> Phase {
+        Phase {
+            length,
+            traffic: TRAFFIC_PER_STEP,
+            error_ratio,
+        }
+    }
+}
+
 /// What a synthetic series counts: `good * good events + bad * bad events`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct Role {
