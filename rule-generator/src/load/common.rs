@@ -5,7 +5,7 @@
 use crate::conventions::{default_windows, RESERVED_LABELS};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::duration::Duration;
-use crate::load::decode::Field;
+use crate::load::decode::{Field, Map};
 use crate::load::source::Span;
 use crate::model::{AlertTier, Alerting, BurnWindow, WindowQuery};
 use crate::promql;
@@ -124,6 +124,26 @@ pub fn labels(field: &Field<'_>, diags: &mut Diagnostics) -> BTreeMap<String, St
 }
 
 /// Annotations: any key is allowed (Prometheus does not restrict annotation names in practice).
+/// The labels under `key` of a mapping, checked; none when the key is absent.
+pub fn optional_labels(
+    map: &mut Map<'_>,
+    key: &'static str,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, String> {
+    map.get(key).map(|f| labels(&f, diags)).unwrap_or_default()
+}
+
+/// The annotations under `key` of a mapping, checked; none when the key is absent.
+pub fn optional_annotations(
+    map: &mut Map<'_>,
+    key: &'static str,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, String> {
+    map.get(key)
+        .map(|f| annotations(&f, diags))
+        .unwrap_or_default()
+}
+
 pub fn annotations(field: &Field<'_>, diags: &mut Diagnostics) -> BTreeMap<String, String> {
     field
         .string_map(diags)

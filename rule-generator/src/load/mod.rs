@@ -526,10 +526,7 @@ pub fn metadata(map: &mut Map<'_>, diags: &mut Diagnostics) -> Option<Metadata> 
     let name = name_field.as_ref().and_then(|f| f.non_empty(diags));
     let display_name = meta.get("displayName").and_then(|f| f.string(diags));
     let namespace = meta.get("namespace").and_then(|f| f.string(diags));
-    let labels = meta
-        .get("labels")
-        .map(|f| common::labels(&f, diags))
-        .unwrap_or_default();
+    let labels = common::optional_labels(&mut meta, "labels", diags);
     meta.ignore(&[
         "annotations",
         "uid",

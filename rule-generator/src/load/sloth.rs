@@ -283,10 +283,7 @@ fn service_level(
         let name = f.non_empty(diags)?;
         common::check_file_safe_name(&f, &name, "service", diags).then_some(name)
     });
-    let labels = map
-        .get("labels")
-        .map(|f| common::labels(&f, diags))
-        .unwrap_or_default();
+    let labels = common::optional_labels(&mut map, "labels", diags);
     if let Some(plugins) = map.get(key(kube, "slo_plugins", "sloPlugins")) {
         slo_plugins(&plugins, diags);
     }
@@ -337,10 +334,7 @@ fn slo(
         .required("objective", diags)
         .and_then(|f| common::objective_percent(&f, diags));
     let description = map.get("description").and_then(|f| f.string(diags));
-    let own_labels = map
-        .get("labels")
-        .map(|f| common::labels(&f, diags))
-        .unwrap_or_default();
+    let own_labels = common::optional_labels(&mut map, "labels", diags);
     let indicator = map
         .required("sli", diags)
         .and_then(|f| sli(&f, kube, diags));
@@ -567,14 +561,8 @@ fn alerting(
         }
         None => None,
     };
-    let labels = map
-        .get("labels")
-        .map(|f| common::labels(&f, diags))
-        .unwrap_or_default();
-    let annotations = map
-        .get("annotations")
-        .map(|f| common::annotations(&f, diags))
-        .unwrap_or_default();
+    let labels = common::optional_labels(&mut map, "labels", diags);
+    let annotations = common::optional_annotations(&mut map, "annotations", diags);
     let page = alert_key(&mut map, kube, "page_alert", "pageAlert", diags)
         .and_then(|f| tier_override(&f, diags));
     let ticket = alert_key(&mut map, kube, "ticket_alert", "ticketAlert", diags)
@@ -656,14 +644,8 @@ fn tier_override(field: &Field<'_>, diags: &mut Diagnostics) -> Option<TierOverr
         .get("disable")
         .and_then(|f| f.boolean(diags))
         .unwrap_or(false);
-    let labels = map
-        .get("labels")
-        .map(|f| common::labels(&f, diags))
-        .unwrap_or_default();
-    let annotations = map
-        .get("annotations")
-        .map(|f| common::annotations(&f, diags))
-        .unwrap_or_default();
+    let labels = common::optional_labels(&mut map, "labels", diags);
+    let annotations = common::optional_annotations(&mut map, "annotations", diags);
     map.finish(diags);
     Some(TierOverride {
         disable,

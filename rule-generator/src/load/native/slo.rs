@@ -217,10 +217,7 @@ pub(super) fn alerting(
         .get("labels")
         .map(|f| labels(&f, diags))
         .unwrap_or_default();
-    out.annotations = map
-        .get("annotations")
-        .map(|f| common::annotations(&f, diags))
-        .unwrap_or_default();
+    out.annotations = common::optional_annotations(&mut map, "annotations", diags);
     out.runbook_url = map
         .get_any(&["runbookUrl", "runbook"])
         .and_then(|f| f.non_empty(diags));
@@ -270,10 +267,7 @@ pub(super) fn burn_rates(field: &Field<'_>, diags: &mut Diagnostics) -> Vec<Aler
             .get("labels")
             .map(|f| labels(&f, diags))
             .unwrap_or_default();
-        let tier_annotations = map
-            .get("annotations")
-            .map(|f| common::annotations(&f, diags))
-            .unwrap_or_default();
+        let tier_annotations = common::optional_annotations(&mut map, "annotations", diags);
         map.finish(diags);
         let (Some(severity), Some(mut short), Some(mut long), Some(factor)) =
             (severity, short, long, factor)
