@@ -6,7 +6,7 @@
 //! whose output does not re-parse (YAML through slokit's own parser, every `expr` through
 //! promql-parser, dashboards as JSON). Hangs and memory blow-ups are caught by libFuzzer's
 //! `-timeout` and `-rss_limit_mb` (see `smoke.sh`). Determinism is left to
-//! `rule-generator/tests/generate.rs`: checking it here would halve the render target's speed.
+//! `rule-generator/tests/suite/generate.rs`: checking it here would halve the render target's speed.
 
 use slokit::render::{
     generate, generate_with_dashboards, DashboardOptions, GenerateOptions, OutputFile, Target,

@@ -58,6 +58,29 @@ pub struct SloStatus {
 }
 
 impl SloStatus {
+    /// The status of `slo` from its period burn rate (`None` when unknown): the SLI and budget
+    /// remaining follow from it as the rules define them.
+    pub fn new(
+        slo: &Slo,
+        has_data: bool,
+        period_burn: Option<f64>,
+        burn_rates: BTreeMap<Duration, Option<f64>>,
+        alerts: Vec<FiringAlert>,
+    ) -> SloStatus {
+        SloStatus {
+            product: slo.product.clone(),
+            slo: slo.name.clone(),
+            service: slo.service.clone(),
+            objective: slo.objective,
+            period: slo.period,
+            has_data,
+            sli: period_burn.map(|b| 1.0 - b * slo.error_budget()),
+            budget_remaining: period_burn.map(|b| 1.0 - b),
+            burn_rates,
+            alerts,
+        }
+    }
+
     /// The whole budget expressed as minutes of full outage over the period.
     pub fn budget_minutes_total(&self) -> f64 {
         (1.0 - self.objective) * self.period.minutes_f64()
@@ -213,24 +236,14 @@ pub fn fetch(
             let mut slo_alerts = alerts.remove(&k).unwrap_or_default();
             slo_alerts.sort();
             slo_alerts.dedup();
-            SloStatus {
-                product: slo.product.clone(),
-                slo: slo.name.clone(),
-                service: slo.service.clone(),
-                objective: slo.objective,
-                period: slo.period,
-                has_data: total.is_some(),
-                sli: period_burn.map(|b| 1.0 - b * slo.error_budget()),
-                budget_remaining: period_burn.map(|b| 1.0 - b),
-                burn_rates: windows_for(catalog, slo)
-                    .into_iter()
-                    .map(|w| {
-                        let (bad, total) = lookup(Some(w));
-                        (w, burn_rate(bad, total, slo.error_budget()))
-                    })
-                    .collect(),
-                alerts: slo_alerts,
-            }
+            let burn_rates = windows_for(catalog, slo)
+                .into_iter()
+                .map(|w| {
+                    let (bad, total) = lookup(Some(w));
+                    (w, burn_rate(bad, total, slo.error_budget()))
+                })
+                .collect();
+            SloStatus::new(slo, total.is_some(), period_burn, burn_rates, slo_alerts)
         })
         .collect();
     Ok(Status { at, slos: statuses })

@@ -212,27 +212,19 @@ enum Format {
 
 /// Loads every spec under `paths` into a catalog, collecting all problems.
 pub fn load(paths: &[PathBuf], options: Options) -> Loaded {
-    let mut sources = SourceMap::default();
     let mut diagnostics = Diagnostics::default();
     let mut files = Vec::new();
     let mut io_errors = Vec::new();
     for path in paths {
         discover(path, true, &mut files, &mut io_errors);
     }
-    let mut parsed: Vec<(FileId, Vec<Document>)> = Vec::new();
-    let mut aliases = AliasBudget::default();
+    let mut texts = Vec::new();
     for path in &files {
         let display = path.to_string_lossy().into_owned();
         match read_bounded(path) {
             Err(e) => io_errors.push(format!("cannot read `{display}`: {e}")),
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => parsed.push(parse_file(
-                    &mut sources,
-                    display,
-                    text,
-                    &mut aliases,
-                    &mut diagnostics,
-                )),
+                Ok(text) => texts.push((display, text)),
                 Err(e) => {
                     let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
                     let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
@@ -246,35 +238,30 @@ pub fn load(paths: &[PathBuf], options: Options) -> Loaded {
             },
         }
     }
-    let documents = parsed.iter().map(|(_, d)| d.len()).sum();
-    let catalog = decode_all(&sources, &parsed, options, &mut diagnostics);
-    Loaded {
-        sources,
-        diagnostics,
-        catalog,
-        io_errors,
-        files: files.len(),
-        documents,
-    }
+    let mut loaded = load_texts_with(texts, diagnostics, options);
+    loaded.io_errors = io_errors;
+    loaded.files = files.len();
+    loaded
 }
 
 /// [`load`] for files given as `(path, text)`, without touching the disk: what tests and fuzzers
 /// use to run exactly the loading the CLI runs.
 pub fn load_texts(files: &[(String, String)], options: Options) -> Loaded {
+    load_texts_with(files.to_vec(), Diagnostics::default(), options)
+}
+
+/// Parses and decodes `texts`, adding to the problems already found while reading them.
+fn load_texts_with(
+    texts: Vec<(String, String)>,
+    mut diagnostics: Diagnostics,
+    options: Options,
+) -> Loaded {
     let mut sources = SourceMap::default();
-    let mut diagnostics = Diagnostics::default();
     let mut aliases = AliasBudget::default();
-    let parsed: Vec<(FileId, Vec<Document>)> = files
-        .iter()
-        .map(|(path, text)| {
-            parse_file(
-                &mut sources,
-                path.clone(),
-                text.clone(),
-                &mut aliases,
-                &mut diagnostics,
-            )
-        })
+    let files = texts.len();
+    let parsed: Vec<(FileId, Vec<Document>)> = texts
+        .into_iter()
+        .map(|(path, text)| parse_file(&mut sources, path, text, &mut aliases, &mut diagnostics))
         .collect();
     let documents = parsed.iter().map(|(_, d)| d.len()).sum();
     let catalog = decode_all(&sources, &parsed, options, &mut diagnostics);
@@ -283,7 +270,7 @@ pub fn load_texts(files: &[(String, String)], options: Options) -> Loaded {
         diagnostics,
         catalog,
         io_errors: Vec::new(),
-        files: files.len(),
+        files,
         documents,
     }
 }

@@ -1,7 +1,7 @@
 //! The generator's test catalog for unit tests: the spec files in `tests/fixtures` (two products,
 //! `shop` and `web`, with one SLO per kind of indicator; `products.yaml` declares them plainly,
 //! `policy.yaml` instead makes both follow one error-budget policy), loaded as `slo` loads them. Test-only: the files are also what
-//! `tests/generate.rs` and `promql-tests` read, so every test renders the same SLOs.
+//! `tests/suite/generate.rs` and `promql-tests` read, so every test renders the same SLOs.
 
 use crate::load::{load_texts, Options};
 use crate::model::{Catalog, Date, Slo};

@@ -37,32 +37,23 @@ pub fn report() -> Report {
         .map(|slo| {
             let f = figures(&slo.name);
             let windows = budget::windows_for(&catalog, slo);
-            SloStatus {
-                product: slo.product.clone(),
-                slo: slo.name.clone(),
-                service: slo.service.clone(),
-                objective: slo.objective,
-                period: slo.period,
-                has_data: f.is_some(),
-                sli: f.map(|(r, _, _)| 1.0 - (1.0 - r) * slo.error_budget()),
-                budget_remaining: f.map(|(r, _, _)| r),
-                burn_rates: windows
-                    .into_iter()
-                    .map(|w| {
-                        let rate =
-                            f.map(|(_, h, d)| if w == budget::REPORT_WINDOW { h } else { d });
-                        (w, rate)
-                    })
-                    .collect(),
-                alerts: if slo.name == "checkout-availability" {
-                    vec![FiringAlert {
-                        name: "CheckoutAvailabilityBurnRate".into(),
-                        severity: "page".into(),
-                    }]
-                } else {
-                    vec![]
-                },
-            }
+            let burn_rates = windows
+                .into_iter()
+                .map(|w| {
+                    let rate = f.map(|(_, h, d)| if w == budget::REPORT_WINDOW { h } else { d });
+                    (w, rate)
+                })
+                .collect();
+            let alerts = if slo.name == "checkout-availability" {
+                vec![FiringAlert {
+                    name: "CheckoutAvailabilityBurnRate".into(),
+                    severity: "page".into(),
+                }]
+            } else {
+                vec![]
+            };
+            let period_burn = f.map(|(remaining, _, _)| 1.0 - remaining);
+            SloStatus::new(slo, f.is_some(), period_burn, burn_rates, alerts)
         })
         .collect();
     let status = Status {

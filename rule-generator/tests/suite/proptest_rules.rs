@@ -29,7 +29,7 @@ const TODAY: Date = Date {
 /// Where failing cases are saved and replayed first on later runs; check the file in.
 const REGRESSIONS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/proptest_rules.proptest-regressions"
+    "/tests/suite/proptest_rules.proptest-regressions"
 );
 
 fn config(cases: u32) -> Config {

@@ -4,15 +4,16 @@
 //! megabyte-long names, SLI templates whose placeholders repeat long values, one list asking for
 //! 10,001 SLOs, references copied thousands of times. Each must end in one located error (file,
 //! line, column, field, fix) within a second and in bounded memory, never a hang or an
-//! out-of-memory kill. `tests/cli.rs` covers the single-file cases (one alias bomb, deep nesting, a
+//! out-of-memory kill. `cli.rs` covers the single-file cases (one alias bomb, deep nesting, a
 //! 200 MB file, binary garbage); the multiplying constructs are here, in process, plus a few runs
 //! of the real binary under an address-space limit.
 //!
 //! Output: a failing `slo generate` leaves its output directory exactly as it was, byte for byte.
 //!
 //! And the regression tests for what the fuzz targets (`fuzz/`) and the property tests
-//! (`tests/proptest_rules.rs`) found.
+//! (`proptest_rules.rs`) found.
 
+use crate::slo;
 use slokit::load::{load_texts, Loaded, Options, MAX_COPIED_BYTES, MAX_MODEL_BYTES, MAX_SLOS};
 use slokit::model::Date;
 use slokit::render::{generate, GenerateOptions};
@@ -445,15 +446,6 @@ fn huge_labels_repeated_per_objective_are_refused_by_size() {
 }
 
 // The real binary under a memory limit.
-
-fn slo(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_slo"))
-        .args(args)
-        .current_dir(dir)
-        .env("SLOKIT_TODAY", "2026-11-22")
-        .output()
-        .expect("the slo binary runs")
-}
 
 /// Runs `slo` with its address space limited to 1 GiB (`ulimit -v`), so that an unbounded
 /// allocation aborts the run instead of exhausting the machine.

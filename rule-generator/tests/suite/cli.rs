@@ -2,22 +2,13 @@
 //! code, stdout and stderr are compared with `cases/<name>.out`; `UPDATE_GOLDEN=1` rewrites the
 //! expected files, which are reviewed as diffs. Hostile inputs are generated here, not checked in.
 
+use crate::slo;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases")
-}
-
-/// Runs `slo` with `args` in `dir`, with a fixed "today" so review checks are reproducible.
-fn slo(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_slo"))
-        .args(args)
-        .current_dir(dir)
-        .env("SLOKIT_TODAY", "2026-11-22")
-        .output()
-        .expect("the slo binary runs")
 }
 
 fn transcript(output: &Output) -> String {
