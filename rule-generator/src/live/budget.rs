@@ -58,12 +58,12 @@ pub struct SloStatus {
 }
 
 impl SloStatus {
-    /// The status of `slo` from its period burn rate (`None` when unknown): the SLI and budget
-    /// remaining follow from it as the rules define them.
+    /// The status of `slo` from its budget remaining over the period (`None` when unknown): the
+    /// SLI follows from it as the rules define it.
     pub fn new(
         slo: &Slo,
         has_data: bool,
-        period_burn: Option<f64>,
+        budget_remaining: Option<f64>,
         burn_rates: BTreeMap<Duration, Option<f64>>,
         alerts: Vec<FiringAlert>,
     ) -> SloStatus {
@@ -74,8 +74,8 @@ impl SloStatus {
             objective: slo.objective,
             period: slo.period,
             has_data,
-            sli: period_burn.map(|b| 1.0 - b * slo.error_budget()),
-            budget_remaining: period_burn.map(|b| 1.0 - b),
+            sli: budget_remaining.map(|r| 1.0 - (1.0 - r) * slo.error_budget()),
+            budget_remaining,
             burn_rates,
             alerts,
         }
@@ -243,7 +243,8 @@ pub fn fetch(
                     (w, burn_rate(bad, total, slo.error_budget()))
                 })
                 .collect();
-            SloStatus::new(slo, total.is_some(), period_burn, burn_rates, slo_alerts)
+            let remaining = period_burn.map(|b| 1.0 - b);
+            SloStatus::new(slo, total.is_some(), remaining, burn_rates, slo_alerts)
         })
         .collect();
     Ok(Status { at, slos: statuses })

@@ -52,8 +52,8 @@ pub fn report() -> Report {
             } else {
                 vec![]
             };
-            let period_burn = f.map(|(remaining, _, _)| 1.0 - remaining);
-            SloStatus::new(slo, f.is_some(), period_burn, burn_rates, alerts)
+            let remaining = f.map(|(remaining, _, _)| remaining);
+            SloStatus::new(slo, f.is_some(), remaining, burn_rates, alerts)
         })
         .collect();
     let status = Status {
