@@ -17,8 +17,8 @@ mod product;
 mod provisioning;
 mod query;
 
-use slokit_conventions::duration::Duration;
 use slokit_conventions::DIR_GRAFANA;
+use slokit_model::{Catalog, Product};
 use std::path::PathBuf;
 
 /// The Grafana dashboard schema version written: Grafana 11.6 reads and writes 41.
@@ -54,96 +54,14 @@ impl Flavour {
     }
 }
 
-/// Everything the dashboards are rendered from.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Input {
-    /// In the order the dashboards and links should list them (the catalog's: by name).
-    pub products: Vec<ProductInput>,
+/// Everything the dashboards are rendered from: the checked catalog (products in the order the
+/// dashboards and links list them, by name), the flavour and where Grafana reaches Prometheus.
+#[derive(Clone, Debug)]
+pub struct Input<'a> {
+    pub catalog: &'a Catalog,
     pub flavour: Flavour,
     /// The URL Grafana reaches Prometheus (or Mimir, Thanos, VictoriaMetrics) at.
     pub prometheus_url: String,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct ProductInput {
-    pub name: String,
-    pub display_name: Option<String>,
-    pub description: Option<String>,
-    pub services: Vec<String>,
-    pub policy: Option<PolicyInput>,
-    /// Sorted by (service, name); a product without SLOs gets no dashboard.
-    pub slos: Vec<SloInput>,
-}
-
-impl ProductInput {
-    pub fn title(&self) -> &str {
-        self.display_name.as_deref().unwrap_or(&self.name)
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct SloInput {
-    pub name: String,
-    pub service: String,
-    pub display_name: Option<String>,
-    pub description: Option<String>,
-    /// Strictly between 0 and 1.
-    pub objective: f64,
-    pub period: Duration,
-    /// Labels splitting the SLO into one SLI per value combination.
-    pub group_by: Vec<String>,
-    /// The burn-rate alert tiers, most urgent first; empty when alerting is disabled.
-    pub tiers: Vec<TierInput>,
-    pub owner: Option<String>,
-    /// The phase in force, for progressive SLOs.
-    pub phase: Option<String>,
-    /// `ratio`, `latency`, `threshold` or `raw`.
-    pub indicator: String,
-}
-
-impl SloInput {
-    pub fn title(&self) -> &str {
-        self.display_name.as_deref().unwrap_or(&self.name)
-    }
-}
-
-/// One alert tier: its severity and its window pairs.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TierInput {
-    pub severity: String,
-    pub windows: Vec<WindowInput>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct WindowInput {
-    pub long: Duration,
-    pub short: Duration,
-    pub factor: f64,
-}
-
-/// A product's error-budget policy, for the status table's "policy action" column: its colours
-/// (which steps block releases) and, in the Prometheus flavour, the kinds of steps to evaluate.
-/// Thresholds, names and actions shown are read from `slokit:policy_step:threshold`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PolicyInput {
-    pub name: String,
-    /// In the order written, mildest first.
-    pub steps: Vec<PolicyStepInput>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct PolicyStepInput {
-    pub name: String,
-    pub action: String,
-    pub blocks_releases: bool,
-    pub condition: PolicyCondition,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum PolicyCondition {
-    BudgetRemainingBelow(f64),
-    BudgetExhausted,
-    BurnRateAbove { factor: f64, window: Duration },
 }
 
 /// One file to write, relative to the output directory.
@@ -156,7 +74,7 @@ pub struct File {
 /// The file name of the overview dashboard: `overview.json`, or `slokit-overview.json` when a
 /// product is itself called `overview` and owns `overview.json`.
 pub fn overview_file_name(input: &Input) -> String {
-    if input.products.iter().any(|p| p.name == "overview") {
+    if input.catalog.products.iter().any(|p| p.name == "overview") {
         "slokit-overview.json".into()
     } else {
         "overview.json".into()
@@ -167,7 +85,8 @@ pub fn overview_file_name(input: &Input) -> String {
 /// `grafana/provisioning/{datasources,dashboards}/slokit.yaml`.
 pub fn render(input: &Input) -> Vec<File> {
     let dashboards: PathBuf = [DIR_GRAFANA, "dashboards"].iter().collect();
-    let products: Vec<&ProductInput> = input
+    let products: Vec<&Product> = input
+        .catalog
         .products
         .iter()
         .filter(|p| !p.slos.is_empty())
@@ -176,12 +95,20 @@ pub fn render(input: &Input) -> Vec<File> {
     for product in &products {
         files.push(File {
             path: dashboards.join(format!("{}.json", product.name)),
-            contents: to_json(&product::dashboard(product, input.flavour)),
+            contents: to_json(&product::dashboard(
+                product,
+                input.catalog.policy_of(product),
+                input.flavour,
+            )),
         });
     }
     files.push(File {
         path: dashboards.join(overview_file_name(input)),
-        contents: to_json(&overview::dashboard(&products, input.flavour)),
+        contents: to_json(&overview::dashboard(
+            input.catalog,
+            &products,
+            input.flavour,
+        )),
     });
     files.extend(provisioning::files(input));
     files.sort_by(|a, b| a.path.cmp(&b.path));

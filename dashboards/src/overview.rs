@@ -5,16 +5,17 @@
 use crate::panel::{self, pos, Ids};
 use crate::product::{alert_annotation, counts, group_union, status_table, variable};
 use crate::query::{self, Pick, Scope};
-use crate::{Flavour, ProductInput, SloInput, SCHEMA_VERSION};
+use crate::{Flavour, SCHEMA_VERSION};
 use serde_json::{json, Value};
 use slokit_conventions::{
     dashboard_uid, DASHBOARD_TAG, DASHBOARD_VAR_PRODUCT, LABEL_PRODUCT, OVERVIEW_DASHBOARD_UID,
     SERIES_INFO,
 };
+use slokit_model::{Catalog, Product, Slo};
 
-pub fn dashboard(products: &[&ProductInput], flavour: Flavour) -> Value {
+pub fn dashboard(catalog: &Catalog, products: &[&Product], flavour: Flavour) -> Value {
     let mut ids = Ids::new();
-    let slos: Vec<SloInput> = products.iter().flat_map(|p| p.slos.clone()).collect();
+    let slos: Vec<Slo> = products.iter().flat_map(|p| p.slos.clone()).collect();
     let scope = Scope {
         product: Pick::Var(DASHBOARD_VAR_PRODUCT),
         service: Pick::All,
@@ -44,7 +45,7 @@ pub fn dashboard(products: &[&ProductInput], flavour: Flavour) -> Value {
         &slos,
         &products
             .iter()
-            .filter_map(|p| p.policy.as_ref())
+            .filter_map(|p| catalog.policy_of(p))
             .collect::<Vec<_>>(),
         pos(0, 8, 24, height),
         None,

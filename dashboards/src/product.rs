@@ -14,7 +14,7 @@
 
 use crate::panel::{self, pos, Ids, Pos};
 use crate::query::{self, Pick, Scope};
-use crate::{Flavour, PolicyInput, PolicyStepInput, ProductInput, SloInput, SCHEMA_VERSION};
+use crate::{Flavour, SCHEMA_VERSION};
 use serde_json::{json, Value};
 use slokit_conventions::duration::Duration;
 use slokit_conventions::{
@@ -23,6 +23,7 @@ use slokit_conventions::{
     LABEL_POLICY_ACTION, LABEL_PRODUCT, LABEL_REVIEW_DUE, LABEL_SERVICE, LABEL_SEVERITY, LABEL_SLO,
     OVERVIEW_DASHBOARD_UID, SERIES_BUDGET_REMAINING, SERIES_INFO, SERIES_OBJECTIVE, SERIES_SLI,
 };
+use slokit_model::{ErrorBudgetPolicy, PolicyStep, Product, Slo};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The burn-rate windows of the status table, the plugin's `status` columns.
@@ -35,7 +36,7 @@ pub const STATUS_WINDOWS: [Duration; 3] = [
 /// The window of the "burning faster than 1x" count: recent enough to mean "now".
 pub const BURNING_WINDOW: Duration = Duration::from_hours(1);
 
-pub fn dashboard(product: &ProductInput, flavour: Flavour) -> Value {
+pub fn dashboard(product: &Product, policy: Option<&ErrorBudgetPolicy>, flavour: Flavour) -> Value {
     let mut ids = Ids::new();
     let mut panels = Vec::new();
     let scope = Scope {
@@ -51,7 +52,7 @@ pub fn dashboard(product: &ProductInput, flavour: Flavour) -> Value {
         flavour,
         &scope,
         &product.slos,
-        &product.policy.iter().collect::<Vec<_>>(),
+        &policy.into_iter().collect::<Vec<_>>(),
         pos(0, 0, 24, table_height),
         Some(&product.name),
     ));
@@ -96,14 +97,14 @@ pub fn dashboard(product: &ProductInput, flavour: Flavour) -> Value {
 }
 
 /// The grouping labels of any of the SLOs, sorted: the legends of panels across SLOs name them.
-pub fn group_union<'a>(slos: impl Iterator<Item = &'a SloInput>) -> Vec<String> {
+pub fn group_union<'a>(slos: impl Iterator<Item = &'a Slo>) -> Vec<String> {
     let labels: BTreeSet<&String> = slos.flat_map(|s| s.group_by.iter()).collect();
     labels.into_iter().cloned().collect()
 }
 
 /// `service` and `slo`, both multi-valued with "All", fed by the plugin's `services` and `slos`
 /// resources or by `label_values` over the info series.
-fn variables(product: &ProductInput, flavour: Flavour) -> Vec<Value> {
+fn variables(product: &Product, flavour: Flavour) -> Vec<Value> {
     let product_matcher = format!("{LABEL_PRODUCT}={}", query::quote(&product.name));
     let services = match flavour {
         Flavour::Plugin => json!({"resource": "services", "product": product.name}),
@@ -203,8 +204,8 @@ pub fn status_table(
     ids: &mut Ids,
     flavour: Flavour,
     scope: &Scope,
-    slos: &[SloInput],
-    policies: &[&PolicyInput],
+    slos: &[Slo],
+    policies: &[&ErrorBudgetPolicy],
     at: Pos,
     product: Option<&str>,
 ) -> Value {
@@ -350,7 +351,7 @@ pub fn status_table(
 /// policy column is a label of its query's series (its value only ranks steps and is hidden).
 fn prometheus_status(
     scope: &Scope,
-    policies: &[&PolicyInput],
+    policies: &[&ErrorBudgetPolicy],
     hide_product: bool,
 ) -> (Vec<Value>, Vec<Value>) {
     let sli = scope.select(SERIES_SLI);
@@ -458,10 +459,10 @@ fn ref_id(index: usize) -> String {
 
 /// Green under 1x, orange from 1x, red from the smallest factor of a tier whose long window is
 /// this column's window (14.4 at 1h, 6 at 6h for the default tiers).
-fn burn_column_thresholds(slos: &[SloInput], window: Duration) -> Value {
+fn burn_column_thresholds(slos: &[Slo], window: Duration) -> Value {
     let page = slos
         .iter()
-        .flat_map(|s| s.tiers.iter().flat_map(|t| t.windows.iter()))
+        .flat_map(|s| s.alert_tiers().iter().flat_map(|t| t.windows.iter()))
         .filter(|w| w.long == window && w.factor > 1.0)
         .map(|w| w.factor)
         .min_by(f64::total_cmp);
@@ -475,7 +476,7 @@ fn burn_column_thresholds(slos: &[SloInput], window: Duration) -> Value {
 /// The policy column's text as each flavour writes it for a step: `<action> (<step>)`, the action
 /// on one line for the plugin (which joins its words with single spaces) and as written in the
 /// spec for PromQL (which cannot rewrite a label's line breaks).
-pub fn policy_text(flavour: Flavour, step: &PolicyStepInput) -> String {
+pub fn policy_text(flavour: Flavour, step: &PolicyStep) -> String {
     let action = match flavour {
         Flavour::Plugin => step.action.split_whitespace().collect::<Vec<_>>().join(" "),
         Flavour::Prometheus => step.action.clone(),
@@ -487,7 +488,7 @@ pub fn policy_text(flavour: Flavour, step: &PolicyStepInput) -> String {
 /// `slokit::live::policy`, PromQL from the step series): red for a step that blocks releases, orange
 /// for one that does not, green for `none`, yellow for the plugin's `unknown`; `no policy` keeps
 /// the text colour. A text two policies share is red if either's step blocks.
-pub fn policy_mappings(flavour: Flavour, policies: &[&PolicyInput]) -> Vec<Value> {
+pub fn policy_mappings(flavour: Flavour, policies: &[&ErrorBudgetPolicy]) -> Vec<Value> {
     let mut colours: BTreeMap<String, &str> = BTreeMap::new();
     for step in policies.iter().flat_map(|p| p.steps.iter()) {
         let colour = if step.blocks_releases {
@@ -650,9 +651,9 @@ pub fn counts(ids: &mut Ids, flavour: Flavour, scope: &Scope, x: u32, y: u32) ->
 
 /// The burn-rate windows drawn for an SLO: every window of its tiers (or the status windows for an
 /// SLO without alerts), shortest first.
-fn burn_windows(slo: &SloInput, flavour: Flavour) -> Vec<Duration> {
+fn burn_windows(slo: &Slo, flavour: Flavour) -> Vec<Duration> {
     let mut windows: Vec<Duration> = slo
-        .tiers
+        .alert_tiers()
         .iter()
         .flat_map(|t| t.windows.iter().flat_map(|w| [w.long, w.short]))
         .collect();
@@ -677,8 +678,8 @@ fn tier_color(index: usize) -> &'static str {
 fn slo_row(
     ids: &mut Ids,
     flavour: Flavour,
-    product: &ProductInput,
-    slo: &SloInput,
+    product: &Product,
+    slo: &Slo,
     y: u32,
 ) -> (Vec<Value>, u32) {
     let scope = Scope {
@@ -765,7 +766,7 @@ fn slo_row(
     ));
     let y = y + 8;
     let mut factors: Vec<(f64, &str)> = Vec::new();
-    for (index, tier) in slo.tiers.iter().enumerate() {
+    for (index, tier) in slo.alert_tiers().iter().enumerate() {
         for window in &tier.windows {
             if !factors
                 .iter()
@@ -777,7 +778,7 @@ fn slo_row(
     }
     factors.sort_by(|a, b| a.0.total_cmp(&b.0));
     let tiers_text: Vec<String> = slo
-        .tiers
+        .alert_tiers()
         .iter()
         .map(|t| {
             let pairs: Vec<String> = t
@@ -844,7 +845,7 @@ fn slo_row(
         panel::timeseries_options(),
     ));
     let mut height = 1 + 8 + 8;
-    if !slo.tiers.is_empty() {
+    if !slo.alert_tiers().is_empty() {
         panels.push(alert_timeline(ids, slo, &scope, pos(0, y + 8, 24, 5)));
         height += 5;
     }
@@ -853,9 +854,9 @@ fn slo_row(
 
 /// Each tier's alert condition over time, computed from the recorded burn rates (so it has
 /// history as far back as they do, but ignores `for:`), and the alerts Prometheus fired.
-fn alert_timeline(ids: &mut Ids, slo: &SloInput, scope: &Scope, at: Pos) -> Value {
+fn alert_timeline(ids: &mut Ids, slo: &Slo, scope: &Scope, at: Pos) -> Value {
     let mut targets = Vec::new();
-    for (i, tier) in slo.tiers.iter().enumerate() {
+    for (i, tier) in slo.alert_tiers().iter().enumerate() {
         let pairs: Vec<String> = tier
             .windows
             .iter()
@@ -879,7 +880,7 @@ fn alert_timeline(ids: &mut Ids, slo: &SloInput, scope: &Scope, at: Pos) -> Valu
     let mut by = vec![LABEL_SEVERITY.to_string()];
     by.extend(slo.group_by.iter().cloned());
     targets.push(query::promql(
-        &ref_id(slo.tiers.len()),
+        &ref_id(slo.alert_tiers().len()),
         &format!(
             "max by ({}) ({})",
             by.join(", "),

@@ -7,7 +7,7 @@
 //! Label values in PromQL are product, service and SLO names, which the loader restricts to
 //! `[A-Za-z0-9._-]`; they are still quoted with JSON string escaping, which PromQL reads the same.
 
-use crate::{Flavour, PolicyCondition, PolicyInput};
+use crate::Flavour;
 use serde_json::{json, Map, Value};
 use slokit_conventions::duration::Duration;
 use slokit_conventions::{
@@ -19,6 +19,7 @@ use slokit_conventions::{
     POLICY_CONDITION_BURN_RATE_ABOVE, SERIES_ALERTS, SERIES_BAD, SERIES_BUDGET_REMAINING,
     SERIES_ERROR_BUDGET, SERIES_POLICY_STEP, SERIES_SLI, SERIES_TOTAL,
 };
+use slokit_model::{ErrorBudgetPolicy, PolicyCondition};
 use std::collections::BTreeSet;
 
 /// Which values of one identity label a target selects.
@@ -322,7 +323,7 @@ fn burn_rate_over(scope: &Scope, window: Duration) -> String {
 /// when exhausted, `burn rate over the step's window > factor`), selecting the steps of one order
 /// so that each SLO has at most one on the right-hand side, and scored as `slokit::live::policy` ranks
 /// steps: a blocking step over any other, then the later step. `topk` keeps the best per row.
-pub fn policy_in_force(scope: &Scope, policies: &[&PolicyInput]) -> String {
+pub fn policy_in_force(scope: &Scope, policies: &[&ErrorBudgetPolicy]) -> String {
     let budget = scope.select(SERIES_BUDGET_REMAINING);
     let identity = Scope::identity();
     let rows = scope.row_labels();
@@ -335,7 +336,7 @@ pub fn policy_in_force(scope: &Scope, policies: &[&PolicyInput]) -> String {
         .iter()
         .flat_map(|p| p.steps.iter().enumerate())
         .map(|(order, step)| {
-            let (condition, window) = match step.condition {
+            let (condition, window) = match step.when {
                 PolicyCondition::BudgetRemainingBelow(_) => {
                     (POLICY_CONDITION_BUDGET_REMAINING_BELOW, None)
                 }

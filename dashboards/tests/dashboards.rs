@@ -18,145 +18,57 @@
 use serde_json::{json, Value};
 use slokit_conventions::duration::Duration;
 use slokit_conventions::{
-    dashboard_path, dashboard_uid, BASE_WINDOW, DASHBOARD_VAR_SLO, DEFAULT_TIERS, PERIOD_SUFFIX,
-    STANDARD_WINDOWS,
+    dashboard_path, dashboard_uid, BASE_WINDOW, DASHBOARD_VAR_SLO, PERIOD_SUFFIX, STANDARD_WINDOWS,
 };
-use slokit_dashboards::{
-    queries, render, File, Flavour, Input, PolicyCondition, PolicyInput, PolicyStepInput,
-    ProductInput, SloInput, TierInput, WindowInput,
-};
+use slokit_dashboards::{queries, render, File, Flavour, Input};
+use slokit_model::{Catalog, PolicyCondition, PolicyStep};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-fn default_tiers(period: Duration) -> Vec<TierInput> {
-    let mut tiers: Vec<TierInput> = Vec::new();
-    for tier in DEFAULT_TIERS {
-        let window = WindowInput {
-            long: tier.long,
-            short: tier.short,
-            factor: slokit_conventions::burn_factor(tier.budget_share, period, tier.long),
-        };
-        match tiers.iter_mut().find(|t| t.severity == tier.severity) {
-            Some(existing) => existing.windows.push(window),
-            None => tiers.push(TierInput {
-                severity: tier.severity.into(),
-                windows: vec![window],
-            }),
-        }
-    }
-    tiers
+/// The products of `files` (under `tests/specs`), loaded as `slo` loads them.
+fn catalog(files: &[&str]) -> Catalog {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs");
+    let texts: Vec<(String, String)> = files
+        .iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(dir.join(name)).expect("a spec file");
+            (format!("dashboards/tests/specs/{name}"), text)
+        })
+        .collect();
+    let today = slokit_model::Date::parse("2026-01-01").expect("a date");
+    let loaded = slokit::load::load_texts(&texts, slokit::load::Options { today });
+    assert!(!loaded.diagnostics.has_errors(), "invalid test specs");
+    loaded.catalog
 }
 
-fn slo(name: &str, service: &str) -> SloInput {
-    SloInput {
-        name: name.into(),
-        service: service.into(),
-        display_name: None,
-        description: None,
-        objective: 0.999,
-        period: Duration::from_days(30),
-        group_by: vec![],
-        tiers: default_tiers(Duration::from_days(30)),
-        owner: None,
-        phase: None,
-        indicator: "ratio".into(),
-    }
+/// One small product (`shop`): the golden files are rendered from it.
+fn small() -> Catalog {
+    catalog(&["small.yaml"])
 }
 
-/// One small product: the golden files are rendered from it.
-fn small() -> ProductInput {
-    let mut availability = slo("availability", "api");
-    availability.display_name = Some("Checkout availability".into());
-    availability.owner = Some("team-checkout".into());
-    availability.phase = Some("launch".into());
-    ProductInput {
-        name: "shop".into(),
-        display_name: Some("Shop".into()),
-        description: None,
-        services: vec!["api".into()],
-        policy: Some(PolicyInput {
-            name: "default".into(),
-            steps: vec![
-                PolicyStepInput {
-                    name: "warn".into(),
-                    action: "review reliability work".into(),
-                    blocks_releases: false,
-                    condition: PolicyCondition::BudgetRemainingBelow(0.5),
-                },
-                PolicyStepInput {
-                    name: "freeze".into(),
-                    action: "freeze feature releases".into(),
-                    blocks_releases: true,
-                    condition: PolicyCondition::BudgetExhausted,
-                },
-                PolicyStepInput {
-                    name: "fast burn".into(),
-                    action: "stop deploys".into(),
-                    blocks_releases: true,
-                    condition: PolicyCondition::BurnRateAbove {
-                        factor: 10.0,
-                        window: Duration::from_hours(1),
-                    },
-                },
-            ],
-        }),
-        slos: vec![availability],
-    }
+/// `small()` and a larger product: grouped, custom tiers, a 7-day period, no alerts.
+fn both() -> Catalog {
+    catalog(&["small.yaml", "larger.yaml"])
 }
 
-/// A second product with a grouped latency SLO on custom tiers (one window the plugin does not
-/// record), a 7-day SLO and an SLO without alerts.
-fn larger() -> ProductInput {
-    let mut latency = slo("latency", "api");
-    latency.group_by = vec!["route".into(), "region".into()];
-    latency.indicator = "latency".into();
-    latency.objective = 0.99;
-    latency.tiers = vec![
-        TierInput {
-            severity: "critical".into(),
-            windows: vec![WindowInput {
-                long: Duration::from_hours(1),
-                short: Duration::from_mins(10),
-                factor: 10.0,
-            }],
-        },
-        TierInput {
-            severity: "warning".into(),
-            windows: vec![WindowInput {
-                long: Duration::from_hours(6),
-                short: Duration::from_mins(30),
-                factor: 3.0,
-            }],
-        },
-    ];
-    let mut weekly = slo("probe", "web");
-    weekly.period = Duration::from_days(7);
-    weekly.tiers = default_tiers(Duration::from_days(7));
-    weekly.indicator = "threshold".into();
-    let mut quiet = slo("batch", "web");
-    quiet.tiers = vec![];
-    ProductInput {
-        name: "payments-and-a-very-long-product-name".into(),
-        display_name: None,
-        description: Some("Payments.".into()),
-        services: vec!["api".into(), "web".into()],
-        policy: None,
-        slos: vec![latency, quiet, weekly],
-    }
+/// A larger product alone.
+fn larger() -> Catalog {
+    catalog(&["larger.yaml"])
 }
 
-fn input(flavour: Flavour, products: Vec<ProductInput>) -> Input {
+fn input(flavour: Flavour, catalog: &Catalog) -> Input<'_> {
     Input {
-        products,
+        catalog,
         flavour,
         prometheus_url: slokit_dashboards::DEFAULT_PROMETHEUS_URL.into(),
     }
 }
 
-fn every_input() -> Vec<Input> {
+/// Both products in both flavours.
+fn every_input(catalog: &Catalog) -> Vec<Input<'_>> {
     [Flavour::Plugin, Flavour::Prometheus]
         .into_iter()
-        .map(|f| input(f, vec![larger(), small()]))
+        .map(|f| input(f, catalog))
         .collect()
 }
 
@@ -550,7 +462,8 @@ fn all_problems(schemas: &Schemas, files: &[File]) -> Vec<String> {
 #[test]
 fn dashboards_match_grafanas_model() {
     let schemas = schemas();
-    for input in every_input() {
+    let catalog = both();
+    for input in every_input(&catalog) {
         let files = render(&input);
         let problems = all_problems(&schemas, &files);
         assert!(
@@ -564,7 +477,8 @@ fn dashboards_match_grafanas_model() {
 
 #[test]
 fn files_and_uids_are_stable() {
-    let input = input(Flavour::Plugin, vec![larger(), small()]);
+    let catalog = both();
+    let input = input(Flavour::Plugin, &catalog);
     let files = render(&input);
     let paths: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
     assert_eq!(
@@ -597,9 +511,9 @@ fn files_and_uids_are_stable() {
 
 #[test]
 fn a_product_called_overview_keeps_its_file() {
-    let mut product = small();
-    product.name = "overview".into();
-    let files = render(&input(Flavour::Prometheus, vec![product]));
+    let mut catalog = small();
+    catalog.products[0].name = "overview".into();
+    let files = render(&input(Flavour::Prometheus, &catalog));
     let paths: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
     assert!(paths.contains(&"grafana/dashboards/overview.json".to_string()));
     assert!(paths.contains(&"grafana/dashboards/slokit-overview.json".to_string()));
@@ -607,7 +521,7 @@ fn a_product_called_overview_keeps_its_file() {
 
 #[test]
 fn thresholds_come_from_the_model() {
-    let files = render(&input(Flavour::Prometheus, vec![larger(), small()]));
+    let files = render(&input(Flavour::Prometheus, &both()));
     let all = dashboards(&files);
     let shop = &all[2].1;
     let panel = |title: &str| {
@@ -666,7 +580,7 @@ fn thresholds_come_from_the_model() {
 
 #[test]
 fn the_plugin_flavour_skips_windows_it_cannot_query() {
-    let files = render(&input(Flavour::Plugin, vec![larger()]));
+    let files = render(&input(Flavour::Plugin, &larger()));
     let payments = &dashboards(&files)[1].1;
     let burn = payments["panels"]
         .as_array()
@@ -738,11 +652,12 @@ fn mapped_colours(mappings: &Value) -> BTreeMap<String, String> {
 
 #[test]
 fn both_flavours_show_the_policy_step_in_force_and_the_review() {
-    let mut product = small();
+    let mut catalog = both();
     // An action on two lines: the plugin writes it on one, PromQL as written.
-    product.policy.as_mut().unwrap().steps[0].action = "review\n  reliability work".into();
+    catalog.policies.get_mut("default").unwrap().steps[0].action =
+        "review\n  reliability work".into();
     for flavour in [Flavour::Plugin, Flavour::Prometheus] {
-        let files = render(&input(flavour, vec![product.clone(), larger()]));
+        let files = render(&input(flavour, &catalog));
         for (path, dashboard) in dashboards(&files) {
             let what = format!("{flavour:?} {}", path.display());
             let colours = mapped_colours(&column_override(&dashboard, "policy action")["mappings"]);
@@ -847,22 +762,22 @@ fn both_flavours_show_the_policy_step_in_force_and_the_review() {
 
 #[test]
 fn unrecorded_policy_windows_are_computed_like_the_rules() {
-    let mut product = small();
-    let policy = product.policy.as_mut().unwrap();
-    policy.steps[2].condition = PolicyCondition::BurnRateAbove {
+    let mut catalog = small();
+    let policy = catalog.policies.get_mut("default").unwrap();
+    policy.steps[2].when = PolicyCondition::BurnRateAbove {
         factor: 2.0,
         window: Duration::from_days(7),
     };
-    policy.steps.push(PolicyStepInput {
+    policy.steps.push(PolicyStep {
         name: "slow".into(),
         action: "look".into(),
         blocks_releases: false,
-        condition: PolicyCondition::BurnRateAbove {
+        when: PolicyCondition::BurnRateAbove {
             factor: 1.0,
             window: Duration::from_hours(4),
         },
     });
-    let files = render(&input(Flavour::Prometheus, vec![product]));
+    let files = render(&input(Flavour::Prometheus, &catalog));
     let shop = &dashboards(&files)[1].1;
     let table = status_table(shop);
     let expr = table["targets"]
@@ -888,7 +803,7 @@ fn unrecorded_policy_windows_are_computed_like_the_rules() {
 #[test]
 fn checkers_catch_defects() {
     let schemas = schemas();
-    let files = render(&input(Flavour::Prometheus, vec![small()]));
+    let files = render(&input(Flavour::Prometheus, &small()));
     let provisioned = provisioned_uids(&files);
     let good = dashboards(&files)[1].1.clone();
     type Mutation = Box<dyn Fn(&mut Value)>;
@@ -959,7 +874,7 @@ fn golden_files() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/golden")
             .join(flavour.as_str());
-        let files = render(&input(flavour, vec![small()]));
+        let files = render(&input(flavour, &small()));
         slokit_test_support::check_tree(
             &dir,
             files

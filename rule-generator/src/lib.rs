@@ -15,7 +15,6 @@ pub mod cli;
 pub mod diag;
 pub mod live;
 pub mod load;
-pub mod model;
 pub mod promql;
 pub mod promtool;
 pub mod render;
@@ -25,3 +24,5 @@ pub mod write;
 pub use slokit_conventions as conventions;
 /// Prometheus durations, from the `slokit-conventions` crate.
 pub use slokit_conventions::duration;
+/// The checked model, from the `slokit-model` crate (shared with the dashboards and the plugin).
+pub use slokit_model as model;

@@ -6,7 +6,9 @@
 
 pub mod budget;
 pub mod plan;
-pub mod policy;
 pub mod prometheus_api;
 pub mod readiness;
 pub mod report;
+
+/// Error-budget policies evaluated against figures, from `slokit-model` (the plugin uses them too).
+pub use slokit_model::policy;

@@ -36,7 +36,7 @@ use crate::conventions::{
     rule_group_name, slow_rule_group_name, DIR_MIMIR, DIR_OPERATOR, DIR_PROMETHEUS, DIR_RULES,
     DIR_TESTS, DIR_VMALERT, SLOW_GROUP_INTERVAL, TEST_EVAL_INTERVAL, TEST_SLOW_EVAL_INTERVAL,
 };
-use crate::model::{Catalog, PolicyCondition, Product, Slo};
+use crate::model::{Catalog, Product, Slo};
 use emit::{to_yaml, Value};
 
 use std::collections::BTreeSet;
@@ -179,93 +179,15 @@ pub fn generate_with_dashboards(
     files
 }
 
-/// The catalog as the dashboards see it: names, objectives, periods, groups, alert tiers (none
-/// when alerting is disabled), owners, the phase in force and the product's policy.
-pub fn dashboard_input(catalog: &Catalog, options: &DashboardOptions) -> slokit_dashboards::Input {
-    use slokit_dashboards as d;
-    let products = catalog
-        .products
-        .iter()
-        .map(|product| d::ProductInput {
-            name: product.name.clone(),
-            display_name: product.display_name.clone(),
-            description: product.description.clone(),
-            services: product.services.clone(),
-            policy: product
-                .policy
-                .as_ref()
-                .and_then(|name| catalog.policies.get(name))
-                .map(|policy| d::PolicyInput {
-                    name: policy.name.clone(),
-                    steps: policy
-                        .steps
-                        .iter()
-                        .map(|step| d::PolicyStepInput {
-                            name: step.name.clone(),
-                            action: step.action.clone(),
-                            blocks_releases: step.blocks_releases,
-                            condition: match step.when {
-                                PolicyCondition::BudgetRemainingBelow(x) => {
-                                    d::PolicyCondition::BudgetRemainingBelow(x)
-                                }
-                                PolicyCondition::BudgetExhausted => {
-                                    d::PolicyCondition::BudgetExhausted
-                                }
-                                PolicyCondition::BurnRateAbove { factor, window } => {
-                                    d::PolicyCondition::BurnRateAbove { factor, window }
-                                }
-                            },
-                        })
-                        .collect(),
-                }),
-            slos: product.slos.iter().map(dashboard_slo).collect(),
-        })
-        .collect();
-    d::Input {
-        products,
+/// The dashboards' input: the catalog, with the flavour and Prometheus URL of `options`.
+pub fn dashboard_input<'a>(
+    catalog: &'a Catalog,
+    options: &DashboardOptions,
+) -> slokit_dashboards::Input<'a> {
+    slokit_dashboards::Input {
+        catalog,
         flavour: options.flavour,
         prometheus_url: options.prometheus_url.clone(),
-    }
-}
-
-fn dashboard_slo(slo: &Slo) -> slokit_dashboards::SloInput {
-    use slokit_dashboards as d;
-    let tiers = if slo.alerting.enabled {
-        slo.alerting
-            .tiers
-            .iter()
-            .map(|tier| d::TierInput {
-                severity: tier.severity.clone(),
-                windows: tier
-                    .windows
-                    .iter()
-                    .map(|w| d::WindowInput {
-                        long: w.long,
-                        short: w.short,
-                        factor: w.factor,
-                    })
-                    .collect(),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    d::SloInput {
-        name: slo.name.clone(),
-        service: slo.service.clone(),
-        display_name: slo.display_name.clone(),
-        description: slo.description.clone(),
-        objective: slo.objective,
-        period: slo.period,
-        group_by: slo.group_by.clone(),
-        tiers,
-        owner: slo.owner.clone(),
-        phase: slo
-            .phases
-            .as_ref()
-            .and_then(|p| p.list.get(p.current))
-            .map(|phase| phase.name.clone()),
-        indicator: slo.indicator.kind().to_string(),
     }
 }
 

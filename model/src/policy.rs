@@ -1,6 +1,7 @@
 //! Error-budget policies evaluated against live figures, as pure functions: which steps match, which
-//! one is in force, and whether releases may proceed. [`crate::live::budget`] fetches the figures;
-//! `slo report` shows the result and `slo gate` turns it into an exit code.
+//! one is in force, and whether releases may proceed. `slokit::live::budget` fetches the figures;
+//! `slo report` shows the result, `slo gate` turns it into an exit code, and the Grafana plugin
+//! shows the step in force per SLO.
 //!
 //! Severity: a step that blocks releases is more severe than any step that does not; among steps
 //! alike in that, a later step is more severe than an earlier one, because policies are written
@@ -11,8 +12,8 @@
 //! A figure that could not be measured never counts as "fine": a step whose figure is missing is
 //! `Unknown`, and an unknown blocking step makes the release decision `Undecided`.
 
-use crate::duration::Duration;
-use crate::model::{ErrorBudgetPolicy, PolicyCondition, PolicyStep};
+use crate::{ErrorBudgetPolicy, PolicyCondition, PolicyStep};
+use slokit_conventions::duration::Duration;
 use std::collections::BTreeMap;
 
 /// What the policy is evaluated against, for one SLO.
@@ -172,7 +173,7 @@ pub fn percent(ratio: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Origin, SpecFormat};
+    use crate::{Origin, SpecFormat};
 
     fn standard() -> ErrorBudgetPolicy {
         let step = |name: &str, when, blocks| PolicyStep {

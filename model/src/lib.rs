@@ -1,10 +1,15 @@
-//! The checked model: products, their SLOs and the policies they follow. Every spec format is
-//! decoded into these types, and every generator reads only these types. A value here has passed
+//! The checked model (crate `slokit-model`): products, their SLOs and the policies they follow.
+//! Every spec format is decoded into these types, and everything that renders or evaluates SLOs
+//! (the generator's renderers, the dashboards, the plugin's policy column, `slo report`) reads
+//! only these types. [`policy`] holds the one set of rules that decides which error-budget policy
+//! step is in force, shared by `slo gate` and the Grafana plugin. A value here has passed
 //! validation: objectives are in (0, 1), windows are ordered, names are unique, label names are
 //! valid, PromQL parses. Invariant: the model has no serde and no spans; `Origin` is the only link
 //! back to the files.
 
-use crate::duration::Duration;
+pub mod policy;
+
+use slokit_conventions::duration::Duration;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -24,6 +29,11 @@ impl Catalog {
 
     pub fn product(&self, name: &str) -> Option<&Product> {
         self.products.iter().find(|p| p.name == name)
+    }
+
+    /// The error-budget policy `product` follows, if any.
+    pub fn policy_of(&self, product: &Product) -> Option<&ErrorBudgetPolicy> {
+        self.policies.get(product.policy.as_ref()?)
     }
 
     /// Keeps only the SLOs for which `keep` holds, and the products that still have one. Policies
@@ -56,6 +66,13 @@ pub struct Product {
     /// `None` when no `Product` document exists and the product was made from an SLO's service, as
     /// happens for Sloth and OpenSLO specs.
     pub origin: Option<Origin>,
+}
+
+impl Product {
+    /// The display name, else the name.
+    pub fn title(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.name)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -232,6 +249,25 @@ impl Slo {
     /// The error budget as a ratio of events: `1 - objective`.
     pub fn error_budget(&self) -> f64 {
         1.0 - self.objective
+    }
+
+    /// The display name, else the name.
+    pub fn title(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The burn-rate alert tiers in force: none when alerting is disabled.
+    pub fn alert_tiers(&self) -> &[AlertTier] {
+        if self.alerting.enabled {
+            &self.alerting.tiers
+        } else {
+            &[]
+        }
+    }
+
+    /// The phase whose target the rules use, for progressive SLOs.
+    pub fn current_phase(&self) -> Option<&Phase> {
+        self.phases.as_ref().and_then(|p| p.list.get(p.current))
     }
 }
 
@@ -440,10 +476,10 @@ pub struct Phase {
 }
 
 impl Phase {
-    /// The customers' default ladder ([`crate::conventions::ladder::DEFAULT_LADDER`]) as phases
+    /// The customers' default ladder ([`slokit_conventions::ladder::DEFAULT_LADDER`]) as phases
     /// without dates or criteria.
     pub fn default_ladder() -> Vec<Phase> {
-        crate::conventions::ladder::DEFAULT_LADDER
+        slokit_conventions::ladder::DEFAULT_LADDER
             .iter()
             .map(|rung| Phase {
                 name: rung.name.to_string(),
