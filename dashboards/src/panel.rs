@@ -254,3 +254,41 @@ pub fn factor(value: f64) -> String {
     let text = text.trim_end_matches('0').trim_end_matches('.');
     format!("{text}x")
 }
+
+/// A whole dashboard: what every generated dashboard shares (browser time zone, shared
+/// crosshair, a 1m refresh over the last 7 days, the schema version) around its own identity,
+/// links, variables, annotations and panels.
+pub struct Dashboard {
+    pub uid: String,
+    pub title: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub links: Vec<Value>,
+    pub variables: Vec<Value>,
+    pub annotations: Vec<Value>,
+    pub panels: Vec<Value>,
+}
+
+impl Dashboard {
+    pub fn to_json(self) -> Value {
+        json!({
+            "uid": self.uid,
+            "title": self.title,
+            "description": self.description,
+            "tags": self.tags,
+            "timezone": "browser",
+            "editable": true,
+            "graphTooltip": 1,
+            "fiscalYearStartMonth": 0,
+            "liveNow": false,
+            "refresh": "1m",
+            "schemaVersion": crate::SCHEMA_VERSION,
+            "time": {"from": "now-7d", "to": "now"},
+            "timepicker": {},
+            "links": self.links,
+            "templating": {"list": self.variables},
+            "annotations": {"list": self.annotations},
+            "panels": self.panels,
+        })
+    }
+}

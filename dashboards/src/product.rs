@@ -14,7 +14,7 @@
 
 use crate::panel::{self, pos, Ids, Pos};
 use crate::query::{self, Pick, Scope};
-use crate::{Flavour, SCHEMA_VERSION};
+use crate::Flavour;
 use serde_json::{json, Value};
 use slokit_conventions::duration::Duration;
 use slokit_conventions::{
@@ -72,28 +72,24 @@ pub fn dashboard(product: &Product, policy: Option<&ErrorBudgetPolicy>, flavour:
     if let Some(text) = &product.description {
         description = format!("{text}\n\n{description}");
     }
-    json!({
-        "uid": dashboard_uid(&product.name),
-        "title": format!("SLOs / {}", product.title()),
-        "description": description,
-        "tags": [DASHBOARD_TAG, product.name],
-        "timezone": "browser",
-        "editable": true,
-        "graphTooltip": 1,
-        "fiscalYearStartMonth": 0,
-        "liveNow": false,
-        "refresh": "1m",
-        "schemaVersion": SCHEMA_VERSION,
-        "time": {"from": "now-7d", "to": "now"},
-        "timepicker": {},
-        "links": [
-            panel::link("Overview", &format!("/d/{OVERVIEW_DASHBOARD_UID}"), "All products"),
+    panel::Dashboard {
+        uid: dashboard_uid(&product.name),
+        title: format!("SLOs / {}", product.title()),
+        description,
+        tags: vec![DASHBOARD_TAG.to_string(), product.name.clone()],
+        links: vec![
+            panel::link(
+                "Overview",
+                &format!("/d/{OVERVIEW_DASHBOARD_UID}"),
+                "All products",
+            ),
             panel::tag_menu(DASHBOARD_TAG),
         ],
-        "templating": {"list": variables(product, flavour)},
-        "annotations": {"list": [alert_annotation(&scope)]},
-        "panels": panels,
-    })
+        variables: variables(product, flavour),
+        annotations: vec![alert_annotation(&scope)],
+        panels,
+    }
+    .to_json()
 }
 
 /// The grouping labels of any of the SLOs, sorted: the legends of panels across SLOs name them.
