@@ -1,9 +1,9 @@
 //! Renders slokit's Grafana files (crate `slokit-dashboards`): one dashboard per product, an
 //! overview across products, and the provisioning files that load them with their datasources.
-//! Pure: the input is plain data (this crate's own edge types, filled by `slokit::render::generate` from
-//! the checked catalog, so that this crate does not depend on the generator), the output is a list
-//! of files with their contents; no disk, no network, and the same input always yields the same
-//! bytes (JSON keys sorted, panels in a fixed order, no timestamps).
+//! Pure: the input is the checked catalog (crate `slokit-model`; this crate does not depend on the
+//! generator, which depends on it), the output is a list of files with their contents; no disk,
+//! no network, and the same input always yields the same bytes (JSON keys sorted, panels in a
+//! fixed order, no timestamps).
 //!
 //! Two flavours build the same dashboards: `Plugin` asks the slokit datasource plugin
 //! (`slokit-slo-datasource`) for SLO figures, `Prometheus` writes plain PromQL over the recorded
@@ -84,35 +84,56 @@ pub fn overview_file_name(input: &Input) -> String {
 /// Every Grafana file, sorted by path: `grafana/dashboards/<product>.json`, the overview, and
 /// `grafana/provisioning/{datasources,dashboards}/slokit.yaml`.
 pub fn render(input: &Input) -> Vec<File> {
-    let dashboards: PathBuf = [DIR_GRAFANA, "dashboards"].iter().collect();
+    let mut files: Vec<File> = input
+        .catalog
+        .products
+        .iter()
+        .filter_map(|product| product_file(input, product))
+        .collect();
+    files.extend(shared_files(input));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// The dashboard of one product, `grafana/dashboards/<product>.json`; none for a product without
+/// SLOs. Products render independently of each other, so callers may render them in parallel.
+pub fn product_file(input: &Input, product: &Product) -> Option<File> {
+    if product.slos.is_empty() {
+        return None;
+    }
+    let contents = to_json(&product::dashboard(
+        product,
+        input.catalog.policy_of(product),
+        input.flavour,
+    ));
+    Some(File {
+        path: dashboards_dir().join(format!("{}.json", product.name)),
+        contents,
+    })
+}
+
+/// The files across products: the overview and the provisioning files.
+pub fn shared_files(input: &Input) -> Vec<File> {
     let products: Vec<&Product> = input
         .catalog
         .products
         .iter()
         .filter(|p| !p.slos.is_empty())
         .collect();
-    let mut files = Vec::new();
-    for product in &products {
-        files.push(File {
-            path: dashboards.join(format!("{}.json", product.name)),
-            contents: to_json(&product::dashboard(
-                product,
-                input.catalog.policy_of(product),
-                input.flavour,
-            )),
-        });
-    }
-    files.push(File {
-        path: dashboards.join(overview_file_name(input)),
+    let mut files = vec![File {
+        path: dashboards_dir().join(overview_file_name(input)),
         contents: to_json(&overview::dashboard(
             input.catalog,
             &products,
             input.flavour,
         )),
-    });
+    }];
     files.extend(provisioning::files(input));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
     files
+}
+
+fn dashboards_dir() -> PathBuf {
+    [DIR_GRAFANA, "dashboards"].iter().collect()
 }
 
 /// Pretty JSON with a final newline. `serde_json`'s map is ordered by key unless a crate in the

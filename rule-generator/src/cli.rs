@@ -14,7 +14,9 @@ use crate::load::{self, Loaded, Options};
 use crate::model::Date;
 use crate::model::{Catalog, Slo};
 use crate::render::{self, DashboardFlavour, DashboardOptions, GenerateOptions, Target};
+use crate::write::Staging;
 use clap::{Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -420,22 +422,37 @@ fn generate(
         TargetArg::Mimir => Target::Mimir,
         TargetArg::Vmalert => Target::Vmalert,
     };
-    let files =
-        render::generate_with_dashboards(&loaded.catalog, &GenerateOptions { target }, dashboards);
-    if let Err(e) = crate::write::write_tree(&out, &files) {
-        eprintln!(
-            "error: cannot write `{}`: {e}; nothing under it was changed",
-            out.display()
-        );
-        return ExitCode::from(2);
+    let options = GenerateOptions { target };
+    // Files are written as they are rendered, products in parallel; the tree is swapped in only
+    // once every file is written, so a failure leaves `out` as it was.
+    let regenerated = render::output_dirs(&options)
+        .iter()
+        .map(OsString::from)
+        .collect();
+    let written = Staging::begin(&out, &regenerated).and_then(|staging| {
+        let count = render::for_each_file(&loaded.catalog, &options, dashboards, &|file| {
+            staging.write(&file)
+        })?;
+        staging.commit().map(|()| count)
+    });
+    match written {
+        Ok(count) => {
+            println!(
+                "generated {} for {} into {}",
+                plural(count, "file"),
+                summary(&loaded),
+                out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!(
+                "error: cannot write `{}`: {e}; nothing under it was changed",
+                out.display()
+            );
+            ExitCode::from(2)
+        }
     }
-    println!(
-        "generated {} for {} into {}",
-        plural(files.len(), "file"),
-        summary(&loaded),
-        out.display()
-    );
-    ExitCode::SUCCESS
 }
 
 fn convert(paths: &[PathBuf]) -> ExitCode {

@@ -8,6 +8,8 @@ use crate::conventions::WINDOW_PLACEHOLDER;
 use crate::model::{MatchOp, Matcher, Selector};
 use promql_parser::label::MatchOp as ParsedOp;
 use promql_parser::parser::{self, Expr};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// Parses a complete PromQL expression. The error is promql-parser's message.
 pub fn parse(query: &str) -> Result<Expr, String> {
@@ -27,7 +29,25 @@ pub fn has_window(template: &str) -> bool {
 }
 
 /// Parses one label matcher as written in a spec filter: `status_code !~ "5.."`.
+///
+/// Thousands of SLOs usually repeat a handful of filters, and parsing one compiles its regex, so
+/// each thread remembers the filters it has parsed (a few hundred bytes each, at most as many as
+/// the distinct filters of the input).
 pub fn parse_filter(text: &str) -> Result<Matcher, String> {
+    thread_local! {
+        static PARSED: RefCell<HashMap<String, Result<Matcher, String>>> =
+            RefCell::new(HashMap::new());
+    }
+    PARSED.with(|parsed| {
+        parsed
+            .borrow_mut()
+            .entry(text.to_string())
+            .or_insert_with(|| parse_filter_uncached(text))
+            .clone()
+    })
+}
+
+fn parse_filter_uncached(text: &str) -> Result<Matcher, String> {
     let selector =
         parse_selector(&format!("slokit_filter{{{text}}}")).map_err(|e| match e.as_str() {
             "expected a metric selector" => {

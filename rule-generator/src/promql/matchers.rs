@@ -5,7 +5,8 @@
 
 use crate::model::{MatchOp, Matcher, Selector};
 use crate::promql::render_selector;
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
 /// Label values (empty meaning absent) that every `must` selector accepts and no `avoid`
 /// selector does, searched among values derived from the matchers.
@@ -128,26 +129,52 @@ pub fn matcher_accepts(matcher: &Matcher, value: &str) -> bool {
     match matcher.op {
         MatchOp::Equal => matcher.value == value,
         MatchOp::NotEqual => matcher.value != value,
-        MatchOp::Regex | MatchOp::NotRegex => {
+        MatchOp::Regex | MatchOp::NotRegex => with_compiled(matcher, |compiled| match compiled {
+            Some(compiled) => compiled.iter().all(|m| m.is_match(value)),
+            None => false,
+        }),
+    }
+}
+
+/// Calls `f` with the matcher as promql-parser compiles it (`None` when it does not parse). The
+/// search for input series asks the same few matchers about thousands of candidate values, and
+/// every SLO of a product usually has the same ones, so each thread compiles each matcher once:
+/// building a regex automaton was most of `slo generate`'s time before (BENCHMARKS.md).
+fn with_compiled<T>(
+    matcher: &Matcher,
+    f: impl FnOnce(Option<&[promql_parser::label::Matcher]>) -> T,
+) -> T {
+    type Cache = HashMap<(bool, String), Option<Vec<promql_parser::label::Matcher>>>;
+    thread_local! {
+        static COMPILED: RefCell<Cache> = RefCell::new(HashMap::new());
+    }
+    let key = (matcher.op == MatchOp::Regex, matcher.value.clone());
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let compiled = cache.entry(key).or_insert_with(|| {
             let text = render_selector(
                 &Selector {
                     metric: "slokit_probe".into(),
-                    matchers: vec![matcher.clone()],
+                    matchers: vec![Matcher {
+                        label: "probe".into(),
+                        ..matcher.clone()
+                    }],
                 },
                 &[],
             );
-            let Ok(promql_parser::parser::Expr::VectorSelector(vs)) =
-                promql_parser::parser::parse(&text)
-            else {
-                return false;
-            };
-            vs.matchers
-                .matchers
-                .iter()
-                .filter(|m| m.name == matcher.label)
-                .all(|m| m.is_match(value))
-        }
-    }
+            match promql_parser::parser::parse(&text) {
+                Ok(promql_parser::parser::Expr::VectorSelector(vs)) => Some(
+                    vs.matchers
+                        .matchers
+                        .into_iter()
+                        .filter(|m| m.name == "probe")
+                        .collect(),
+                ),
+                _ => None,
+            }
+        });
+        f(compiled.as_deref())
+    })
 }
 
 #[cfg(test)]

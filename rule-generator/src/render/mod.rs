@@ -33,8 +33,9 @@ pub mod targets;
 pub use common::{hourly, Context};
 
 use crate::conventions::{
-    rule_group_name, slow_rule_group_name, DIR_MIMIR, DIR_OPERATOR, DIR_PROMETHEUS, DIR_RULES,
-    DIR_TESTS, DIR_VMALERT, SLOW_GROUP_INTERVAL, TEST_EVAL_INTERVAL, TEST_SLOW_EVAL_INTERVAL,
+    rule_group_name, slow_rule_group_name, DIR_GRAFANA, DIR_MIMIR, DIR_OPERATOR, DIR_PROMETHEUS,
+    DIR_RULES, DIR_TESTS, DIR_VMALERT, SLOW_GROUP_INTERVAL, TEST_EVAL_INTERVAL,
+    TEST_SLOW_EVAL_INTERVAL,
 };
 use crate::model::{Catalog, Product, Slo};
 use emit::{to_yaml, Value};
@@ -90,91 +91,158 @@ pub struct OutputFile {
     pub contents: String,
 }
 
+/// Every file for `catalog` and `options` without the dashboards, sorted by path.
 pub fn generate(catalog: &Catalog, options: &GenerateOptions) -> Vec<OutputFile> {
-    let mut files = Vec::new();
-    for product in catalog.products.iter().filter(|p| !p.slos.is_empty()) {
-        let groups: Vec<Value> = product
-            .slos
-            .iter()
-            .flat_map(|slo| rule_groups(catalog, slo))
-            .collect();
-        let header = header(product);
-        let name = &product.name;
-        match options.target {
-            Target::Prometheus => {
-                files.push(file(
-                    [DIR_PROMETHEUS, DIR_RULES, &format!("{name}.yml")],
-                    &header,
-                    &targets::prometheus(groups),
-                ));
-                let promtool_tests::ProductTests {
-                    fast,
-                    slow,
-                    skipped,
-                } = promtool_tests::product_tests(&product.slos);
-                let mut test_header = header.clone();
-                for (slo, reason) in skipped {
-                    test_header.push_str(&format!("# No tests for SLO `{slo}`: {reason}.\n"));
-                }
-                let rules_path = format!("../{DIR_RULES}/{name}.yml");
-                let order = promtool_tests::group_eval_order(&product.slos);
-                files.push(file(
-                    [DIR_PROMETHEUS, DIR_TESTS, &format!("{name}.test.yml")],
-                    &test_header,
-                    &promtool_tests::test_file(&rules_path, TEST_EVAL_INTERVAL, &order, fast),
-                ));
-                if !slow.is_empty() {
-                    files.push(file(
-                        [DIR_PROMETHEUS, DIR_TESTS, &format!("{name}.long.test.yml")],
-                        &header,
-                        &promtool_tests::test_file(
-                            &rules_path,
-                            TEST_SLOW_EVAL_INTERVAL,
-                            &order,
-                            slow,
-                        ),
-                    ));
-                }
-            }
-            Target::PrometheusOperator => files.push(file(
-                [DIR_OPERATOR, &format!("{name}.yaml"), ""],
-                &header,
-                &targets::prometheus_operator(name, groups),
-            )),
-            Target::Mimir => files.push(file(
-                [DIR_MIMIR, &format!("{name}.yml"), ""],
-                &header,
-                &targets::mimir(name, groups),
-            )),
-            Target::Vmalert => files.push(file(
-                [DIR_VMALERT, &format!("{name}.yml"), ""],
-                &header,
-                &targets::prometheus(groups),
-            )),
-        }
-    }
+    let mut files: Vec<OutputFile> = catalog
+        .products
+        .iter()
+        .flat_map(|product| product_files(catalog, product, options))
+        .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }
 
-/// [`generate`], plus for the Prometheus target the Grafana dashboards (`grafana/dashboards/`) and
-/// provisioning (`grafana/provisioning/`). Sorted by path.
+/// [`generate`] plus, for the Prometheus target, the Grafana dashboards and provisioning, sorted
+/// by path.
 pub fn generate_with_dashboards(
     catalog: &Catalog,
     options: &GenerateOptions,
     dashboards: &DashboardOptions,
 ) -> Vec<OutputFile> {
-    let mut files = generate(catalog, options);
-    if options.target == Target::Prometheus {
-        files.extend(
-            slokit_dashboards::render(&dashboard_input(catalog, dashboards))
+    let files = std::sync::Mutex::new(Vec::new());
+    let sink = |file: OutputFile| {
+        files
+            .lock()
+            .expect("no panic while holding the lock")
+            .push(file);
+        Ok::<(), std::convert::Infallible>(())
+    };
+    let Ok(_) = for_each_file(catalog, options, dashboards, &sink);
+    let mut files = files.into_inner().expect("no panic while holding the lock");
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// Renders every file [`generate_with_dashboards`] would, products in parallel (each product's
+/// files depend on nothing but the catalog), handing each file to `sink` as soon as it is
+/// rendered instead of holding the whole tree: peak memory is the catalog and the products in
+/// flight. The files are the same whatever the order they arrive in. Stops at the first error
+/// `sink` returns; returns how many files were handed over.
+pub fn for_each_file<E: Send>(
+    catalog: &Catalog,
+    options: &GenerateOptions,
+    dashboards: &DashboardOptions,
+    sink: &(dyn Fn(OutputFile) -> Result<(), E> + Sync),
+) -> Result<usize, E> {
+    use rayon::prelude::*;
+    let input = dashboard_input(catalog, dashboards);
+    let with_dashboards = options.target == Target::Prometheus;
+    let per_product = catalog
+        .products
+        .par_iter()
+        .map(|product| {
+            let mut files = product_files(catalog, product, options);
+            if with_dashboards {
+                files.extend(slokit_dashboards::product_file(&input, product).map(output));
+            }
+            let count = files.len();
+            files.into_iter().try_for_each(sink).map(|()| count)
+        })
+        .try_reduce(|| 0, |a, b| Ok(a + b))?;
+    let mut shared = Vec::new();
+    if with_dashboards {
+        shared.extend(
+            slokit_dashboards::shared_files(&input)
                 .into_iter()
-                .map(|f| OutputFile {
-                    path: f.path,
-                    contents: f.contents,
-                }),
+                .map(output),
         );
-        files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    let count = shared.len();
+    shared.into_iter().try_for_each(sink)?;
+    Ok(per_product + count)
+}
+
+/// The top-level folders under `--out` a run with `options` writes, whole: what it replaces.
+pub fn output_dirs(options: &GenerateOptions) -> &'static [&'static str] {
+    match options.target {
+        Target::Prometheus => &[DIR_PROMETHEUS, DIR_GRAFANA],
+        Target::PrometheusOperator => &[DIR_OPERATOR],
+        Target::Mimir => &[DIR_MIMIR],
+        Target::Vmalert => &[DIR_VMALERT],
+    }
+}
+
+fn output(file: slokit_dashboards::File) -> OutputFile {
+    OutputFile {
+        path: file.path,
+        contents: file.contents,
+    }
+}
+
+/// One product's rule file and, for the Prometheus target, its promtool test files; nothing for a
+/// product without SLOs.
+pub fn product_files(
+    catalog: &Catalog,
+    product: &Product,
+    options: &GenerateOptions,
+) -> Vec<OutputFile> {
+    let mut files = Vec::new();
+    if product.slos.is_empty() {
+        return files;
+    }
+    let groups: Vec<Value> = product
+        .slos
+        .iter()
+        .flat_map(|slo| rule_groups(catalog, slo))
+        .collect();
+    let header = header(product);
+    let name = &product.name;
+    match options.target {
+        Target::Prometheus => {
+            files.push(file(
+                [DIR_PROMETHEUS, DIR_RULES, &format!("{name}.yml")],
+                &header,
+                &targets::prometheus(groups),
+            ));
+            let promtool_tests::ProductTests {
+                fast,
+                slow,
+                skipped,
+            } = promtool_tests::product_tests(&product.slos);
+            let mut test_header = header.clone();
+            for (slo, reason) in skipped {
+                test_header.push_str(&format!("# No tests for SLO `{slo}`: {reason}.\n"));
+            }
+            let rules_path = format!("../{DIR_RULES}/{name}.yml");
+            let order = promtool_tests::group_eval_order(&product.slos);
+            files.push(file(
+                [DIR_PROMETHEUS, DIR_TESTS, &format!("{name}.test.yml")],
+                &test_header,
+                &promtool_tests::test_file(&rules_path, TEST_EVAL_INTERVAL, &order, fast),
+            ));
+            if !slow.is_empty() {
+                files.push(file(
+                    [DIR_PROMETHEUS, DIR_TESTS, &format!("{name}.long.test.yml")],
+                    &header,
+                    &promtool_tests::test_file(&rules_path, TEST_SLOW_EVAL_INTERVAL, &order, slow),
+                ));
+            }
+        }
+        Target::PrometheusOperator => files.push(file(
+            [DIR_OPERATOR, &format!("{name}.yaml"), ""],
+            &header,
+            &targets::prometheus_operator(name, groups),
+        )),
+        Target::Mimir => files.push(file(
+            [DIR_MIMIR, &format!("{name}.yml"), ""],
+            &header,
+            &targets::mimir(name, groups),
+        )),
+        Target::Vmalert => files.push(file(
+            [DIR_VMALERT, &format!("{name}.yml"), ""],
+            &header,
+            &targets::prometheus(groups),
+        )),
     }
     files
 }
