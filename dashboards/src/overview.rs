@@ -72,5 +72,5 @@ pub fn dashboard(catalog: &Catalog, products: &[&Product], flavour: Flavour) -> 
         annotations: vec![alert_annotation(&scope)],
         panels,
     }
-    .to_json()
+    .into_json()
 }

@@ -270,7 +270,7 @@ pub struct Dashboard {
 }
 
 impl Dashboard {
-    pub fn to_json(self) -> Value {
+    pub fn into_json(self) -> Value {
         json!({
             "uid": self.uid,
             "title": self.title,

@@ -89,7 +89,7 @@ pub fn dashboard(product: &Product, policy: Option<&ErrorBudgetPolicy>, flavour:
         annotations: vec![alert_annotation(&scope)],
         panels,
     }
-    .to_json()
+    .into_json()
 }
 
 /// The grouping labels of any of the SLOs, sorted: the legends of panels across SLOs name them.
