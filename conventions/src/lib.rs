@@ -18,7 +18,8 @@ pub mod windows;
 use duration::Duration;
 pub use tiers::{burn_factor, default_windows, DefaultTier, DefaultWindow, DEFAULT_TIERS};
 pub use windows::{
-    is_recorded_everywhere, reads_hourly, window_average, window_error_ratio, window_rate,
+    identity_labels, is_recorded_everywhere, is_standard_window, reads_hourly, window_average,
+    window_burn_rate, window_error_ratio, window_rate, window_ratio, RECORDED_WINDOWS,
     SHORT_WINDOW_LIMIT, STANDARD_WINDOWS,
 };
 
@@ -121,15 +122,12 @@ pub const GAUGE_STEP: Duration = Duration::from_mins(1);
 /// threshold SLIs an "event" is a second of one gauge series, so the rates are series counts.
 pub const SERIES_TOTAL: &str = "slokit:events_total";
 pub const SERIES_BAD: &str = "slokit:events_bad";
-/// Per-window burn rate: error ratio over the window divided by the error budget.
-pub const SERIES_BURN_RATE: &str = "slokit:burn_rate";
 /// The SLI (share of good events) over the SLO's period.
 pub const SERIES_SLI: &str = "slokit:sli:period";
 /// `1 - period error ratio / error budget`, not clamped: below zero means overspent.
 pub const SERIES_BUDGET_REMAINING: &str = "slokit:error_budget_remaining:period";
-/// Constants per SLO.
+/// Constants per SLO: the objective (the error budget is `1 - objective`) and the period in seconds.
 pub const SERIES_OBJECTIVE: &str = "slokit:objective:ratio";
-pub const SERIES_ERROR_BUDGET: &str = "slokit:error_budget:ratio";
 pub const SERIES_PERIOD: &str = "slokit:period:seconds";
 /// Value 1, carrying the descriptive labels.
 pub const SERIES_INFO: &str = "slokit:slo:info";
@@ -151,14 +149,6 @@ pub fn rate_series(base: &str, window: Option<Duration>) -> String {
     match window {
         Some(w) => format!("{base}:rate{w}"),
         None => format!("{base}:rate_{PERIOD_SUFFIX}"),
-    }
-}
-
-/// `slokit:burn_rate:1h` for a window, `slokit:burn_rate:period` for the period.
-pub fn burn_rate_series(window: Option<Duration>) -> String {
-    match window {
-        Some(w) => format!("{SERIES_BURN_RATE}:{w}"),
-        None => format!("{SERIES_BURN_RATE}:{PERIOD_SUFFIX}"),
     }
 }
 
@@ -295,11 +285,6 @@ mod tests {
             rate_series(SERIES_BAD, None),
             "slokit:events_bad:rate_period"
         );
-        assert_eq!(
-            burn_rate_series(Some(Duration::from_days(3))),
-            "slokit:burn_rate:3d"
-        );
-        assert_eq!(burn_rate_series(None), "slokit:burn_rate:period");
     }
 
     #[test]

@@ -8,14 +8,24 @@
 //! traffic-weighted ratio of sums once bad is divided by total. A longer window of whole hours is
 //! the average of the 1h rate sampled once an hour (`avg_over_time(x:rate1h[7d:1h])`): the sum of
 //! non-overlapping hours, 168 points for a week, lagging by at most the hour in progress. The
-//! rules record the windows every SLO has ([`is_recorded_everywhere`]), so readers take those as
-//! recorded and compute the others with [`window_average`].
+//! rules record only the 5m and 1h rates ([`RECORDED_WINDOWS`]) and the period's, so readers take
+//! those as recorded and compute every other window with [`window_average`]: alerts inside their
+//! expressions, dashboards and the plugin when they read. Recording fewer series is what keeps an
+//! SLO at fewer active series than Sloth's (BENCHMARKS.md), and computing a window on read costs
+//! what recording it cost, once per read instead of once per evaluation.
 
 use crate::duration::Duration;
-use crate::{rate_series, BASE_WINDOW, LONG_WINDOW_STEP, SERIES_BAD, SERIES_TOTAL};
+use crate::{
+    rate_series, BASE_WINDOW, LABEL_PRODUCT, LABEL_SERVICE, LABEL_SLO, LONG_WINDOW_STEP,
+    SERIES_BAD, SERIES_OBJECTIVE, SERIES_TOTAL,
+};
 
-/// The recorded windows every SLO has besides [`BASE_WINDOW`] and its period, so that dashboards
-/// can rely on them whatever alert tiers an SLO uses. They are the windows of the default tiers.
+/// The windows whose event rates every SLO records (besides its period): the base window, the
+/// only one raw metrics are read over, and the hour, whose rate long windows are read from.
+pub const RECORDED_WINDOWS: [Duration; 2] = [BASE_WINDOW, LONG_WINDOW_STEP];
+
+/// The windows dashboards and the plugin show for every SLO whatever its alert tiers: the windows
+/// of the default tiers. They are computed when read ([`window_rate`]).
 pub const STANDARD_WINDOWS: [Duration; 6] = [
     Duration::from_mins(30),
     Duration::from_hours(1),
@@ -36,10 +46,16 @@ pub fn reads_hourly(window: Duration) -> bool {
     window > SHORT_WINDOW_LIMIT && window.millis() % LONG_WINDOW_STEP.millis() == 0
 }
 
-/// Whether every SLO's rules record `window` (the base window and the standard windows), so that
-/// a reader can select the recorded series instead of computing the window.
-pub fn is_recorded_everywhere(window: Duration) -> bool {
+/// Whether `window` is one every reader offers for every SLO: the base window or a standard
+/// window (the plugin accepts these, and the dashboards show them).
+pub fn is_standard_window(window: Duration) -> bool {
     window == BASE_WINDOW || STANDARD_WINDOWS.contains(&window)
+}
+
+/// Whether every SLO's rules record `window` ([`RECORDED_WINDOWS`]), so that a reader can select
+/// the recorded series instead of computing the window.
+pub fn is_recorded_everywhere(window: Duration) -> bool {
+    RECORDED_WINDOWS.contains(&window)
 }
 
 /// The event rate `base` ([`SERIES_TOTAL`] or [`SERIES_BAD`]) over `window`, computed from the
@@ -69,12 +85,38 @@ pub fn window_rate(base: &str, window: Duration, select: impl Fn(&str) -> String
     }
 }
 
-/// The error ratio over `window` as a reader computes it: bad over total, 0 when the window saw
-/// no events (never NaN), absent only when the SLO's series do not exist.
+/// The error ratio over `window` as a reader shows it: bad over total, 0 when the window saw no
+/// events (never NaN), absent only when the SLO's series do not exist.
 pub fn window_error_ratio(window: Duration, select: impl Fn(&str) -> String) -> String {
     let bad = window_rate(SERIES_BAD, window, &select);
     let total = window_rate(SERIES_TOTAL, window, &select);
     format!("(({bad} / ({total} > 0)) or (0 * {total}))")
+}
+
+/// The error ratio over `window` for a comparison: plain bad over total. A window without events
+/// gives NaN, which compares false, so an alert stays silent without the cost of the guard (which
+/// reads the total twice).
+pub fn window_ratio(window: Duration, select: impl Fn(&str) -> String) -> String {
+    let bad = window_rate(SERIES_BAD, window, &select);
+    let total = window_rate(SERIES_TOTAL, window, &select);
+    format!("({bad} / {total})")
+}
+
+/// `slokit_product, slokit_service, slokit_slo`: the labels that identify an SLO.
+pub fn identity_labels() -> String {
+    format!("{LABEL_PRODUCT}, {LABEL_SERVICE}, {LABEL_SLO}")
+}
+
+/// The burn rate over `window` of every SLO `select` picks (and each of its groups): the error
+/// ratio as a reader shows it, divided by each SLO's error budget (`1 - objective`, from the
+/// recorded objective, matched on the SLO's identity).
+pub fn window_burn_rate(window: Duration, select: impl Fn(&str) -> String) -> String {
+    format!(
+        "{} / on ({}) group_left () (1 - {})",
+        window_error_ratio(window, &select),
+        identity_labels(),
+        select(SERIES_OBJECTIVE)
+    )
 }
 
 #[cfg(test)]
@@ -106,8 +148,12 @@ mod tests {
     #[test]
     fn recorded_windows_are_selected_as_recorded() {
         assert_eq!(
+            window_rate(SERIES_TOTAL, Duration::from_hours(1), plain),
+            "slokit:events_total:rate1h{a=\"b\"}"
+        );
+        assert_eq!(
             window_rate(SERIES_TOTAL, Duration::from_hours(6), plain),
-            "slokit:events_total:rate6h{a=\"b\"}"
+            "avg_over_time(slokit:events_total:rate5m{a=\"b\"}[6h])"
         );
         assert_eq!(
             window_rate(SERIES_TOTAL, Duration::from_hours(12), plain),

@@ -18,9 +18,9 @@ use crate::Flavour;
 use serde_json::{json, Value};
 use slokit_conventions::duration::Duration;
 use slokit_conventions::{
-    burn_rate_series, dashboard_uid, BASE_WINDOW, DASHBOARD_TAG, DASHBOARD_VAR_SERVICE,
-    DASHBOARD_VAR_SLO, DATASOURCE_UID_PROMETHEUS, LABEL_DISPLAY_NAME, LABEL_OWNER, LABEL_PHASE,
-    LABEL_POLICY_ACTION, LABEL_PRODUCT, LABEL_REVIEW_DUE, LABEL_SERVICE, LABEL_SEVERITY, LABEL_SLO,
+    dashboard_uid, BASE_WINDOW, DASHBOARD_TAG, DASHBOARD_VAR_SERVICE, DASHBOARD_VAR_SLO,
+    DATASOURCE_UID_PROMETHEUS, LABEL_DISPLAY_NAME, LABEL_OWNER, LABEL_PHASE, LABEL_POLICY_ACTION,
+    LABEL_PRODUCT, LABEL_REVIEW_DUE, LABEL_SERVICE, LABEL_SEVERITY, LABEL_SLO,
     OVERVIEW_DASHBOARD_UID, SERIES_BUDGET_REMAINING, SERIES_INFO, SERIES_OBJECTIVE, SERIES_SLI,
 };
 use slokit_model::{ErrorBudgetPolicy, PolicyStep, Product, Slo};
@@ -373,7 +373,7 @@ fn prometheus_status(
     for window in STATUS_WINDOWS {
         columns.push((
             format!("burn rate {window}"),
-            scope.select(&burn_rate_series(Some(window))),
+            query::burn_rate_over(scope, window),
             true,
         ));
     }
@@ -542,7 +542,7 @@ fn budget_bars(ids: &mut Ids, flavour: Flavour, scope: &Scope, at: Pos) -> Value
 
 /// Four counts: SLOs, SLOs breached (budget spent), SLOs burning faster than 1x, alerts firing.
 pub fn counts(ids: &mut Ids, flavour: Flavour, scope: &Scope, x: u32, y: u32) -> Vec<Value> {
-    let burn = burn_rate_series(Some(BURNING_WINDOW));
+    let burn = query::burn_rate_over(scope, BURNING_WINDOW);
     let count_of = |expr: String| format!("count({expr}) or vector(0)");
     // A count of SLOs: the plugin's query (counted by the panel), or PromQL that counts.
     let count_stat = |plugin: Value, expr: String, legend: &str| match flavour {
@@ -594,7 +594,7 @@ pub fn counts(ids: &mut Ids, flavour: Flavour, scope: &Scope, x: u32, y: u32) ->
         (
             "Burning faster than 1x",
             "SLOs (and groups) whose burn rate over the last hour would spend the budget before the period ends.",
-            count_stat(query::burn_rate(flavour, scope, BURNING_WINDOW, "A"), format!("{} > 1", scope.select(&burn)), "burning"),
+            count_stat(query::burn_rate(flavour, scope, BURNING_WINDOW, "A"), format!("{burn} > 1"), "burning"),
             (flavour == Flavour::Plugin).then(|| filtered("greater", 1.0)),
             panel::thresholds("green", &[(1.0, "orange")]),
             json!(if flavour == Flavour::Plugin { "/^Field$/" } else { "" }),
@@ -659,8 +659,8 @@ fn burn_windows(slo: &Slo, flavour: Flavour) -> Vec<Duration> {
     windows.sort();
     windows.dedup();
     if flavour == Flavour::Plugin {
-        // The plugin queries the windows every SLO records.
-        windows.retain(|w| slokit_conventions::is_recorded_everywhere(*w));
+        // The plugin serves the standard windows.
+        windows.retain(|w| slokit_conventions::is_standard_window(*w));
     }
     windows
 }
@@ -848,7 +848,7 @@ fn slo_row(
     (panels, height)
 }
 
-/// Each tier's alert condition over time, computed from the recorded burn rates (so it has
+/// Each tier's alert condition over time, computed from the recorded 5m and 1h rates (so it has
 /// history as far back as they do, but ignores `for:`), and the alerts Prometheus fired.
 fn alert_timeline(ids: &mut Ids, slo: &Slo, scope: &Scope, at: Pos) -> Value {
     let mut targets = Vec::new();
@@ -859,8 +859,8 @@ fn alert_timeline(ids: &mut Ids, slo: &Slo, scope: &Scope, at: Pos) -> Value {
             .map(|w| {
                 format!(
                     "({} > bool {f}) * ({} > bool {f})",
-                    scope.select(&burn_rate_series(Some(w.long))),
-                    scope.select(&burn_rate_series(Some(w.short))),
+                    query::burn_rate_over(scope, w.long),
+                    query::burn_rate_over(scope, w.short),
                     f = w.factor
                 )
             })
@@ -890,7 +890,7 @@ fn alert_timeline(ids: &mut Ids, slo: &Slo, scope: &Scope, at: Pos) -> Value {
         ids,
         "state-timeline",
         "Alert state",
-        "Per tier, whether its burn-rate condition holds (from the recorded burn rates, without `for:`), and the alerts Prometheus fired.",
+        "Per tier, whether its burn-rate condition holds (from the recorded event rates, without `for:`), and the alerts Prometheus fired.",
         at,
         &json!({"type": "prometheus", "uid": DATASOURCE_UID_PROMETHEUS}),
         targets,

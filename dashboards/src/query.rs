@@ -11,13 +11,13 @@ use crate::Flavour;
 use serde_json::{json, Map, Value};
 use slokit_conventions::duration::Duration;
 use slokit_conventions::{
-    burn_rate_series, is_recorded_everywhere, rate_series, window_error_ratio,
-    DATASOURCE_UID_PLUGIN, DATASOURCE_UID_PROMETHEUS, GRAFANA_PLUGIN_ID, LABEL_ALERT_STATE,
-    LABEL_POLICY_ACTION, LABEL_POLICY_BLOCKS, LABEL_POLICY_CONDITION, LABEL_POLICY_ORDER,
-    LABEL_POLICY_STEP, LABEL_POLICY_WINDOW, LABEL_PRODUCT, LABEL_SERVICE, LABEL_SLO,
+    rate_series, window_burn_rate, window_error_ratio, DATASOURCE_UID_PLUGIN,
+    DATASOURCE_UID_PROMETHEUS, GRAFANA_PLUGIN_ID, LABEL_ALERT_STATE, LABEL_POLICY_ACTION,
+    LABEL_POLICY_BLOCKS, LABEL_POLICY_CONDITION, LABEL_POLICY_ORDER, LABEL_POLICY_STEP,
+    LABEL_POLICY_WINDOW, LABEL_PRODUCT, LABEL_SERVICE, LABEL_SLO,
     POLICY_CONDITION_BUDGET_EXHAUSTED, POLICY_CONDITION_BUDGET_REMAINING_BELOW,
     POLICY_CONDITION_BURN_RATE_ABOVE, SERIES_ALERTS, SERIES_BAD, SERIES_BUDGET_REMAINING,
-    SERIES_ERROR_BUDGET, SERIES_POLICY_STEP, SERIES_SLI, SERIES_TOTAL,
+    SERIES_POLICY_STEP, SERIES_SLI, SERIES_TOTAL,
 };
 use slokit_model::{ErrorBudgetPolicy, PolicyCondition};
 use std::collections::BTreeSet;
@@ -101,7 +101,7 @@ impl Scope {
 
     /// `slokit_product, slokit_service, slokit_slo`: what identifies an SLO.
     pub fn identity() -> String {
-        format!("{LABEL_PRODUCT}, {LABEL_SERVICE}, {LABEL_SLO}")
+        slokit_conventions::identity_labels()
     }
 
     /// The identity labels and the grouping labels: what identifies a row of the status table.
@@ -187,11 +187,7 @@ pub fn sli(flavour: Flavour, scope: &Scope, window: Option<Duration>, ref_id: &s
         Flavour::Prometheus => {
             let expr = match window {
                 None => scope.select(SERIES_SLI),
-                Some(w) => {
-                    let bad = scope.select(&rate_series(SERIES_BAD, Some(w)));
-                    let total = scope.select(&rate_series(SERIES_TOTAL, Some(w)));
-                    format!("1 - (({bad} / ({total} > 0)) or (0 * {total}))")
-                }
+                Some(w) => format!("1 - {}", window_error_ratio(w, |n| scope.select(n))),
             };
             promql(ref_id, &expr, &scope.legend(&label), false, false)
         }
@@ -203,7 +199,7 @@ pub fn burn_rate(flavour: Flavour, scope: &Scope, window: Duration, ref_id: &str
         Flavour::Plugin => plugin(ref_id, "burn_rate", scope, Some(&window.to_string())),
         Flavour::Prometheus => promql(
             ref_id,
-            &scope.select(&burn_rate_series(Some(window))),
+            &burn_rate_over(scope, window),
             &scope.legend(&format!("{window}")),
             false,
             false,
@@ -296,19 +292,10 @@ struct StepKind {
     blocks_releases: bool,
 }
 
-/// The burn rate of `window` per SLO and group: the recorded series when every SLO records the
-/// window, else computed as every reader computes a window
-/// ([`slokit_conventions::window_error_ratio`]) and divided by the error budget.
-fn burn_rate_over(scope: &Scope, window: Duration) -> String {
-    if is_recorded_everywhere(window) {
-        return scope.select(&burn_rate_series(Some(window)));
-    }
-    format!(
-        "{} / on ({}) group_left {}",
-        window_error_ratio(window, |name| scope.select(name)),
-        Scope::identity(),
-        scope.select(SERIES_ERROR_BUDGET)
-    )
+/// The burn rate of `window` per SLO and group, as every reader computes it
+/// ([`slokit_conventions::window_burn_rate`]).
+pub fn burn_rate_over(scope: &Scope, window: Duration) -> String {
+    window_burn_rate(window, |name| scope.select(name))
 }
 
 /// The step of the error-budget policy in force for each SLO and group of `scope`, as PromQL over

@@ -9,8 +9,8 @@
 //! `sum`, ratios do not. The objective comes from the spec (the current phase's target).
 
 use crate::conventions::{
-    rate_series, window_rate, ALERT_STATE_FIRING, LABEL_ALERT_NAME, LABEL_ALERT_STATE,
-    LABEL_PRODUCT, LABEL_SERVICE, LABEL_SEVERITY, LABEL_SLO, SERIES_ALERTS, SERIES_BAD,
+    identity_labels, rate_series, window_rate, ALERT_STATE_FIRING, LABEL_ALERT_NAME,
+    LABEL_ALERT_STATE, LABEL_PRODUCT, LABEL_SEVERITY, LABEL_SLO, SERIES_ALERTS, SERIES_BAD,
     SERIES_TOTAL,
 };
 use crate::duration::Duration;
@@ -144,7 +144,7 @@ pub fn product_matcher(slos: &[&Slo]) -> String {
 /// as every reader reads a window ([`crate::conventions::window_rate`]): recorded windows as
 /// recorded, others averaged from the 5m or 1h series.
 pub fn rate_query(base: &str, window: Option<Duration>, matcher: &str) -> String {
-    let identity = format!("{LABEL_PRODUCT}, {LABEL_SERVICE}, {LABEL_SLO}");
+    let identity = identity_labels();
     let select = |name: &str| format!("{name}{{{matcher}}}");
     let inner = match window {
         None => select(&rate_series(base, None)),

@@ -19,8 +19,9 @@
 //! `criteria` are listed for people to confirm; slokit cannot check words.
 
 use crate::conventions::{
-    rate_series, ALERT_STATE_FIRING, DEFAULT_TIERS, LABEL_ALERT_STATE, LABEL_BUCKET, LABEL_PRODUCT,
-    LABEL_SERVICE, LABEL_SEVERITY, LABEL_SLO, SERIES_ALERTS, SERIES_BAD, SERIES_TOTAL,
+    identity_labels, window_rate, ALERT_STATE_FIRING, DEFAULT_TIERS, LABEL_ALERT_STATE,
+    LABEL_BUCKET, LABEL_PRODUCT, LABEL_SEVERITY, LABEL_SLO, SERIES_ALERTS, SERIES_BAD,
+    SERIES_TOTAL,
 };
 use crate::duration::Duration;
 use crate::live::budget::{self, Key, SloStatus};
@@ -130,13 +131,15 @@ pub fn quantile_query(slo: &Slo, quantile: f64, window: Duration) -> Option<Stri
     })
 }
 
-/// The spread of the daily SLI over `period`, for every selected SLO with that period.
+/// The spread of the daily SLI over `period`, for every selected SLO with that period. A day is
+/// read as every reader reads a window ([`crate::conventions::window_rate`]).
 pub fn variability_query(matcher: &str, period: Duration) -> String {
-    let identity = format!("{LABEL_PRODUCT}, {LABEL_SERVICE}, {LABEL_SLO}");
-    let bad = rate_series(SERIES_BAD, Some(DAY));
-    let total = rate_series(SERIES_TOTAL, Some(DAY));
+    let identity = identity_labels();
+    let select = |name: &str| format!("{name}{{{matcher}}}");
+    let bad = window_rate(SERIES_BAD, DAY, select);
+    let total = window_rate(SERIES_TOTAL, DAY, select);
     format!(
-        "stddev_over_time((1 - sum by ({identity}) ({bad}{{{matcher}}}) / (sum by ({identity}) ({total}{{{matcher}}}) > 0))[{period}:{DAY}])"
+        "stddev_over_time((1 - sum by ({identity}) ({bad}) / (sum by ({identity}) ({total}) > 0))[{period}:{DAY}])"
     )
 }
 

@@ -1,10 +1,14 @@
 //! Alerting rules for one SLO: one multi-window multi-burn-rate alert per tier (severity), plus
-//! the optional budget-exhausted and no-data alerts. Alerts read only the recorded burn-rate series.
+//! the optional budget-exhausted and no-data alerts. A tier computes its windows' burn rates in
+//! its own expression, from the recorded 5m and 1h rates as every reader reads a window
+//! (`slokit_conventions::window_ratio`), instead of reading recorded burn rates: the work is the
+//! same, and the SLO records fewer series.
 //!
-//! Burn-rate and no-data alerts go to the SLO's fast group: every tier has a short window that
-//! changes at each evaluation (the ticket tier compares 1d with 2h and 3d with 6h), and `for:`
-//! counts evaluations. The budget-exhausted alert reads only the period's budget, so it goes to
-//! the slow group when the period is read hourly, like the budget itself.
+//! A tier whose long windows are all read hourly (the default ticket tier: 1d and 3d) goes to the
+//! SLO's slow group: its long windows change once an hour, and a ticket raised within 2m30s is as
+//! good as one raised within 30s, for a fifth of the evaluations. Other tiers and the no-data alert
+//! go to the fast group. The budget-exhausted alert reads only the period's budget, so it goes
+//! to the slow group when the period is read hourly, like the budget itself.
 //!
 //! A tier's expression ORs its window pairs. `or` keeps a right-hand series only when no left-hand
 //! series has the same labels (ignoring the metric name), so when several pairs fire the alert
@@ -12,10 +16,10 @@
 //! rates are in the description, computed by template queries when the alert is rendered.
 
 use super::common::{
-    alert_name, budget, camel_case, hourly_window, identity_labels, number, series, Split,
+    alert_name, budget, camel_case, hourly, hourly_window, identity_labels, number, series, Split,
 };
 use crate::conventions::{
-    burn_rate_series, dashboard_path, rate_series, BASE_WINDOW, LABEL_PRODUCT, LABEL_SERVICE,
+    dashboard_path, rate_series, window_ratio, BASE_WINDOW, LABEL_PRODUCT, LABEL_SERVICE,
     LABEL_SEVERITY, LABEL_SLO, SERIES_BUDGET_REMAINING, SERIES_TOTAL,
 };
 use crate::duration::Duration;
@@ -33,13 +37,10 @@ pub fn alerting_rules(slo: &Slo) -> Split {
     if !slo.alerting.enabled {
         return rules;
     }
-    rules.fast = slo
-        .alerting
-        .tiers
-        .iter()
-        .filter(|tier| !tier.windows.is_empty())
-        .map(|tier| tier_alert(slo, tier))
-        .collect();
+    for tier in slo.alerting.tiers.iter().filter(|t| !t.windows.is_empty()) {
+        let slow = tier.windows.iter().all(|w| hourly(w.long));
+        rules.list(slow).push(tier_alert(slo, tier));
+    }
     let secondary = slo
         .alerting
         .tiers
@@ -108,20 +109,27 @@ fn base_name(slo: &Slo) -> String {
     }
 }
 
-/// The burn-rate condition of a tier, also used by the promtool tests.
+/// The burn-rate condition of a tier, also used by the promtool tests: per window pair, the
+/// burn rate over both windows above the factor.
 pub fn tier_expr(slo: &Slo, tier: &AlertTier) -> String {
     tier.windows
         .iter()
         .map(|w| {
             format!(
                 "(\n  {} > {factor}\n  and\n  {} > {factor}\n)",
-                series(slo, &burn_rate_series(Some(w.long))),
-                series(slo, &burn_rate_series(Some(w.short))),
+                burn_rate(slo, w.long, &|name| series(slo, name)),
+                burn_rate(slo, w.short, &|name| series(slo, name)),
                 factor = number(w.factor)
             )
         })
         .collect::<Vec<_>>()
         .join("\nor\n")
+}
+
+/// The SLO's burn rate over `window`, for a comparison: the plain error ratio (NaN, so false,
+/// without events) over the error budget. `select` names the SLO's series.
+fn burn_rate(slo: &Slo, window: Duration, select: &dyn Fn(&str) -> String) -> String {
+    format!("{} / {}", window_ratio(window, select), budget(slo))
 }
 
 fn tier_alert(slo: &Slo, tier: &AlertTier) -> Value {
@@ -253,9 +261,10 @@ fn budget_lasts(period: Duration, factor: f64) -> String {
     Duration::from_mins(minutes).to_string()
 }
 
-/// A Go-template `printf` call building a selector for this alert's own series of `name`: the
-/// identity labels and grouping labels come from `$labels`, so it works for every group.
-fn selector_printf(slo: &Slo, names: &[(String, String)]) -> String {
+/// A Go-template `printf` call that writes the PromQL `build` returns for this alert's own
+/// series: every selector gets the identity and grouping labels from `$labels`, so the query
+/// works for every group.
+fn query_printf(slo: &Slo, build: impl Fn(&dyn Fn(&str) -> String) -> String) -> String {
     let mut labels = vec![
         LABEL_PRODUCT.to_string(),
         LABEL_SERVICE.to_string(),
@@ -263,14 +272,15 @@ fn selector_printf(slo: &Slo, names: &[(String, String)]) -> String {
     ];
     labels.extend(slo.group_by.iter().cloned());
     let matchers: Vec<String> = labels.iter().map(|l| format!("{l}=%q")).collect();
-    let args: Vec<String> = labels.iter().map(|l| format!("$labels.{l}")).collect();
-    let mut format = String::new();
-    let mut all_args = Vec::new();
-    for (series_name, suffix) in names {
-        format.push_str(&format!("{series_name}{{{}}}{suffix}", matchers.join(",")));
-        all_args.extend(args.iter().cloned());
-    }
-    format!("printf \"{format}\" {}", all_args.join(" "))
+    let selectors = std::cell::Cell::new(0);
+    let format = build(&|name| {
+        selectors.set(selectors.get() + 1);
+        format!("{name}{{{}}}", matchers.join(","))
+    });
+    let args: Vec<String> = (0..selectors.get())
+        .flat_map(|_| labels.iter().map(|l| format!("$labels.{l}")))
+        .collect();
+    format!("printf \"{format}\" {}", args.join(" "))
 }
 
 fn fired_pairs(slo: &Slo, windows: &[BurnWindow]) -> String {
@@ -278,13 +288,13 @@ fn fired_pairs(slo: &Slo, windows: &[BurnWindow]) -> String {
         .iter()
         .map(|w| {
             let factor = number(w.factor);
-            let query = selector_printf(
-                slo,
-                &[
-                    (burn_rate_series(Some(w.long)), format!(" > {factor} and ")),
-                    (burn_rate_series(Some(w.short)), format!(" > {factor}")),
-                ],
-            );
+            let query = query_printf(slo, |select| {
+                format!(
+                    "{} > {factor} and {} > {factor}",
+                    burn_rate(slo, w.long, select),
+                    burn_rate(slo, w.short, select)
+                )
+            });
             format!(
                 "{{{{ with {query} | query }}}}[{}/{} above {factor}x]{{{{ end }}}}",
                 w.long, w.short
@@ -300,7 +310,7 @@ fn current_burn_rates(slo: &Slo, windows: &[BurnWindow]) -> String {
     all.dedup();
     all.iter()
         .map(|w| {
-            let query = selector_printf(slo, &[(burn_rate_series(Some(*w)), String::new())]);
+            let query = query_printf(slo, |select| burn_rate(slo, *w, select));
             format!(
                 "{w} {{{{ with {query} | query }}}}{{{{ . | first | value | printf \"%.2f\" }}}}{{{{ else }}}}n/a{{{{ end }}}}"
             )
@@ -344,7 +354,7 @@ mod unit {
         check(
             tier_expr(&slo, &slo.alerting.tiers[0]),
             &format!(
-                "(\n  slokit:burn_rate:1h{id} > 14.4\n  and\n  slokit:burn_rate:5m{id} > 14.4\n)\nor\n(\n  slokit:burn_rate:6h{id} > 6\n  and\n  slokit:burn_rate:30m{id} > 6\n)"
+                "(\n  (slokit:events_bad:rate1h{id} / slokit:events_total:rate1h{id}) / 0.001 > 14.4\n  and\n  (slokit:events_bad:rate5m{id} / slokit:events_total:rate5m{id}) / 0.001 > 14.4\n)\nor\n(\n  (avg_over_time(slokit:events_bad:rate5m{id}[6h]) / avg_over_time(slokit:events_total:rate5m{id}[6h])) / 0.001 > 6\n  and\n  (avg_over_time(slokit:events_bad:rate5m{id}[30m]) / avg_over_time(slokit:events_total:rate5m{id}[30m])) / 0.001 > 6\n)"
             ),
         );
     }

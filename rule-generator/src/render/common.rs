@@ -129,8 +129,8 @@ pub fn budget(slo: &Slo) -> String {
     number(slo.error_budget())
 }
 
-/// Every window recorded for an SLO, ascending and without duplicates: the base window, the
-/// standard windows and every window an alert tier uses. The period is recorded separately.
+/// Every window read for an SLO, ascending and without duplicates: the base window, the standard
+/// windows and every window an alert tier uses. The period is separate.
 pub fn windows(slo: &Slo) -> Vec<Duration> {
     let mut all = vec![BASE_WINDOW];
     all.extend(STANDARD_WINDOWS);

@@ -15,7 +15,7 @@
 //! whole hours, values written long before, so the two groups need no common order.
 
 use super::common::{
-    aggregate, budget, hourly_window, identity_labels, number, on_groups, record, series, windows,
+    aggregate, budget, hourly, hourly_window, identity_labels, number, on_groups, record, series,
     Context, Split,
 };
 use crate::conventions::{
@@ -23,10 +23,10 @@ use crate::conventions::{
     LABEL_OWNER, LABEL_PHASE, LABEL_POLICY, LABEL_POLICY_ACTION, LABEL_POLICY_BLOCKS,
     LABEL_POLICY_CONDITION, LABEL_POLICY_ORDER, LABEL_POLICY_STEP, LABEL_POLICY_WINDOW,
     LABEL_REVIEW_DUE, LABEL_SEVERITY, LABEL_SHORT_WINDOW, LABEL_SOURCE, LABEL_TIER,
-    POLICY_CONDITION_BUDGET_EXHAUSTED, POLICY_CONDITION_BUDGET_REMAINING_BELOW,
+    LONG_WINDOW_STEP, POLICY_CONDITION_BUDGET_EXHAUSTED, POLICY_CONDITION_BUDGET_REMAINING_BELOW,
     POLICY_CONDITION_BURN_RATE_ABOVE, SERIES_BAD, SERIES_BUDGET_REMAINING,
-    SERIES_BURN_RATE_THRESHOLD, SERIES_ERROR_BUDGET, SERIES_INFO, SERIES_OBJECTIVE, SERIES_PERIOD,
-    SERIES_POLICY_STEP, SERIES_SLI, SERIES_TOTAL,
+    SERIES_BURN_RATE_THRESHOLD, SERIES_INFO, SERIES_OBJECTIVE, SERIES_PERIOD, SERIES_POLICY_STEP,
+    SERIES_SLI, SERIES_TOTAL,
 };
 use crate::duration::Duration;
 use crate::model::{
@@ -39,6 +39,12 @@ use crate::render::emit::Value;
 /// Every recording rule of one SLO, split between its fast and slow group, each in evaluation
 /// order: a rule only reads series recorded by rules before it in the same group, or hourly
 /// points of the fast group's 1h series, so each evaluation sees fresh values.
+///
+/// Recorded per SLO (and per group of a grouped SLO): total and bad event rates over 5m (the only
+/// rules reading raw metrics), over 1h (what long windows are read from) and over the period, the
+/// SLI and budget remaining over the period, the objective and period constants, the info series
+/// and one threshold per alert window pair. Every other window is computed where it is read
+/// (alerts, dashboards, the plugin), from the 5m or 1h rates.
 pub fn recording_rules(slo: &Slo, context: &Context) -> Split {
     let mut rules = Split::default();
     let (total, bad) = base_rates(slo);
@@ -53,29 +59,21 @@ pub fn recording_rules(slo: &Slo, context: &Context) -> Split {
         bad,
         identity_labels(slo),
     ));
-
-    let mut recorded: Vec<Option<Duration>> = vec![base];
-    for window in windows(slo).into_iter().filter(|w| *w != BASE_WINDOW) {
-        recorded.push(Some(window));
-    }
-    recorded.push(None);
-    for window in recorded.iter().skip(1) {
-        for name in [SERIES_TOTAL, SERIES_BAD] {
-            rules.list(hourly_window(slo, *window)).push(record(
-                &rate_series(name, *window),
-                window_average(slo, name, window.unwrap_or(slo.period)),
-                identity_labels(slo),
-            ));
-        }
-    }
-    for window in &recorded {
-        rules.list(hourly_window(slo, *window)).push(record(
-            &crate::conventions::burn_rate_series(*window),
-            format!("(\n  {}\n)\n/ {}", error_ratio(slo, *window), budget(slo)),
+    for name in [SERIES_TOTAL, SERIES_BAD] {
+        rules.fast.push(record(
+            &rate_series(name, Some(LONG_WINDOW_STEP)),
+            window_average(slo, name, LONG_WINDOW_STEP),
             identity_labels(slo),
         ));
     }
     let period = rules.list(hourly_window(slo, None));
+    for name in [SERIES_TOTAL, SERIES_BAD] {
+        period.push(record(
+            &rate_series(name, None),
+            period_average(slo, name),
+            identity_labels(slo),
+        ));
+    }
     period.push(record(
         SERIES_SLI,
         format!("1 - (\n  {}\n)", error_ratio(slo, None)),
@@ -83,10 +81,7 @@ pub fn recording_rules(slo: &Slo, context: &Context) -> Split {
     ));
     period.push(record(
         SERIES_BUDGET_REMAINING,
-        format!(
-            "1 - {}",
-            series(slo, &crate::conventions::burn_rate_series(None))
-        ),
+        format!("1 - (\n  {}\n) / {}", error_ratio(slo, None), budget(slo)),
         identity_labels(slo),
     ));
     rules.slow.extend(metadata_rules(slo, context));
@@ -95,8 +90,8 @@ pub fn recording_rules(slo: &Slo, context: &Context) -> Split {
     rules
 }
 
-/// `bad / total` over a window, 0 when the window saw no events (never NaN), absent only when the
-/// SLO's series do not exist at all.
+/// `bad / total` over a recorded window, 0 when the window saw no events (never NaN), absent only
+/// when the SLO's series do not exist at all.
 fn error_ratio(slo: &Slo, window: Option<Duration>) -> String {
     let total = series(slo, &rate_series(SERIES_TOTAL, window));
     let bad = series(slo, &rate_series(SERIES_BAD, window));
@@ -107,6 +102,19 @@ fn error_ratio(slo: &Slo, window: Option<Duration>) -> String {
 /// hour, which sums whole hours without overlap ([`crate::conventions::window_average`]).
 fn window_average(slo: &Slo, name: &str, window: Duration) -> String {
     crate::conventions::window_average(name, window, |series_name| series(slo, series_name))
+}
+
+/// The event rate over the period. A period read hourly has no hourly point to read in the first
+/// hour after the rules are loaded (the subquery samples whole hours), and would stay absent
+/// until then: a fresh install would show no SLI and no budget. Until an hourly point exists, the
+/// latest 1h rate stands in, which is then all the data there is.
+fn period_average(slo: &Slo, name: &str) -> String {
+    let whole = window_average(slo, name, slo.period);
+    if !hourly(slo.period) {
+        return whole;
+    }
+    let latest_hour = series(slo, &rate_series(name, Some(LONG_WINDOW_STEP)));
+    format!("{whole}\nor\n{latest_hour}")
 }
 
 /// The two base expressions (total, bad) per second over the base window, by grouping labels.
@@ -275,11 +283,6 @@ fn metadata_rules(slo: &Slo, context: &Context) -> Vec<Value> {
         record(
             SERIES_OBJECTIVE,
             format!("vector({})", number(slo.objective)),
-            identity_labels(slo),
-        ),
-        record(
-            SERIES_ERROR_BUDGET,
-            format!("vector({})", budget(slo)),
             identity_labels(slo),
         ),
         record(
@@ -606,37 +609,18 @@ mod groups {
             [
                 "slokit:events_total:rate5m",
                 "slokit:events_bad:rate5m",
-                "slokit:events_total:rate30m",
-                "slokit:events_bad:rate30m",
                 "slokit:events_total:rate1h",
                 "slokit:events_bad:rate1h",
-                "slokit:events_total:rate2h",
-                "slokit:events_bad:rate2h",
-                "slokit:events_total:rate6h",
-                "slokit:events_bad:rate6h",
-                "slokit:burn_rate:5m",
-                "slokit:burn_rate:30m",
-                "slokit:burn_rate:1h",
-                "slokit:burn_rate:2h",
-                "slokit:burn_rate:6h",
             ]
         );
         assert_eq!(
             names(&rules.slow),
             [
-                "slokit:events_total:rate1d",
-                "slokit:events_bad:rate1d",
-                "slokit:events_total:rate3d",
-                "slokit:events_bad:rate3d",
                 "slokit:events_total:rate_period",
                 "slokit:events_bad:rate_period",
-                "slokit:burn_rate:1d",
-                "slokit:burn_rate:3d",
-                "slokit:burn_rate:period",
                 "slokit:sli:period",
                 "slokit:error_budget_remaining:period",
                 "slokit:objective:ratio",
-                "slokit:error_budget:ratio",
                 "slokit:period:seconds",
                 "slokit:slo:info",
                 "slokit:burn_rate_threshold:factor",
@@ -645,18 +629,23 @@ mod groups {
                 "slokit:burn_rate_threshold:factor",
             ]
         );
-        // Both tiers read a short window that changes at every evaluation: alerts stay fast.
+        // At most 15 recorded series per SLO, Sloth's count for the same SLO.
+        assert_eq!(rules.fast.len() + rules.slow.len(), 15);
+        // The page tier compares windows that change at every evaluation; the ticket tier's
+        // long windows (1d, 3d) change once an hour.
         assert_eq!(
             names(&alerts.fast),
             [
-                "ApiServiceAvailabilityBurnRate",
                 "ApiServiceAvailabilityBurnRate",
                 "ApiServiceAvailabilityNoData",
             ]
         );
         assert_eq!(
             names(&alerts.slow),
-            ["ApiServiceAvailabilityErrorBudgetExhausted"]
+            [
+                "ApiServiceAvailabilityBurnRate",
+                "ApiServiceAvailabilityErrorBudgetExhausted"
+            ]
         );
     }
 
@@ -681,13 +670,22 @@ mod groups {
             annotations: BTreeMap::new(),
         });
         let rules = recording_rules(&slo, &Context::default());
-        // 12h is a whole number of hours past 6h; 7h30m is not, so it averages the 5m series.
-        assert!(names(&rules.slow).contains(&"slokit:burn_rate:12h".to_string()));
-        assert!(names(&rules.fast).contains(&"slokit:burn_rate:7h30m".to_string()));
-        let (expr, _) = &rules_named(&rules.fast, "slokit:events_bad:rate7h30m")[0];
+        // 12h is a whole number of hours past 6h, read hourly from the 1h series; 7h30m is not,
+        // so it averages the 5m series. The tier's long window is hourly: its alert is slow.
+        let alerts = alerts::alerting_rules(&slo);
+        let custom = alerts
+            .slow
+            .iter()
+            .find(|rule| format!("{rule:?}").contains("custom"))
+            .map(|rule| format!("{rule:?}"))
+            .expect("the custom tier's alert is in the slow group");
         assert!(
-            expr.contains("rate5m") && expr.ends_with("[7h30m])"),
-            "{expr}"
+            custom.contains("[12h:1h]") && custom.contains("rate1h"),
+            "{custom}"
+        );
+        assert!(
+            custom.contains("rate5m") && custom.contains("[7h30m]"),
+            "{custom}"
         );
         // A pair written twice keeps its lowest factor, the one at which the tier fires.
         let custom: Vec<_> = rules_named(&rules.slow, SERIES_BURN_RATE_THRESHOLD)
@@ -713,9 +711,9 @@ mod groups {
         short.alerting.tiers = crate::load::common::default_tiers(short.period);
         let rules = recording_rules(&short, &Context::default());
         assert!(names(&rules.fast).contains(&"slokit:sli:period".to_string()));
-        assert!(names(&rules.fast).contains(&"slokit:burn_rate:period".to_string()));
+        assert!(names(&rules.fast).contains(&"slokit:events_bad:rate_period".to_string()));
         let alerts = alerts::alerting_rules(&short);
-        assert!(alerts.slow.is_empty());
+        assert!(!names(&alerts.slow).contains(&"ApiServiceAvailabilityErrorBudgetExhausted".into()));
         assert!(names(&alerts.fast).contains(&"ApiServiceAvailabilityErrorBudgetExhausted".into()));
     }
 

@@ -191,12 +191,17 @@ fn slow_groups_read_only_hourly_points_and_fast_recordings_never_read_slow_ones(
             .filter(|(_, record, _)| *record)
             .map(|(name, _, _)| name)
             .collect();
-        for (name, _, expr) in group_rules(slow) {
+        for (name, record, expr) in group_rules(slow) {
             let mut read = Vec::new();
             reads(&parser::parse(&expr).unwrap(), None, &mut read);
             for (series, step) in read {
-                let hourly = series.ends_with(":rate1h") && step == Some(hour);
-                if !hourly && !slow_records.contains(&series) {
+                // Hourly points of the 1h rates, or (the period's first-hour fallback) the latest.
+                let hourly = series.ends_with(":rate1h") && matches!(step, Some(h) if h == hour)
+                    || series.ends_with(":rate1h") && step.is_none() && record;
+                // A slow alert (the ticket tier) also averages the 5m rates over its short
+                // windows: nothing reads an alert, so a late fast sample cannot spread.
+                let short_window = !record && series.ends_with(":rate5m");
+                if !hourly && !short_window && !slow_records.contains(&series) {
                     problems.push(format!("{}: slow rule {name} reads {series}", slo.name));
                 }
             }
@@ -212,8 +217,8 @@ fn slow_groups_read_only_hourly_points_and_fast_recordings_never_read_slow_ones(
         }
         let slow_names: Vec<String> = group_rules(slow).into_iter().map(|r| r.0).collect();
         for expected in [
-            "slokit:events_total:rate1d",
-            "slokit:burn_rate:period",
+            "slokit:events_total:rate_period",
+            "slokit:error_budget_remaining:period",
             "slokit:sli:period",
             "slokit:objective:ratio",
             "slokit:slo:info",

@@ -24,7 +24,7 @@
 
 use super::common::{alert_name, identity_matchers, number, series};
 use crate::conventions::{
-    burn_rate_series, rule_group_name, slow_rule_group_name, BASE_WINDOW, LONG_WINDOW_STEP,
+    rule_group_name, slow_rule_group_name, window_error_ratio, BASE_WINDOW, LONG_WINDOW_STEP,
     SERIES_BUDGET_REMAINING, SERIES_BURN_RATE_THRESHOLD, SERIES_SLI, SHORT_WINDOW_LIMIT,
     TEST_EVAL_INTERVAL, TEST_INPUT_INTERVAL, TEST_SLOW_EVAL_INTERVAL,
 };
@@ -187,7 +187,7 @@ fn gauge_tests(slo: &Slo, synth: &Synth) -> SloTests {
     // The hour around the outage, with steady edges. Period windows are not checked: the hour
     // ending at the first sample counts as a whole hour of good time, an artefact of the start.
     let checks = vec![near(
-        series(slo, &burn_rate_series(Some(Duration::from_hours(1)))),
+        read_burn_rate(slo, Some(Duration::from_hours(1))),
         0.5 / budget,
         Duration::from_mins(165),
     )];
@@ -350,6 +350,20 @@ pub fn group_eval_order(slos: &[Slo]) -> Vec<String> {
             ]
         })
         .collect()
+}
+
+/// The SLO's burn rate over `window` as the dashboards and the plugin read it (guarded against
+/// zero traffic), or over the period (`None`) from the recorded budget remaining. The tests check
+/// these reads, since no burn rate is recorded.
+fn read_burn_rate(slo: &Slo, window: Option<Duration>) -> String {
+    match window {
+        Some(window) => format!(
+            "({} / {})",
+            window_error_ratio(window, |name| series(slo, name)),
+            number(slo.error_budget())
+        ),
+        None => format!("(1 - {})", series(slo, SERIES_BUDGET_REMAINING)),
+    }
 }
 
 #[cfg(test)]
