@@ -27,8 +27,9 @@ use slokit_conventions::{
 };
 
 use crate::query::{matcher, QueryError, QueryKind, Selection, SloQuery};
-use crate::upstream::{Sample, Series, Upstream};
+use crate::upstream::Upstream;
 use slokit_conventions::promql::regex_escape;
+use slokit_wire::{Sample, Series};
 
 /// Prometheus's own series of firing and pending alerts, and its state label. These are
 /// Prometheus's names, not slokit's, so they are not in `slokit_conventions`.

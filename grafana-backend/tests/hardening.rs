@@ -1219,28 +1219,6 @@ const TOKEN: &str = "tok-hardening-9a1e37";
 const HEADER_VALUE: &str = "hdr-hardening-77d0b4";
 const URL_PASSWORD: &str = "url-hardening-31b4e8";
 
-/// The base64 of `user:password`, as in a basic `Authorization` header.
-fn base64(text: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in text.as_bytes().chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// Datasource settings with every kind of secret: basic auth (which wins over the token) or a
 /// bearer token with credentials in the URL, and a custom header either way.
 fn secret_context(url: &str, basic_auth: bool) -> pluginv2::PluginContext {
@@ -1373,8 +1351,8 @@ async fn secrets_appear_in_no_log_line_error_or_body() {
 
     // The secrets did reach the servers, so their absence below is not an accident.
     let seen: Vec<String> = proxy.take_seen().into_iter().map(|r| r.head).collect();
-    let basic = base64(&format!("grafana:{PASSWORD}"));
-    let url_basic = base64(&format!("admin:{URL_PASSWORD}"));
+    let basic = slokit_wire::base64(format!("grafana:{PASSWORD}").as_bytes());
+    let url_basic = slokit_wire::base64(format!("admin:{URL_PASSWORD}").as_bytes());
     let lowercase: Vec<String> = seen.iter().map(|h| h.to_ascii_lowercase()).collect();
     for expected in [
         format!("authorization: basic {basic}"),
