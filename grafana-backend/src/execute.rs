@@ -1501,9 +1501,9 @@ mod tests {
             expr,
             concat!(
                 r#"label_replace(slokit:burn_rate:2h{slokit_product="shop",slokit_service="api"}, "slokit_policy_window", "2h", "", "")"#,
-                r#" or label_replace((avg_over_time(slokit:events_bad:rate1h{slokit_product=~"billing|shop",slokit_service="api"}[12h:1h])"#,
-                r#" / (avg_over_time(slokit:events_total:rate1h{slokit_product=~"billing|shop",slokit_service="api"}[12h:1h]) > 0)"#,
-                r#" or 0 * avg_over_time(slokit:events_total:rate1h{slokit_product=~"billing|shop",slokit_service="api"}[12h:1h]))"#,
+                r#" or label_replace(((avg_over_time(slokit:events_bad:rate1h{slokit_product=~"billing|shop",slokit_service="api"}[12h:1h])"#,
+                r#" / (avg_over_time(slokit:events_total:rate1h{slokit_product=~"billing|shop",slokit_service="api"}[12h:1h]) > 0))"#,
+                r#" or (0 * avg_over_time(slokit:events_total:rate1h{slokit_product=~"billing|shop",slokit_service="api"}[12h:1h])))"#,
                 r#" / on (slokit_product, slokit_service, slokit_slo) group_left slokit:error_budget:ratio{slokit_product=~"billing|shop",slokit_service="api"}, "slokit_policy_window", "12h", "", "")"#,
             )
         );
