@@ -10,14 +10,15 @@
 //! the timeout, and the words of its errors ([`ApiError`]), which speak to a command-line user.
 //!
 //! Secrets (passwords, tokens, user info in the URL) are never printed: [`Secret`] redacts itself
-//! in `Debug`, and every error names the URL with its user info removed.
+//! in `Debug`, every error names the URL with its user info removed, and what the server or the
+//! transport says goes through a [`Redactor`] of the credentials first (a proxy may echo them).
 
 use std::fmt;
 use std::time::Duration as StdDuration;
 
 use slokit_wire::{
-    instant_form, range_form, read_envelope, redact_url, Auth, Failure, InstantResult, Sample,
-    Secret, Series, INSTANT_PATH, MAX_RESPONSE_BYTES, RANGE_PATH, TENANT_HEADER,
+    instant_form, range_form, read_envelope, redact_url, Auth, Failure, InstantResult, Redactor,
+    Sample, Secret, Series, INSTANT_PATH, MAX_RESPONSE_BYTES, RANGE_PATH, TENANT_HEADER,
 };
 
 /// How to reach the API. `Debug` shows the URL without user info.
@@ -117,6 +118,8 @@ pub struct Client {
     shown: String,
     /// The `Authorization` header's value, if any.
     authorization: Option<Secret>,
+    /// The credentials' secrets, for what the server and the transport say.
+    redactor: Redactor,
     /// The tenant header and the extra headers.
     headers: Vec<(String, String)>,
     /// The number of requests sent, so tests can prove queries are batched.
@@ -147,6 +150,7 @@ impl Client {
             shown: redact_url(&base),
             base,
             authorization: config.auth.authorization(),
+            redactor: Redactor::new(&config.auth.secrets()),
             headers,
             requests: std::cell::Cell::new(0),
         }
@@ -208,7 +212,7 @@ impl Client {
             .send_form(form.iter().map(|(k, v)| (*k, v.as_str())))
             .map_err(|e| ApiError::Unreachable {
                 url: self.shown.clone(),
-                detail: describe_transport_error(&e),
+                detail: self.redactor.redact(&describe_transport_error(&e)),
             })?;
         let status = response.status().as_u16();
         let body = response
@@ -218,7 +222,9 @@ impl Client {
             .read_to_string()
             .map_err(|e| ApiError::Unreachable {
                 url: self.shown.clone(),
-                detail: format!("reading the response failed: {e}"),
+                detail: self
+                    .redactor
+                    .redact(&format!("reading the response failed: {e}")),
             })?;
         read_envelope(status, body.as_bytes()).map_err(|failure| match failure {
             // Prometheus answers bad queries with 400 and a JSON error body; report its words.
@@ -227,7 +233,7 @@ impl Client {
             } => ApiError::Query {
                 expr: expr.to_string(),
                 error_type: error_type.unwrap_or_else(|| "error".into()),
-                message: error.unwrap_or_default(),
+                message: self.redactor.redact(&error.unwrap_or_default()),
             },
             Failure::Status {
                 http_status,
@@ -236,7 +242,7 @@ impl Client {
             } => ApiError::Status {
                 url: self.shown.clone(),
                 status: http_status,
-                body: snippet,
+                body: self.redactor.redact(&snippet),
             },
             Failure::NotJson { .. } => self.decode_error("the body is not JSON"),
             Failure::NotSuccess { .. } => self.decode_error("no `\"status\": \"success\"`"),
@@ -383,6 +389,31 @@ mod tests {
                 labels: Default::default(),
                 value: 0.5
             }]
+        );
+    }
+
+    /// A proxy that echoes the request's credentials, as sent or escaped, shows none of them.
+    #[test]
+    fn echoed_credentials_are_redacted() {
+        assert_eq!(
+            slokit_wire::base64(b"alice:s3cret!"),
+            "YWxpY2U6czNjcmV0IQ=="
+        );
+        let (port, server) = one_shot(
+            "403 Forbidden",
+            r#"{"page":"Authorization: Basic YWxpY2U6czNjcmV0IQ==; form: s3cret%21; json: s3cret\u0021"}"#,
+        );
+        let auth = Auth::Basic {
+            user: "alice".into(),
+            password: Secret::new("s3cret!"),
+        };
+        let error = client_of(port, auth).query("up", None).unwrap_err();
+        server.join().unwrap();
+        assert!(
+            error.to_string().contains(
+                r#"answered HTTP 403 (`{"page":"Authorization: Basic <redacted>; form: <redacted>; json: <redacted>"}`)"#
+            ),
+            "{error}"
         );
     }
 
