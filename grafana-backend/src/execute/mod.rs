@@ -171,13 +171,18 @@ pub async fn run(
     range: TimeRange,
 ) -> Result<Vec<Frame>, QueryError> {
     range.check()?;
+    let series = series::SeriesQuery {
+        upstream,
+        query,
+        range,
+    };
     match query.kind {
-        QueryKind::Sli => series::sli(upstream, query, range).await,
-        QueryKind::BurnRate => series::burn_rate(upstream, query, range).await,
-        QueryKind::BudgetRemaining => series::budget_remaining(upstream, query, range).await,
-        QueryKind::BudgetBurndown => series::budget_burndown(upstream, query, range).await,
+        QueryKind::Sli => series.sli().await,
+        QueryKind::BurnRate => series.burn_rate().await,
+        QueryKind::BudgetRemaining => series.budget_remaining().await,
+        QueryKind::BudgetBurndown => series.budget_burndown().await,
+        QueryKind::Events => series.events().await,
         QueryKind::Status => status::status(upstream, query, range).await,
-        QueryKind::Events => series::events(upstream, query, range).await,
     }
 }
 

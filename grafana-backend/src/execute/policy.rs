@@ -156,8 +156,8 @@ fn policy_from_steps(steps: &[&Sample]) -> Option<ErrorBudgetPolicy> {
 
 /// The policy column: the action of the step in force and the step's name, e.g.
 /// `freeze releases (budget-exhausted)`; `none` when no step matches. `unknown` when a step whose
-/// figure is missing could be the one in force, i.e. is more severe (in `slokit::live::policy`'s order)
-/// than the step that matches: a missing figure is never taken for "fine".
+/// figure is missing could be the one in force, i.e. is more severe (in `slokit::live::policy`'s
+/// order) than the step that matches: a missing figure is never taken for "fine".
 pub fn policy_action(policy: &ErrorBudgetPolicy, figures: &Figures) -> String {
     let evaluation = slokit::live::policy::evaluate(policy, figures);
     let severity_of = |index: usize| slokit::live::policy::severity(&policy.steps[index], index);

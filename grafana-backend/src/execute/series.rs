@@ -21,7 +21,7 @@ use super::{
     config, constants, empty_result, range_query, selector, series_name, sort_series, time_of,
     window_text, Identity, TimeRange,
 };
-use crate::query::{QueryError, SloQuery};
+use crate::query::{QueryError, Selection, SloQuery};
 use crate::upstream::Upstream;
 
 /// Dashboard ranges up to this length are burnt down from the 5m series, longer ones from the 1h
@@ -78,21 +78,6 @@ fn series_frames(
         .collect()
 }
 
-/// `series` drawn as [`series_frames`] draws them, or, when there are none, what
-/// [`empty_result`](super::empty_result) says.
-async fn drawn(
-    upstream: &Upstream,
-    query: &SloQuery,
-    range: TimeRange,
-    series: &[Series],
-    draw: impl Fn(&str, &Series) -> Drawing,
-) -> Result<Vec<Frame>, QueryError> {
-    if series.is_empty() {
-        return empty_result(upstream, &query.selection, range.to).await;
-    }
-    series_frames(series, draw)
-}
-
 /// A field config in `unit` with `decimals`, and threshold `steps` (absolute values) drawn as
 /// lines on the graph.
 fn with_threshold_lines(unit: &str, decimals: u32, steps: Vec<Value>) -> Value {
@@ -104,67 +89,241 @@ fn with_threshold_lines(unit: &str, decimals: u32, steps: Vec<Value>) -> Value {
     })
 }
 
-pub(super) async fn sli(
-    upstream: &Upstream,
-    query: &SloQuery,
-    range: TimeRange,
-) -> Result<Vec<Frame>, QueryError> {
-    let selection = &query.selection;
-    let expr = match query.window {
-        None => selector(SERIES_SLI, selection),
-        Some(window) => {
-            let bad = selector(&rate_series(SERIES_BAD, Some(window)), selection);
-            let total = selector(&rate_series(SERIES_TOTAL, Some(window)), selection);
-            // A window without events has SLI 1, as the recorded period SLI does.
-            format!("1 - ({bad} / ({total} > 0) or 0 * {total})")
-        }
-    };
-    let (series, objectives) = futures_util::try_join!(
-        range_query(upstream, &expr, range),
-        constants(upstream, selection, &[SERIES_OBJECTIVE], range.to),
-    )?;
-    let window = window_text(query.window);
-    drawn(upstream, query, range, &series, |name, s| {
-        let objective = objectives
-            .get(&Identity::of(&s.labels))
-            .and_then(|c| c.get(SERIES_OBJECTIVE));
-        let mut steps = vec![json!({"value": null, "color": "red"})];
-        if let Some(objective) = objective {
-            steps.push(json!({"value": objective, "color": "green"}));
-        }
-        Drawing {
-            display: format!("SLI {window} {name}"),
-            config: with_threshold_lines("percentunit", 3, steps),
-        }
-    })
-    .await
+/// One series query being answered: where to ask, what was asked, and over which range. Each kind
+/// is a method.
+pub(super) struct SeriesQuery<'a> {
+    pub(super) upstream: &'a Upstream,
+    pub(super) query: &'a SloQuery,
+    pub(super) range: TimeRange,
 }
 
-/// Burn rates, with the SLO's alert thresholds. The thresholds come in the same batch of queries
-/// as the series (one query for every selected SLO's thresholds and periods, none per SLO).
-pub(super) async fn burn_rate(
-    upstream: &Upstream,
-    query: &SloQuery,
-    range: TimeRange,
-) -> Result<Vec<Frame>, QueryError> {
-    let selection = &query.selection;
-    let expr = selector(&burn_rate_series(query.window), selection);
-    let (series, tiers) = futures_util::try_join!(
-        range_query(upstream, &expr, range),
-        fetch_alert_windows(upstream, selection, range.to),
-    )?;
-    let window = window_text(query.window);
-    drawn(upstream, query, range, &series, |name, s| {
-        let steps = match tiers.get(&Identity::of(&s.labels)) {
-            Some((windows, _)) => burn_threshold_steps(windows),
-            None => burn_threshold_steps(&[]),
-        };
-        Drawing {
-            display: format!("burn rate {window} {name}"),
-            config: with_threshold_lines("none", 2, steps),
+impl SeriesQuery<'_> {
+    fn selection(&self) -> &Selection {
+        &self.query.selection
+    }
+
+    /// `name` narrowed to the selected SLOs.
+    fn selector(&self, name: &str) -> String {
+        selector(name, self.selection())
+    }
+
+    /// The series of `expr` over the range, at Grafana's resolution.
+    async fn series(&self, expr: &str) -> Result<Vec<Series>, QueryError> {
+        range_query(self.upstream, expr, self.range).await
+    }
+
+    /// `series` drawn as [`series_frames`] draws them, or, when there are none, what
+    /// [`empty_result`](super::empty_result) says.
+    async fn drawn(
+        &self,
+        series: &[Series],
+        draw: impl Fn(&str, &Series) -> Drawing,
+    ) -> Result<Vec<Frame>, QueryError> {
+        if series.is_empty() {
+            return self.empty().await;
         }
-    })
-    .await
+        series_frames(series, draw)
+    }
+
+    async fn empty(&self) -> Result<Vec<Frame>, QueryError> {
+        empty_result(self.upstream, self.selection(), self.range.to).await
+    }
+
+    pub(super) async fn sli(&self) -> Result<Vec<Frame>, QueryError> {
+        let expr = match self.query.window {
+            None => self.selector(SERIES_SLI),
+            Some(window) => {
+                let bad = self.selector(&rate_series(SERIES_BAD, Some(window)));
+                let total = self.selector(&rate_series(SERIES_TOTAL, Some(window)));
+                // A window without events has SLI 1, as the recorded period SLI does.
+                format!("1 - ({bad} / ({total} > 0) or 0 * {total})")
+            }
+        };
+        let (series, objectives) = futures_util::try_join!(
+            self.series(&expr),
+            constants(
+                self.upstream,
+                self.selection(),
+                &[SERIES_OBJECTIVE],
+                self.range.to
+            ),
+        )?;
+        let window = window_text(self.query.window);
+        self.drawn(&series, |name, s| {
+            let objective = objectives
+                .get(&Identity::of(&s.labels))
+                .and_then(|c| c.get(SERIES_OBJECTIVE));
+            let mut steps = vec![json!({"value": null, "color": "red"})];
+            if let Some(objective) = objective {
+                steps.push(json!({"value": objective, "color": "green"}));
+            }
+            Drawing {
+                display: format!("SLI {window} {name}"),
+                config: with_threshold_lines("percentunit", 3, steps),
+            }
+        })
+        .await
+    }
+
+    /// Burn rates, with the SLO's alert thresholds. The thresholds come in the same batch of
+    /// queries as the series (one query for every selected SLO's thresholds and periods, none per
+    /// SLO).
+    pub(super) async fn burn_rate(&self) -> Result<Vec<Frame>, QueryError> {
+        let expr = self.selector(&burn_rate_series(self.query.window));
+        let (series, tiers) = futures_util::try_join!(
+            self.series(&expr),
+            fetch_alert_windows(self.upstream, self.selection(), self.range.to),
+        )?;
+        let window = window_text(self.query.window);
+        self.drawn(&series, |name, s| {
+            let steps = match tiers.get(&Identity::of(&s.labels)) {
+                Some((windows, _)) => burn_threshold_steps(windows),
+                None => burn_threshold_steps(&[]),
+            };
+            Drawing {
+                display: format!("burn rate {window} {name}"),
+                config: with_threshold_lines("none", 2, steps),
+            }
+        })
+        .await
+    }
+
+    pub(super) async fn budget_remaining(&self) -> Result<Vec<Frame>, QueryError> {
+        let series = self.series(&self.selector(SERIES_BUDGET_REMAINING)).await?;
+        self.drawn(&series, |name, _| Drawing {
+            display: format!("budget remaining {name}"),
+            config: json!({"unit": "percentunit", "decimals": 1, "thresholds": budget_thresholds()}),
+        })
+        .await
+    }
+
+    /// Budget remaining across the dashboard's range: the error ratio of all events since
+    /// `from`, as a share of the budget, scaled by the share of the period elapsed. It ends where
+    /// a period of the same traffic and errors would end; the ideal line burns exactly the budget
+    /// in a period.
+    pub(super) async fn budget_burndown(&self) -> Result<Vec<Frame>, QueryError> {
+        let (upstream, range) = (self.upstream, self.range);
+        let span = range.to - range.from;
+        let (window, step) = if span <= BURNDOWN_FINE_LIMIT_SECS {
+            (slokit_conventions::BASE_WINDOW, 300.0)
+        } else {
+            (LONG_WINDOW_STEP, 3600.0)
+        };
+        // Each point is the mean rate over the `step` before it, so points at `from + k*step`
+        // cover the range exactly once, without overlap.
+        let start = range.from + step;
+        if start > range.to {
+            return Err(QueryError::bad_request(format!(
+                "the time range is shorter than the burn-down resolution ({}s)",
+                step
+            )));
+        }
+        let bad_expr = self.selector(&rate_series(SERIES_BAD, Some(window)));
+        let total_expr = self.selector(&rate_series(SERIES_TOTAL, Some(window)));
+        let (bad, total, constants) = futures_util::try_join!(
+            async { Ok::<_, QueryError>(upstream.range(&bad_expr, start, range.to, step).await?) },
+            async {
+                Ok::<_, QueryError>(upstream.range(&total_expr, start, range.to, step).await?)
+            },
+            constants(
+                upstream,
+                self.selection(),
+                &[SERIES_ERROR_BUDGET, SERIES_PERIOD],
+                range.to
+            ),
+        )?;
+        if total.is_empty() {
+            return self.empty().await;
+        }
+        let mut total = total;
+        sort_series(&mut total);
+        let bad_by_labels: BTreeMap<BTreeMap<String, String>, BTreeMap<i64, f64>> = bad
+            .into_iter()
+            .map(|s| {
+                let points = s.points.iter().map(|(t, v)| (*t as i64, *v)).collect();
+                (strip_name(s.labels), points)
+            })
+            .collect();
+        let mut frames = Vec::new();
+        for series in total {
+            let labels = strip_name(series.labels);
+            let identity = Identity::of(&labels);
+            let Some(constants) = constants.get(&identity) else {
+                continue;
+            };
+            let (Some(budget), Some(period)) = (
+                constants.get(SERIES_ERROR_BUDGET).copied(),
+                constants.get(SERIES_PERIOD).copied(),
+            ) else {
+                continue;
+            };
+            let bad_points = bad_by_labels.get(&labels);
+            let mut bad_sum = 0.0;
+            let mut total_sum = 0.0;
+            let mut times = Vec::new();
+            let mut remaining = Vec::new();
+            let mut ideal = Vec::new();
+            for (time, total_rate) in &series.points {
+                let bad_rate = bad_points
+                    .and_then(|p| p.get(&(*time as i64)))
+                    .copied()
+                    .unwrap_or(0.0);
+                bad_sum += bad_rate * step;
+                total_sum += total_rate * step;
+                let elapsed = time - range.from;
+                let error_ratio = if total_sum > 0.0 {
+                    bad_sum / total_sum
+                } else {
+                    0.0
+                };
+                times.push(time_of(*time));
+                remaining.push(1.0 - error_ratio / budget * elapsed / period);
+                ideal.push(1.0 - elapsed / period);
+            }
+            let name = series_name(&labels);
+            let remaining_config = json!({
+                "displayNameFromDS": format!("budget remaining {name}"),
+                "unit": "percentunit",
+                "decimals": 1,
+                "thresholds": budget_thresholds(),
+            });
+            let ideal_config = json!({
+                "displayNameFromDS": format!("ideal {name}"),
+                "unit": "percentunit",
+                "decimals": 1,
+                "custom": {"lineStyle": {"fill": "dash", "dash": [10, 10]}},
+            });
+            frames.push(frame(
+                &name,
+                times,
+                vec![
+                    ("remaining", remaining, remaining_config),
+                    ("ideal", ideal, ideal_config),
+                ],
+            )?);
+        }
+        Ok(frames)
+    }
+
+    pub(super) async fn events(&self) -> Result<Vec<Frame>, QueryError> {
+        let total = self.selector(&rate_series(SERIES_TOTAL, self.query.window));
+        let bad = self.selector(&rate_series(SERIES_BAD, self.query.window));
+        let good = format!("{total} - {bad}");
+        let (good_series, total_series) =
+            futures_util::try_join!(self.series(&good), self.series(&total))?;
+        if total_series.is_empty() {
+            return self.empty().await;
+        }
+        let window = window_text(self.query.window);
+        let mut frames = Vec::new();
+        for (kind, list) in [("good", &good_series), ("total", &total_series)] {
+            frames.extend(series_frames(list, |name, _| Drawing {
+                display: format!("{kind} events/s {window} {name}"),
+                config: json!({"unit": "short"}),
+            })?);
+        }
+        Ok(frames)
+    }
 }
 
 /// The thresholds of budget-remaining fields: red when spent, orange under a quarter left.
@@ -176,162 +335,7 @@ pub(super) fn budget_thresholds() -> Value {
     ]})
 }
 
-pub(super) async fn budget_remaining(
-    upstream: &Upstream,
-    query: &SloQuery,
-    range: TimeRange,
-) -> Result<Vec<Frame>, QueryError> {
-    let selection = &query.selection;
-    let series = range_query(
-        upstream,
-        &selector(SERIES_BUDGET_REMAINING, selection),
-        range,
-    )
-    .await?;
-    drawn(upstream, query, range, &series, |name, _| Drawing {
-        display: format!("budget remaining {name}"),
-        config: json!({"unit": "percentunit", "decimals": 1, "thresholds": budget_thresholds()}),
-    })
-    .await
-}
-
-/// Budget remaining across the dashboard's range: the error ratio of all events since `from`,
-/// as a share of the budget, scaled by the share of the period elapsed. It ends where a period
-/// of the same traffic and errors would end; the ideal line burns exactly the budget in a period.
-pub(super) async fn budget_burndown(
-    upstream: &Upstream,
-    query: &SloQuery,
-    range: TimeRange,
-) -> Result<Vec<Frame>, QueryError> {
-    let selection = &query.selection;
-    let span = range.to - range.from;
-    let (window, step) = if span <= BURNDOWN_FINE_LIMIT_SECS {
-        (slokit_conventions::BASE_WINDOW, 300.0)
-    } else {
-        (LONG_WINDOW_STEP, 3600.0)
-    };
-    // Each point is the mean rate over the `step` before it, so points at `from + k*step` cover
-    // the range exactly once, without overlap.
-    let start = range.from + step;
-    if start > range.to {
-        return Err(QueryError::bad_request(format!(
-            "the time range is shorter than the burn-down resolution ({}s)",
-            step
-        )));
-    }
-    let bad_expr = selector(&rate_series(SERIES_BAD, Some(window)), selection);
-    let total_expr = selector(&rate_series(SERIES_TOTAL, Some(window)), selection);
-    let (bad, total, constants) = futures_util::try_join!(
-        async { Ok::<_, QueryError>(upstream.range(&bad_expr, start, range.to, step).await?) },
-        async { Ok::<_, QueryError>(upstream.range(&total_expr, start, range.to, step).await?) },
-        constants(
-            upstream,
-            selection,
-            &[SERIES_ERROR_BUDGET, SERIES_PERIOD],
-            range.to
-        ),
-    )?;
-    if total.is_empty() {
-        return empty_result(upstream, selection, range.to).await;
-    }
-    let mut total = total;
-    sort_series(&mut total);
-    let bad_by_labels: BTreeMap<BTreeMap<String, String>, BTreeMap<i64, f64>> = bad
-        .into_iter()
-        .map(|s| {
-            let points = s.points.iter().map(|(t, v)| (*t as i64, *v)).collect();
-            (strip_name(s.labels), points)
-        })
-        .collect();
-    let mut frames = Vec::new();
-    for series in total {
-        let labels = strip_name(series.labels);
-        let identity = Identity::of(&labels);
-        let Some(constants) = constants.get(&identity) else {
-            continue;
-        };
-        let (Some(budget), Some(period)) = (
-            constants.get(SERIES_ERROR_BUDGET).copied(),
-            constants.get(SERIES_PERIOD).copied(),
-        ) else {
-            continue;
-        };
-        let bad_points = bad_by_labels.get(&labels);
-        let mut bad_sum = 0.0;
-        let mut total_sum = 0.0;
-        let mut times = Vec::new();
-        let mut remaining = Vec::new();
-        let mut ideal = Vec::new();
-        for (time, total_rate) in &series.points {
-            let bad_rate = bad_points
-                .and_then(|p| p.get(&(*time as i64)))
-                .copied()
-                .unwrap_or(0.0);
-            bad_sum += bad_rate * step;
-            total_sum += total_rate * step;
-            let elapsed = time - range.from;
-            let error_ratio = if total_sum > 0.0 {
-                bad_sum / total_sum
-            } else {
-                0.0
-            };
-            times.push(time_of(*time));
-            remaining.push(1.0 - error_ratio / budget * elapsed / period);
-            ideal.push(1.0 - elapsed / period);
-        }
-        let name = series_name(&labels);
-        let remaining_config = json!({
-            "displayNameFromDS": format!("budget remaining {name}"),
-            "unit": "percentunit",
-            "decimals": 1,
-            "thresholds": budget_thresholds(),
-        });
-        let ideal_config = json!({
-            "displayNameFromDS": format!("ideal {name}"),
-            "unit": "percentunit",
-            "decimals": 1,
-            "custom": {"lineStyle": {"fill": "dash", "dash": [10, 10]}},
-        });
-        frames.push(frame(
-            &name,
-            times,
-            vec![
-                ("remaining", remaining, remaining_config),
-                ("ideal", ideal, ideal_config),
-            ],
-        )?);
-    }
-    Ok(frames)
-}
-
 fn strip_name(mut labels: BTreeMap<String, String>) -> BTreeMap<String, String> {
     labels.remove("__name__");
     labels
-}
-
-pub(super) async fn events(
-    upstream: &Upstream,
-    query: &SloQuery,
-    range: TimeRange,
-) -> Result<Vec<Frame>, QueryError> {
-    let selection = &query.selection;
-    let total = selector(&rate_series(SERIES_TOTAL, query.window), selection);
-    let bad = selector(&rate_series(SERIES_BAD, query.window), selection);
-    let good = format!("{total} - {bad}");
-    let (good_series, total_series) = futures_util::try_join!(
-        range_query(upstream, &good, range),
-        range_query(upstream, &total, range),
-    )?;
-    if total_series.is_empty() {
-        return empty_result(upstream, selection, range.to).await;
-    }
-    let window = window_text(query.window);
-    let mut frames = Vec::new();
-    for (kind, list) in [("good", &good_series), ("total", &total_series)] {
-        frames.extend(series_frames(list, |name, _| Drawing {
-            display: format!("{kind} events/s {window} {name}"),
-            config: json!({"unit": "short"}),
-        })?);
-    }
-    Ok(frames)
 }
