@@ -3,6 +3,8 @@
 #   dist/slokit-slo-datasource/            the Grafana plugin folder (what docker/compose.yaml mounts)
 #   dist/slokit-slo-datasource-<v>.zip     the same folder zipped in Grafana's layout
 #   dist/slo                               the CLI, release build
+# The plugin folder comes from grafana-backend/build-dist.sh, which builds the TypeScript frontend
+# from source: cargo and npm must both be on the PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version="$(python3 -c 'import json; print(json.load(open("grafana-backend/plugin.json"))["info"]["version"])')"

@@ -5,10 +5,20 @@
 //!
 //! Run: `cargo run --release -p grafana-backend --example bench` (prints a Markdown table).
 
+// The gRPC calls and the synthetic history of the integration tests (`tests/common/`), shared
+// rather than copied; an example cannot use `tests/common/mod.rs` itself, which starts the plugin
+// from a test-only path.
+#[path = "../tests/common/grpc.rs"]
+mod grpc;
+#[path = "../tests/common/history.rs"]
+mod history;
+
 use std::collections::HashMap;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use grafana_plugin_sdk::pluginv2;
+use grpc::{context, data_query, now, prometheus_requests, Grpc};
+use history::{hourly_rates, openmetrics, raw_counters, SloTraffic};
 use promql_tests::prometheus::{backfill_openmetrics, Prometheus, StartOptions};
 use serde_json::{json, Value};
 
@@ -30,81 +40,45 @@ fn spec() -> String {
 /// One request sent straight to Prometheus: the API endpoint and its form.
 type DirectCall = (&'static str, Vec<(&'static str, String)>);
 
-fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
+/// Two hours of raw counters and 26 hours of hourly rates for every SLO (the period windows read
+/// the hourly rates at whole hours, which the live evaluation alone reaches only after the next
+/// hour starts), and 30 days of the period SLI of `slo-0` every 5m.
+fn history(end: f64) -> String {
+    let names: Vec<(String, String)> = (0..SLOS)
+        .map(|i| (format!("slo-{i}"), format!("slo=\"{i}\"")))
+        .collect();
+    let traffic: Vec<SloTraffic<'_>> = names
+        .iter()
+        .map(|(slo, filters)| SloTraffic {
+            product: "bench",
+            service: "api",
+            slo,
+            metric: "bench",
+            filters,
+            group: "",
+            total: 10.0,
+            bad: 0.005,
+            bad_before: 0.005,
+            bad_hours: 0,
+        })
+        .collect();
+    let mut families = raw_counters(&traffic, end, 2, 15);
+    families.extend(hourly_rates(&traffic, end, 26));
+    let end = end as i64;
+    let sli = (0..(30 * 288))
+        .map(|step| {
+            let time = end - 30 * 86_400 + step * 300;
+            let value = 0.999 + 0.0005 * ((step % 100) as f64 / 100.0);
+            format!("slokit:sli:period{{slokit_product=\"bench\",slokit_service=\"api\",slokit_slo=\"slo-0\"}} {value} {time}")
+        })
+        .collect();
+    families.insert("slokit:sli:period".into(), ("gauge", sli));
+    openmetrics(families)
 }
 
-/// Two hours of raw counters and 26 hours of hourly rates for every SLO, and 30 days of the period
-/// SLI of `slo-0` every 5m.
-fn history(end: i64) -> String {
-    let mut out = String::new();
-    for (family, rate) in [("bench", 10.0), ("bench_failed", 0.005)] {
-        out.push_str(&format!("# TYPE {family} counter\n"));
-        for i in 0..SLOS {
-            for step in 0..=480 {
-                let time = end - 7200 + step * 15;
-                let value = rate * (step * 15) as f64;
-                out.push_str(&format!("{family}_total{{slo=\"{i}\"}} {value} {time}\n"));
-            }
-        }
-    }
-    // The hourly event rates of the last 26 hours: the period windows read them at whole hours,
-    // which the live evaluation alone reaches only after the next hour starts.
-    for (series, rate) in [
-        ("slokit:events_total:rate1h", 10.0),
-        ("slokit:events_bad:rate1h", 0.005),
-    ] {
-        out.push_str(&format!("# TYPE {series} gauge\n"));
-        for i in 0..SLOS {
-            for step in 0..=(26 * 12) {
-                let time = end - 26 * 3600 + step * 300;
-                out.push_str(&format!(
-                    "{series}{{slokit_product=\"bench\",slokit_service=\"api\",slokit_slo=\"slo-{i}\"}} {rate} {time}\n"
-                ));
-            }
-        }
-    }
-    out.push_str("# TYPE slokit:sli:period gauge\n");
-    for step in 0..(30 * 288) {
-        let time = end - 30 * 86_400 + step * 300;
-        let value = 0.999 + 0.0005 * ((step % 100) as f64 / 100.0);
-        out.push_str(&format!(
-            "slokit:sli:period{{slokit_product=\"bench\",slokit_service=\"api\",slokit_slo=\"slo-0\"}} {value} {time}\n"
-        ));
-    }
-    out.push_str("# EOF\n");
-    out
-}
-
-fn context(url: &str) -> pluginv2::PluginContext {
-    pluginv2::PluginContext {
-        org_id: 1,
-        plugin_id: grafana_backend::PLUGIN_ID.into(),
-        data_source_instance_settings: Some(pluginv2::DataSourceInstanceSettings {
-            uid: "bench".into(),
-            url: url.into(),
-            json_data: b"{}".to_vec(),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
-fn query(json: Value, from: f64, to: f64) -> pluginv2::DataQuery {
-    pluginv2::DataQuery {
-        ref_id: "A".into(),
-        max_data_points: 1000,
-        interval_ms: 1000,
-        time_range: Some(pluginv2::TimeRange {
-            from_epoch_ms: (from * 1000.0) as i64,
-            to_epoch_ms: (to * 1000.0) as i64,
-        }),
-        json: json.to_string().into_bytes(),
-        query_type: String::new(),
-    }
+/// The datasource: the bench's Prometheus, with default settings.
+fn settings(url: &str) -> pluginv2::PluginContext {
+    context(url, json!({}), &[])
 }
 
 fn summary(mut samples: Vec<Duration>) -> (f64, f64) {
@@ -114,24 +88,6 @@ fn summary(mut samples: Vec<Duration>) -> (f64, f64) {
         ms(samples[samples.len() / 2]),
         ms(samples[samples.len() * 9 / 10]),
     )
-}
-
-async fn upstream_requests(
-    client: &mut pluginv2::diagnostics_client::DiagnosticsClient<tonic::transport::Channel>,
-    url: &str,
-) -> u64 {
-    let response = client
-        .collect_metrics(pluginv2::CollectMetricsRequest {
-            plugin_context: Some(context(url)),
-        })
-        .await
-        .expect("CollectMetrics")
-        .into_inner();
-    let text = String::from_utf8(response.metrics.expect("payload").prometheus).expect("UTF-8");
-    text.lines()
-        .find_map(|l| l.strip_prefix("slokit_plugin_prometheus_requests_total "))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -153,7 +109,7 @@ async fn main() {
     let rules_path = dir.path().join("bench.yml");
     std::fs::write(&rules_path, &rules.contents).expect("write rules");
     let tsdb = dir.path().join("tsdb");
-    backfill_openmetrics(&history(now() as i64), &tsdb);
+    backfill_openmetrics(&history(now()), &tsdb);
     let prometheus = Prometheus::start(StartOptions {
         rule_files: vec![rules_path],
         tsdb: Some(tsdb),
@@ -177,13 +133,10 @@ async fn main() {
         listener,
         grafana_backend::SlokitPlugin::default(),
     ));
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
-        .expect("endpoint")
-        .connect()
-        .await
-        .expect("connect");
-    let mut data = pluginv2::data_client::DataClient::new(channel.clone());
-    let mut diagnostics = pluginv2::diagnostics_client::DiagnosticsClient::new(channel);
+    let plugin = Grpc {
+        address: format!("http://{address}"),
+    };
+    let mut data = pluginv2::data_client::DataClient::new(plugin.channel().await);
     let http = reqwest::Client::new();
     let url = prometheus.url.clone();
 
@@ -227,14 +180,14 @@ async fn main() {
     println!("|---|---|---|---|---|");
     for (name, json, from, direct) in cases {
         let mut plugin_times = Vec::new();
-        let before = upstream_requests(&mut diagnostics, &url).await;
+        let before = prometheus_requests(&plugin, settings(&url)).await;
         for round in 0..ROUNDS + 5 {
             let started = Instant::now();
             let response = data
                 .query_data(pluginv2::QueryDataRequest {
-                    plugin_context: Some(context(&url)),
+                    plugin_context: Some(settings(&url)),
                     headers: HashMap::new(),
-                    queries: vec![query(json.clone(), from, to)],
+                    queries: vec![data_query("A", json.clone(), from, to)],
                 })
                 .await
                 .expect("QueryData")
@@ -250,7 +203,7 @@ async fn main() {
                 plugin_times.push(elapsed);
             }
         }
-        let after = upstream_requests(&mut diagnostics, &url).await;
+        let after = prometheus_requests(&plugin, settings(&url)).await;
         let per_request = (after - before) as f64 / (ROUNDS + 5) as f64;
         let mut direct_times = Vec::new();
         for round in 0..ROUNDS + 5 {

@@ -5,9 +5,9 @@
 //! with the SDK's `pluginv2` services.
 //!
 //! Modules: `settings` (datasource configuration, secrets redacted), `upstream` (the Prometheus
-//! HTTP client), `query` (reading one panel query), `execute` (query kinds to frames),
-//! `resources` (the pickers' HTTP resources), `metrics` (the plugin's own metrics) and `service`
-//! (the gRPC services).
+//! HTTP client, over the `slokit-wire` crate it shares with the `slo` CLI), `query` (reading one
+//! panel query), `execute` (query kinds to frames), `resources` (the pickers' HTTP resources),
+//! `metrics` (the plugin's own metrics) and `service` (the gRPC services).
 
 pub mod execute;
 pub mod metrics;

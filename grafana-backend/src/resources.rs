@@ -14,7 +14,8 @@ use slokit_conventions::{
 
 use crate::execute::{fetch_alert_windows, status_rows, Identity, STATUS_BURN_WINDOWS};
 use crate::query::{matcher, QueryError, Selection, Values};
-use crate::upstream::{Sample, Upstream};
+use crate::upstream::Upstream;
+use slokit_wire::Sample;
 
 /// An HTTP answer: status and JSON body.
 pub struct Answer {

@@ -1,46 +1,17 @@
 //! Datasource settings: what a Grafana admin configures for one slokit datasource instance, read
 //! leniently from the instance's `url`, `jsonData` and decrypted `secureJsonData`. Secrets are held
-//! in [`Secret`], whose `Debug` and `Display` never print the value, so no log line or error message
-//! can leak them.
+//! in [`Secret`] (from `slokit-wire`), whose `Debug` and `Display` never print the value, so no log
+//! line or error message can leak them; [`Settings::redactor`] removes them from text a server
+//! sends back.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::time::Duration;
 
 use serde_json::Value;
+use slokit_wire::{Auth, Redactor, Secret};
 
 /// The timeout of one request to Prometheus when `jsonData.timeout` is not set.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The header Mimir (and Cortex, Loki) read the tenant from.
-pub const TENANT_HEADER: &str = "X-Scope-OrgID";
-
-/// A secret value (password, token, header value). Printing it shows `<redacted>`.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The value itself, for the one place that needs it: the outgoing request.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
 
 /// Everything needed to talk to one Prometheus-compatible backend.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -60,6 +31,43 @@ pub struct Settings {
     pub tls_skip_verify: bool,
     /// A PEM bundle of extra trusted CAs.
     pub tls_ca_cert: Option<Secret>,
+}
+
+impl Settings {
+    /// How requests authenticate: basic auth when it is enabled, else the bearer token, else the
+    /// credentials that were in the URL.
+    pub fn auth(&self) -> Auth {
+        let basic = |(user, password): &(String, Secret)| Auth::Basic {
+            user: user.clone(),
+            password: password.clone(),
+        };
+        if let Some(credentials) = &self.basic_auth {
+            basic(credentials)
+        } else if let Some(token) = &self.bearer_token {
+            Auth::Bearer(token.clone())
+        } else {
+            self.url_credentials.as_ref().map_or(Auth::None, basic)
+        }
+    }
+
+    /// A redactor for every secret a request may carry, in use or not: both passwords and the
+    /// basic credentials built from them, the token, and the custom headers' values.
+    pub fn redactor(&self) -> Redactor {
+        let mut redactor = Redactor::new(self.headers.values());
+        for (user, password) in [&self.basic_auth, &self.url_credentials]
+            .into_iter()
+            .flatten()
+        {
+            redactor.add_auth(&Auth::Basic {
+                user: user.clone(),
+                password: password.clone(),
+            });
+        }
+        if let Some(token) = &self.bearer_token {
+            redactor.add_auth(&Auth::Bearer(token.clone()));
+        }
+        redactor
+    }
 }
 
 /// The raw instance settings as Grafana sends them.
@@ -273,6 +281,63 @@ mod tests {
                 "{error} should contain {expected}"
             );
         }
+    }
+
+    #[test]
+    fn echoed_secrets_are_redacted() {
+        let settings = parse(&RawSettings {
+            url: "http://admin:url-pw@prom:9090",
+            basic_auth_enabled: true,
+            basic_auth_user: "grafana",
+            json_data: &json!({"httpHeaderName1": "X-Key"}),
+            secure_json_data: &json!({
+                "basicAuthPassword": "pw",
+                "bearerToken": "token-1",
+                "httpHeaderValue1": "token-12",
+            }),
+        })
+        .expect("settings");
+        let echoed = format!(
+            "authorization: Basic {}; x-key: token-12; bearer token-1; url-pw; {}",
+            slokit_wire::base64(b"grafana:pw"),
+            slokit_wire::base64(b"admin:url-pw"),
+        );
+        assert_eq!(
+            settings.redactor().redact(&echoed),
+            "authorization: Basic <redacted>; x-key: <redacted>; bearer <redacted>; <redacted>; <redacted>"
+        );
+    }
+
+    #[test]
+    fn basic_auth_wins_over_the_token_and_the_url() {
+        let secure = json!({"basicAuthPassword": "pw", "bearerToken": "tok"});
+        let mut raw = RawSettings {
+            url: "http://admin:url-pw@prom:9090",
+            basic_auth_enabled: true,
+            basic_auth_user: "grafana",
+            json_data: &json!({}),
+            secure_json_data: &secure,
+        };
+        let header = |raw: &RawSettings<'_>| {
+            parse(raw)
+                .expect("settings")
+                .auth()
+                .authorization()
+                .map(|h| h.expose().to_string())
+        };
+        assert_eq!(
+            header(&raw),
+            Some(format!("Basic {}", slokit_wire::base64(b"grafana:pw")))
+        );
+        raw.basic_auth_enabled = false;
+        assert_eq!(header(&raw), Some("Bearer tok".into()));
+        raw.secure_json_data = &Value::Null;
+        assert_eq!(
+            header(&raw),
+            Some(format!("Basic {}", slokit_wire::base64(b"admin:url-pw")))
+        );
+        raw.url = "http://prom:9090";
+        assert_eq!(header(&raw), None);
     }
 
     #[test]

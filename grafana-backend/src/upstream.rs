@@ -2,20 +2,24 @@
 //! [`Settings`]), instant and range queries, and errors that say which of "unreachable", "too
 //! slow", "rejected our credentials" or "answered nonsense" happened. Works with anything that
 //! speaks Prometheus's `/api/v1/query` API: Prometheus, Mimir, Thanos, VictoriaMetrics.
+//!
+//! What the API means on the wire (the `Authorization` header, redaction, the response envelope,
+//! the parsing of results into [`Sample`]s and [`Series`]) is the `slokit-wire` crate's, shared
+//! with the `slo` CLI; this module owns the transport, the limits on reading, and the words of its
+//! errors ([`UpstreamError`]), which dashboard viewers read.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
+use slokit_wire::{
+    instant_form, parse_instant, parse_range, range_form, read_envelope, snippet, Failure,
+    InstantResult, Redactor, Sample, Secret, Series, INSTANT_PATH, MAX_RESPONSE_BYTES, RANGE_PATH,
+    TENANT_HEADER,
+};
 
-use crate::settings::{Settings, TENANT_HEADER};
-
-/// The largest response body the plugin reads from Prometheus. A range query at Prometheus's own
-/// limit of 11,000 points is about 300 KiB per series, so this holds a couple of hundred series at
-/// full resolution; anything larger is a misbehaving server, not an answer.
-pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
+use crate::settings::Settings;
 
 /// Why a request to Prometheus failed. `Display` never includes secrets: URLs are printed without
 /// credentials and reqwest errors without their URL.
@@ -72,24 +76,14 @@ impl fmt::Display for UpstreamError {
 
 impl std::error::Error for UpstreamError {}
 
-/// One series of an instant query.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Sample {
-    pub labels: BTreeMap<String, String>,
-    pub value: f64,
-}
-
-/// One series of a range query: `(unix seconds, value)` pairs.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Series {
-    pub labels: BTreeMap<String, String>,
-    pub points: Vec<(f64, f64)>,
-}
-
 /// A client for one datasource instance.
 pub struct Upstream {
     pub settings: Settings,
     client: reqwest::Client,
+    /// The `Authorization` header's value, if any.
+    authorization: Option<Secret>,
+    /// Every secret of the settings, for what the server sends back.
+    redactor: Redactor,
     /// Requests sent so far, for the plugin's own metrics and the benchmarks.
     pub requests: AtomicU64,
 }
@@ -137,45 +131,24 @@ impl Upstream {
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))?;
         Ok(Upstream {
+            authorization: settings.auth().authorization(),
+            redactor: settings.redactor(),
             settings,
             client,
             requests: AtomicU64::new(0),
         })
     }
 
-    /// An instant query at `time` (Unix seconds).
+    /// An instant query at `time` (Unix seconds). A scalar result names no series, so it holds
+    /// no samples.
     pub async fn instant(&self, expr: &str, time: f64) -> Result<Vec<Sample>, UpstreamError> {
         let data = self
-            .call(
-                "query",
-                &[("query", expr.to_string()), ("time", time.to_string())],
-            )
+            .call(INSTANT_PATH, &instant_form(expr, Some(time)))
             .await?;
-        let url = &self.settings.url;
-        let malformed = |reason: &str| UpstreamError::Malformed {
-            url: url.clone(),
-            reason: reason.to_string(),
-        };
-        match data.get("resultType").and_then(Value::as_str) {
-            Some("vector") => {}
-            Some("scalar") => return Ok(Vec::new()),
-            _ => return Err(malformed("`data.resultType` is not `vector`")),
+        match parse_instant(&data).map_err(|reason| self.malformed(reason))? {
+            InstantResult::Vector(samples) => Ok(samples),
+            InstantResult::Scalar(_) => Ok(Vec::new()),
         }
-        let result = data
-            .get("result")
-            .and_then(Value::as_array)
-            .ok_or_else(|| malformed("`data.result` is not a list"))?;
-        result
-            .iter()
-            .map(|item| {
-                Ok(Sample {
-                    labels: labels(item).ok_or_else(|| malformed("a series has no `metric`"))?,
-                    value: sample(item.get("value"))
-                        .ok_or_else(|| malformed("a series has no valid `value`"))?
-                        .1,
-                })
-            })
-            .collect()
     }
 
     /// A range query over `[start, end]` every `step` seconds.
@@ -187,58 +160,25 @@ impl Upstream {
         step: f64,
     ) -> Result<Vec<Series>, UpstreamError> {
         let data = self
-            .call(
-                "query_range",
-                &[
-                    ("query", expr.to_string()),
-                    ("start", start.to_string()),
-                    ("end", end.to_string()),
-                    ("step", step.to_string()),
-                ],
-            )
+            .call(RANGE_PATH, &range_form(expr, start, end, step))
             .await?;
-        let url = &self.settings.url;
-        let malformed = |reason: &str| UpstreamError::Malformed {
-            url: url.clone(),
-            reason: reason.to_string(),
-        };
-        let result = data
-            .get("result")
-            .and_then(Value::as_array)
-            .ok_or_else(|| malformed("`data.result` is not a list"))?;
-        result
-            .iter()
-            .map(|item| {
-                let values = item
-                    .get("values")
-                    .and_then(Value::as_array)
-                    .ok_or_else(|| malformed("a series has no `values`"))?;
-                Ok(Series {
-                    labels: labels(item).ok_or_else(|| malformed("a series has no `metric`"))?,
-                    points: values
-                        .iter()
-                        .map(|v| sample(Some(v)))
-                        .collect::<Option<Vec<_>>>()
-                        .ok_or_else(|| malformed("a series has an invalid sample"))?,
-                })
-            })
-            .collect()
+        parse_range(&data).map_err(|reason| self.malformed(reason))
     }
 
-    /// POSTs a form to `/api/v1/<endpoint>` and returns the envelope's `data`.
-    async fn call(&self, endpoint: &str, form: &[(&str, String)]) -> Result<Value, UpstreamError> {
+    fn malformed(&self, reason: impl Into<String>) -> UpstreamError {
+        UpstreamError::Malformed {
+            url: self.settings.url.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    /// POSTs a form to `path` below the base URL and returns the envelope's `data`.
+    async fn call(&self, path: &str, form: &[(&str, String)]) -> Result<Value, UpstreamError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let url = &self.settings.url;
-        let mut request = self
-            .client
-            .post(format!("{url}/api/v1/{endpoint}"))
-            .form(form);
-        if let Some((user, password)) = &self.settings.basic_auth {
-            request = request.basic_auth(user, Some(password.expose()));
-        } else if let Some(token) = &self.settings.bearer_token {
-            request = request.bearer_auth(token.expose());
-        } else if let Some((user, password)) = &self.settings.url_credentials {
-            request = request.basic_auth(user, Some(password.expose()));
+        let mut request = self.client.post(format!("{url}{path}")).form(form);
+        if let Some(authorization) = &self.authorization {
+            request = with_authorization(request, authorization);
         }
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();
@@ -249,42 +189,39 @@ impl Upstream {
                 status,
             });
         }
-        let parsed: Option<Value> = serde_json::from_slice(&body).ok();
-        let api_error = parsed
-            .as_ref()
-            .and_then(|v| v.get("error"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        // What the server wrote is shown to dashboard viewers, who must not see the datasource's
-        // secrets: a proxy or a debugging endpoint that echoes the request's headers into its
-        // error page would otherwise put the token in every panel's error.
-        if !(200..300).contains(&status) {
-            return Err(UpstreamError::Status {
-                url: url.clone(),
-                status,
-                message: self.redact(&api_error.unwrap_or_else(|| snippet(&body))),
-            });
-        }
-        let Some(envelope) = parsed else {
-            return Err(UpstreamError::Malformed {
-                url: url.clone(),
-                reason: self.redact(&format!("the body is not JSON: {}", snippet(&body))),
-            });
+        read_envelope(status, &body).map_err(|failure| self.envelope_error(failure, &body))
+    }
+
+    /// The words for a response without data. What the server wrote is shown to dashboard
+    /// viewers, who must not see the datasource's secrets: a proxy or a debugging endpoint that
+    /// echoes the request's headers into its error page would otherwise put the token in every
+    /// panel's error. So server text goes through the redactor.
+    fn envelope_error(&self, failure: Failure, body: &[u8]) -> UpstreamError {
+        let redact = |text: &str| self.redactor.redact(text);
+        let status = |status: u16, message: String| UpstreamError::Status {
+            url: self.settings.url.clone(),
+            status,
+            message: redact(&message),
         };
-        if envelope.get("status").and_then(Value::as_str) != Some("success") {
-            return Err(UpstreamError::Malformed {
-                url: url.clone(),
-                reason: self
-                    .redact(&api_error.unwrap_or_else(|| "`status` is not `success`".into())),
-            });
+        match failure {
+            Failure::Api {
+                http_status, error, ..
+            } if !(200..300).contains(&http_status) => {
+                status(http_status, error.unwrap_or_else(|| snippet(body)))
+            }
+            Failure::Status {
+                http_status,
+                error,
+                snippet,
+            } => status(http_status, error.unwrap_or(snippet)),
+            Failure::Api { error, .. } | Failure::NotSuccess { error } => self.malformed(redact(
+                &error.unwrap_or_else(|| "`status` is not `success`".into()),
+            )),
+            Failure::NotJson { snippet } => {
+                self.malformed(redact(&format!("the body is not JSON: {snippet}")))
+            }
+            Failure::NoData => self.malformed("the body has no `data`"),
         }
-        envelope
-            .get("data")
-            .cloned()
-            .ok_or_else(|| UpstreamError::Malformed {
-                url: url.clone(),
-                reason: "the body has no `data`".into(),
-            })
     }
 
     /// Reads the body, at most [`MAX_RESPONSE_BYTES`]. Without the limit, a misbehaving server or
@@ -292,13 +229,10 @@ impl Upstream {
     /// times larger) and take the plugin, and every dashboard using it, down.
     async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, UpstreamError> {
         let too_large = || {
-            UpstreamError::Malformed {
-            url: self.settings.url.clone(),
-            reason: format!(
+            self.malformed(format!(
                 "the response is larger than {} MiB, the most the plugin reads: narrow the query (fewer SLOs, a shorter time range or fewer data points)",
                 MAX_RESPONSE_BYTES >> 20
-            ),
-        }
+            ))
         };
         let declared = response.content_length();
         if declared.is_some_and(|length| length > MAX_RESPONSE_BYTES as u64) {
@@ -329,34 +263,6 @@ impl Upstream {
         }
     }
 
-    /// `text` with every secret of the settings (and the `Authorization` header values built from
-    /// them) replaced by `<redacted>`.
-    pub fn redact(&self, text: &str) -> String {
-        let settings = &self.settings;
-        let mut secrets: Vec<String> = Vec::new();
-        for (user, password) in [&settings.basic_auth, &settings.url_credentials]
-            .into_iter()
-            .flatten()
-        {
-            secrets.push(password.expose().to_string());
-            secrets.push(basic_credentials(user, password.expose()));
-        }
-        if let Some(token) = &settings.bearer_token {
-            secrets.push(token.expose().to_string());
-        }
-        secrets.extend(settings.headers.values().map(|v| v.expose().to_string()));
-        // Longest first, so a secret that contains another is replaced whole.
-        secrets.retain(|s| !s.is_empty());
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        let mut out = text.to_string();
-        for secret in secrets {
-            if out.contains(&secret) {
-                out = out.replace(&secret, "<redacted>");
-            }
-        }
-        out
-    }
-
     fn transport_error(&self, error: reqwest::Error) -> UpstreamError {
         let url = self.settings.url.clone();
         if error.is_timeout() {
@@ -378,120 +284,19 @@ impl Upstream {
     }
 }
 
-/// The base64 of `user:password`, as sent in a basic `Authorization` header.
-fn basic_credentials(user: &str, password: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let input = format!("{user}:{password}");
-    let mut out = String::new();
-    for chunk in input.as_bytes().chunks(3) {
-        let bytes = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(bytes[0]) << 16) | (u32::from(bytes[1]) << 8) | u32::from(bytes[2]);
-        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> shift) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
+/// `request` with the `Authorization` header, marked sensitive (left out of `Debug` output and of
+/// HTTP/2 header compression tables). A value that is not a valid header value (a token with a
+/// line break) is handed to reqwest as text, which fails the request when it is sent, as reqwest's
+/// own `bearer_auth` does.
+fn with_authorization(
+    request: reqwest::RequestBuilder,
+    authorization: &Secret,
+) -> reqwest::RequestBuilder {
+    match http::HeaderValue::from_bytes(authorization.expose().as_bytes()) {
+        Ok(mut value) => {
+            value.set_sensitive(true);
+            request.header(http::header::AUTHORIZATION, value)
         }
-    }
-    out
-}
-
-fn labels(item: &Value) -> Option<BTreeMap<String, String>> {
-    let metric = item.get("metric")?.as_object()?;
-    Some(
-        metric
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-            .collect(),
-    )
-}
-
-/// A `[time, "value"]` pair; `"NaN"` and `"+Inf"` parse as floats.
-fn sample(pair: Option<&Value>) -> Option<(f64, f64)> {
-    let pair = pair?.as_array()?;
-    let time = pair.first()?.as_f64()?;
-    let value = pair.get(1)?.as_str()?.parse::<f64>().ok()?;
-    Some((time, value))
-}
-
-/// The start of a body for an error message: at most 200 characters, one line.
-fn snippet(body: &[u8]) -> String {
-    // Binary garbage printed as text is a line of replacement characters; its size says more.
-    let Ok(text) = std::str::from_utf8(body) else {
-        return format!("{} bytes that are not text", body.len());
-    };
-    let line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(200)
-        .collect();
-    let line = line.trim().to_string();
-    if line.is_empty() {
-        "empty body".into()
-    } else {
-        format!("`{line}`")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::settings::{parse, RawSettings};
-    use serde_json::json;
-
-    #[test]
-    fn basic_credentials_are_base64() {
-        // RFC 7617's example, and each padding length.
-        assert_eq!(
-            basic_credentials("Aladdin", "open sesame"),
-            "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
-        );
-        assert_eq!(basic_credentials("a", "b"), "YTpi");
-        assert_eq!(basic_credentials("ab", "c"), "YWI6Yw==");
-        assert_eq!(basic_credentials("ab", "cd"), "YWI6Y2Q=");
-    }
-
-    #[test]
-    fn echoed_secrets_are_redacted() {
-        let upstream = Upstream::new(
-            parse(&RawSettings {
-                url: "http://admin:url-pw@prom:9090",
-                basic_auth_enabled: true,
-                basic_auth_user: "grafana",
-                json_data: &json!({"httpHeaderName1": "X-Key"}),
-                secure_json_data: &json!({
-                    "basicAuthPassword": "pw",
-                    "bearerToken": "token-1",
-                    "httpHeaderValue1": "token-12",
-                }),
-            })
-            .expect("settings"),
-        )
-        .expect("client");
-        let echoed = format!(
-            "authorization: Basic {}; x-key: token-12; bearer token-1; url-pw; {}",
-            basic_credentials("grafana", "pw"),
-            basic_credentials("admin", "url-pw"),
-        );
-        assert_eq!(
-            upstream.redact(&echoed),
-            "authorization: Basic <redacted>; x-key: <redacted>; bearer <redacted>; <redacted>; <redacted>"
-        );
-    }
-
-    #[test]
-    fn snippets_are_one_short_line() {
-        assert_eq!(snippet(b""), "empty body");
-        assert_eq!(
-            snippet(b"  <html>\n\tdown</html>\n"),
-            "`<html>  down</html>`"
-        );
-        assert_eq!(snippet(&[0xff, 0xfe, 0, 1]), "4 bytes that are not text");
-        assert_eq!(snippet("é".repeat(300).as_bytes()).chars().count(), 202);
+        Err(_) => request.header(http::header::AUTHORIZATION, authorization.expose()),
     }
 }

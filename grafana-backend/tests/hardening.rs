@@ -23,15 +23,14 @@ mod common;
 use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
 use grafana_plugin_sdk::pluginv2;
-use promql_tests::prometheus::{backfill_openmetrics, Prometheus, StartOptions};
+use promql_tests::prometheus::Prometheus;
 use serde_json::{json, Value};
 
 /// One test at a time (see the module documentation).
@@ -58,51 +57,20 @@ fn load_seconds() -> f64 {
 
 /// A dashboard refresh: one request with the queries of a product dashboard's panels.
 fn dashboard(to: f64) -> Vec<pluginv2::DataQuery> {
-    let hour = to - 3600.0;
-    vec![
-        data_query(
-            "S",
-            json!({"queryType": "status", "product": "shop"}),
-            hour,
-            to,
-        ),
-        data_query(
-            "SLI",
-            json!({"queryType": "sli", "slo": "availability", "window": "1h"}),
-            hour,
-            to,
-        ),
-        data_query(
-            "P",
-            json!({"queryType": "sli", "product": "shop", "slo": "*"}),
-            hour,
-            to,
-        ),
-        data_query(
-            "B",
-            json!({"queryType": "burn_rate", "slo": "search-success", "window": "5m"}),
-            hour,
-            to,
-        ),
-        data_query(
-            "R",
-            json!({"queryType": "budget_remaining", "service": "api"}),
-            hour,
-            to,
-        ),
-        data_query(
-            "D",
-            json!({"queryType": "budget_burndown", "slo": "availability"}),
-            to - 24.0 * 3600.0,
-            to,
-        ),
-        data_query(
-            "E",
-            json!({"queryType": "events", "slo": "availability"}),
-            hour,
-            to,
-        ),
-    ]
+    let mut queries = shop_series_queries(to - 3600.0, to);
+    queries.push(data_query(
+        "S",
+        json!({"queryType": "status", "product": "shop"}),
+        to - 3600.0,
+        to,
+    ));
+    queries.push(data_query(
+        "D",
+        json!({"queryType": "budget_burndown", "slo": "availability"}),
+        to - 24.0 * 3600.0,
+        to,
+    ));
+    queries
 }
 
 /// Frames each dashboard query answers with, from `tests/fixtures/shop.yaml`.
@@ -173,13 +141,9 @@ fn check_answer(ref_id: &str, response: &pluginv2::DataResponse) -> Option<Strin
         ));
     }
     if ref_id == "R" {
-        let frame = decode(&response.frames[0]);
-        let last = frame
+        let last = decode(&response.frames[0])
             .field("value")
-            .numbers()
             .last()
-            .copied()
-            .flatten()
             .unwrap_or(f64::NAN);
         if (last - 0.5).abs() > 1e-6 {
             return Some(format!("R: budget remaining {last}, expected 0.5"));
@@ -196,11 +160,7 @@ async fn client(
     stop: Arc<AtomicBool>,
     with_bad_query: bool,
 ) -> Vec<Request> {
-    let channel = tonic::transport::Endpoint::from_shared(address)
-        .expect("endpoint")
-        .connect()
-        .await
-        .expect("connect to the plugin");
+    let channel = Grpc { address }.channel().await;
     let mut data = pluginv2::data_client::DataClient::new(channel);
     let mut requests = Vec::new();
     for _ in 0..MAX_REQUESTS_PER_CLIENT {
@@ -409,21 +369,23 @@ async fn direct_load(port: u16, calls: Vec<SeenRequest>, duration: Duration) -> 
     latencies
 }
 
+/// `prometheus` after `change` (a stop or a restart, which block until done), run off the async
+/// runtime so that the load's clients keep running.
+async fn off_runtime(mut prometheus: Prometheus, change: fn(&mut Prometheus)) -> Prometheus {
+    tokio::task::spawn_blocking(move || {
+        change(&mut prometheus);
+        prometheus
+    })
+    .await
+    .expect("a blocking task")
+}
+
 /// Load, then the same load with Prometheus killed and restarted in the middle.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn load_with_prometheus_restart() {
     let _turn = SERIAL.lock().await;
     let dir = tempfile::tempdir().expect("temporary directory");
-    let rules = generate_rules(dir.path());
-    let tsdb = dir.path().join("tsdb");
-    backfill_openmetrics(&history(now()), &tsdb);
-    let mut prometheus = Prometheus::start(StartOptions {
-        rule_files: vec![rules],
-        tsdb: Some(tsdb),
-        evaluation_interval: "1s".into(),
-        ..Default::default()
-    });
-    wait_for_rules(&prometheus);
+    let prometheus = shop_prometheus(dir.path());
     let mut plugin = Plugin::start();
     let pid = plugin.child.id();
     let url = prometheus.url.clone();
@@ -518,21 +480,11 @@ async fn load_with_prometheus_restart() {
     let load = start_load(&plugin, &url, true);
     tokio::time::sleep(Duration::from_secs(2)).await;
     let stop_begin = load.start.elapsed();
-    let mut prometheus = tokio::task::spawn_blocking(move || {
-        prometheus.stop();
-        prometheus
-    })
-    .await
-    .expect("stop prometheus");
+    let prometheus = off_runtime(prometheus, Prometheus::stop).await;
     let stopped = load.start.elapsed();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let restart_begin = load.start.elapsed();
-    let prometheus = tokio::task::spawn_blocking(move || {
-        prometheus.restart();
-        prometheus
-    })
-    .await
-    .expect("restart prometheus");
+    let prometheus = off_runtime(prometheus, Prometheus::restart).await;
     let ready = load.start.elapsed();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let run = load.finish().await;
@@ -922,27 +874,15 @@ async fn non_numbers_and_broken_http_then_recovery() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let rules = dir.path().join("odd.yml");
     std::fs::write(&rules, non_number_rules()).expect("write rules");
-    let prometheus = Prometheus::start(StartOptions {
-        rule_files: vec![rules],
-        evaluation_interval: "1s".into(),
-        ..Default::default()
-    });
-    let started = Instant::now();
-    while prometheus
-        .query(slokit_conventions::SERIES_SLI, None)
-        .as_array()
-        .map_or(0, Vec::len)
-        < 3
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the rules were not evaluated:\n{}",
-            prometheus.log()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    // A few evaluations, so range queries have points.
-    std::thread::sleep(Duration::from_secs(3));
+    let prometheus = start_prometheus(dir.path(), rules, None);
+    // Then a few evaluations, so range queries have points.
+    wait_until(
+        &prometheus,
+        "the rules were not evaluated",
+        Duration::from_secs(30),
+        Duration::from_secs(3),
+        |p| series_count(p, slokit_conventions::SERIES_SLI) >= 3,
+    );
     let mut plugin = Plugin::start();
     let proxy = FaultProxy::start(prometheus.port());
     let ctx = || context(&proxy.url, json!({"timeout": 2}), &[]);
@@ -1115,13 +1055,7 @@ async fn non_numbers_and_broken_http_then_recovery() {
         assert_eq!(frames(&responses["A"]).len(), 1, "{fault:?}");
         let budget = frames(&responses["R"]);
         assert_close(
-            budget[0]
-                .field("value")
-                .numbers()
-                .last()
-                .copied()
-                .flatten()
-                .expect("a value"),
+            budget[0].last_value(),
             0.5,
             "budget remaining after recovery",
         );
@@ -1153,24 +1087,8 @@ struct Output(Arc<Mutex<Vec<String>>>);
 
 /// Starts the plugin like [`Plugin::start`], with `RUST_LOG=<rust_log>`, capturing its output.
 fn start_plugin_capturing(rust_log: &str) -> (Plugin, Output) {
-    let executable = std::env::var_os("SLOKIT_PLUGIN_EXECUTABLE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_gpx_slokit")));
-    let mut child = Command::new(executable)
-        .env("RUST_LOG", rust_log)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start gpx_slokit");
-    let mut stdout = BufReader::new(child.stdout.take().expect("plugin stdout"));
-    let stderr = BufReader::new(child.stderr.take().expect("plugin stderr"));
-    let mut line = String::new();
-    stdout
-        .read_line(&mut line)
-        .expect("read the handshake line");
-    let parts: Vec<&str> = line.trim().split('|').collect();
-    assert_eq!(parts.len(), 5, "handshake line: {line:?}");
+    let (mut plugin, stdout) = Plugin::spawn(rust_log, Stdio::piped());
+    let stderr = BufReader::new(plugin.child.stderr.take().expect("plugin stderr"));
     let output = Output::default();
     let readers: [Box<dyn std::io::BufRead + Send>; 2] = [Box::new(stdout), Box::new(stderr)];
     for reader in readers {
@@ -1181,36 +1099,19 @@ fn start_plugin_capturing(rust_log: &str) -> (Plugin, Output) {
             }
         });
     }
-    let plugin = Plugin {
-        child,
-        address: format!("http://{}", parts[3]),
-    };
     (plugin, output)
 }
 
 /// A resource call's status and body, or the gRPC error when the call itself fails.
 async fn resource_text(plugin: &Plugin, context: pluginv2::PluginContext, url: &str) -> String {
-    let mut client = pluginv2::resource_client::ResourceClient::new(plugin.channel().await);
-    let response = client
-        .call_resource(pluginv2::CallResourceRequest {
-            plugin_context: Some(context),
-            path: url.split('?').next().unwrap_or_default().into(),
-            method: "GET".into(),
-            url: url.into(),
-            ..Default::default()
-        })
-        .await;
-    match response {
+    match resource_response(plugin, context, url).await {
+        Ok(Some(first)) => format!(
+            "{url}: {} {}",
+            first.code,
+            String::from_utf8_lossy(&first.body)
+        ),
+        Ok(None) => format!("{url}: no message"),
         Err(status) => format!("{url}: gRPC error {status}"),
-        Ok(stream) => match stream.into_inner().message().await {
-            Ok(Some(first)) => format!(
-                "{url}: {} {}",
-                first.code,
-                String::from_utf8_lossy(&first.body)
-            ),
-            Ok(None) => format!("{url}: no message"),
-            Err(status) => format!("{url}: gRPC error {status}"),
-        },
     }
 }
 
@@ -1218,28 +1119,6 @@ const PASSWORD: &str = "pw-hardening-5f2c91";
 const TOKEN: &str = "tok-hardening-9a1e37";
 const HEADER_VALUE: &str = "hdr-hardening-77d0b4";
 const URL_PASSWORD: &str = "url-hardening-31b4e8";
-
-/// The base64 of `user:password`, as in a basic `Authorization` header.
-fn base64(text: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in text.as_bytes().chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
 
 /// Datasource settings with every kind of secret: basic auth (which wins over the token) or a
 /// bearer token with credentials in the URL, and a custom header either way.
@@ -1273,26 +1152,14 @@ fn secret_context(url: &str, basic_auth: bool) -> pluginv2::PluginContext {
 async fn secrets_appear_in_no_log_line_error_or_body() {
     let _turn = SERIAL.lock().await;
     let dir = tempfile::tempdir().expect("temporary directory");
-    let rules = generate_rules(dir.path());
-    let prometheus = Prometheus::start(StartOptions {
-        rule_files: vec![rules],
-        evaluation_interval: "1s".into(),
-        ..Default::default()
-    });
-    let started = Instant::now();
-    while prometheus
-        .query(slokit_conventions::SERIES_INFO, None)
-        .as_array()
-        .map_or(0, Vec::len)
-        < 2
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the rules were not evaluated:\n{}",
-            prometheus.log()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let prometheus = start_prometheus(dir.path(), generate_rules(dir.path()), None);
+    wait_until(
+        &prometheus,
+        "the rules were not evaluated",
+        Duration::from_secs(30),
+        Duration::ZERO,
+        |p| series_count(p, slokit_conventions::SERIES_INFO) >= 2,
+    );
     let (plugin, output) = start_plugin_capturing("trace");
     let proxy = FaultProxy::start(prometheus.port());
     let denied = fault_server(Some(http_response("401 Unauthorized", "{}")));
@@ -1335,18 +1202,7 @@ async fn secrets_appear_in_no_log_line_error_or_body() {
                 let (code, body) = call_resource(&plugin, ctx(), resource).await;
                 said.push(format!("{resource}: {code} {body}"));
             }
-            let mut diagnostics =
-                pluginv2::diagnostics_client::DiagnosticsClient::new(plugin.channel().await);
-            let metrics = diagnostics
-                .collect_metrics(pluginv2::CollectMetricsRequest {
-                    plugin_context: Some(ctx()),
-                })
-                .await
-                .expect("CollectMetrics")
-                .into_inner();
-            said.push(
-                String::from_utf8_lossy(&metrics.metrics.expect("a payload").prometheus).into(),
-            );
+            said.push(metrics_text(&plugin, ctx()).await);
         }
     }
     // Settings the SDK cannot convert: it logs the failure, at the default level too.
@@ -1373,8 +1229,8 @@ async fn secrets_appear_in_no_log_line_error_or_body() {
 
     // The secrets did reach the servers, so their absence below is not an accident.
     let seen: Vec<String> = proxy.take_seen().into_iter().map(|r| r.head).collect();
-    let basic = base64(&format!("grafana:{PASSWORD}"));
-    let url_basic = base64(&format!("admin:{URL_PASSWORD}"));
+    let basic = slokit_wire::base64(format!("grafana:{PASSWORD}").as_bytes());
+    let url_basic = slokit_wire::base64(format!("admin:{URL_PASSWORD}").as_bytes());
     let lowercase: Vec<String> = seen.iter().map(|h| h.to_ascii_lowercase()).collect();
     for expected in [
         format!("authorization: basic {basic}"),

@@ -12,23 +12,14 @@ mod common;
 
 use common::*;
 use grafana_plugin_sdk::pluginv2;
-use promql_tests::prometheus::{backfill_openmetrics, Prometheus, StartOptions};
+use promql_tests::prometheus::{Prometheus, StartOptions};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queries_against_real_prometheus() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let rules = generate_rules(dir.path());
-    let tsdb = dir.path().join("tsdb");
-    backfill_openmetrics(&history(now()), &tsdb);
-    let prometheus = Prometheus::start(StartOptions {
-        rule_files: vec![rules],
-        tsdb: Some(tsdb),
-        evaluation_interval: "1s".into(),
-        ..StartOptions::default()
-    });
-    wait_for_rules(&prometheus);
+    let prometheus = shop_prometheus(dir.path());
     let plugin = Plugin::start();
     let url = prometheus.url.clone();
     let ctx = || context(&url, json!({"timeout": "10"}), &[]);
@@ -85,26 +76,8 @@ async fn queries_against_real_prometheus() {
 
     // The status table: one row per SLO and group, values from the synthetic rates, in two
     // Prometheus queries (no policy needs a window the table does not show).
-    let requests_before = prometheus_requests(&plugin, ctx()).await;
-    let responses = query_data(
-        &plugin,
-        ctx(),
-        vec![data_query(
-            "S",
-            json!({"queryType": "status", "product": "shop"}),
-            to - 3600.0,
-            to,
-        )],
-    )
-    .await;
-    assert_eq!(
-        prometheus_requests(&plugin, ctx()).await - requests_before,
-        2,
-        "Prometheus queries of one status request"
-    );
-    let table = frames(&responses["S"]);
-    assert_eq!(table.len(), 1);
-    let table = &table[0];
+    let (table, requests) = status_table(&plugin, ctx(), "shop", to).await;
+    assert_eq!(requests, 2, "Prometheus queries of one status request");
     assert_eq!(
         table.field("slo").texts(),
         ["availability", "search-success", "search-success"]
@@ -156,43 +129,7 @@ async fn queries_against_real_prometheus() {
 
     // Time series queries, several in one request; each keeps its own refId.
     let from = to - 120.0;
-    let responses = query_data(
-        &plugin,
-        ctx(),
-        vec![
-            data_query(
-                "SLI",
-                json!({"queryType": "sli", "slo": "availability", "window": "1h"}),
-                from,
-                to,
-            ),
-            data_query(
-                "P",
-                json!({"queryType": "sli", "product": ["shop"], "slo": "*"}),
-                from,
-                to,
-            ),
-            data_query(
-                "B",
-                json!({"queryType": "burn_rate", "slo": "search-success", "window": "5m"}),
-                from,
-                to,
-            ),
-            data_query(
-                "R",
-                json!({"queryType": "budget_remaining", "service": "api"}),
-                from,
-                to,
-            ),
-            data_query(
-                "E",
-                json!({"queryType": "events", "slo": "availability"}),
-                from,
-                to,
-            ),
-        ],
-    )
-    .await;
+    let responses = query_data(&plugin, ctx(), shop_series_queries(from, to)).await;
     let sli = frames(&responses["SLI"]);
     assert_eq!(sli.len(), 1);
     let value = sli[0].field("value");
@@ -214,17 +151,8 @@ async fn queries_against_real_prometheus() {
     );
 
     let period = frames(&responses["P"]);
-    let names: Vec<String> = period
-        .iter()
-        .map(|f| {
-            f.field("value").config["displayNameFromDS"]
-                .as_str()
-                .unwrap_or("")
-                .to_string()
-        })
-        .collect();
     assert_eq!(
-        names,
+        display_names(&period),
         [
             "SLI period shop/availability",
             "SLI period shop/search-success {route=\"/a\"}",
@@ -232,14 +160,7 @@ async fn queries_against_real_prometheus() {
         ]
     );
     for (frame, expected) in period.iter().zip([0.9995, 0.995, 0.98]) {
-        let last = frame
-            .field("value")
-            .numbers()
-            .last()
-            .copied()
-            .flatten()
-            .expect("a value");
-        assert_close(last, expected, &frame.name);
+        assert_close(frame.last_value(), expected, &frame.name);
     }
 
     let burn = frames(&responses["B"]);
@@ -255,41 +176,16 @@ async fn queries_against_real_prometheus() {
         ]
     );
     for (frame, expected) in burn.iter().zip([0.5, 2.0]) {
-        let last = frame
-            .field("value")
-            .numbers()
-            .last()
-            .copied()
-            .flatten()
-            .expect("a value");
-        assert_close(last, expected, &frame.name);
+        assert_close(frame.last_value(), expected, &frame.name);
     }
 
     let budget = frames(&responses["R"]);
     assert_eq!(budget.len(), 1);
-    assert_close(
-        budget[0]
-            .field("value")
-            .numbers()
-            .last()
-            .copied()
-            .flatten()
-            .expect("a value"),
-        0.5,
-        "budget remaining",
-    );
+    assert_close(budget[0].last_value(), 0.5, "budget remaining");
 
     let events = frames(&responses["E"]);
-    let names: Vec<&str> = events
-        .iter()
-        .map(|f| {
-            f.field("value").config["displayNameFromDS"]
-                .as_str()
-                .unwrap_or("")
-        })
-        .collect();
     assert_eq!(
-        names,
+        display_names(&events),
         [
             "good events/s 5m shop/availability",
             "total events/s 5m shop/availability"
@@ -297,20 +193,7 @@ async fn queries_against_real_prometheus() {
     );
     // Rates read from counters are extrapolated at the edges of the data, so they are compared
     // loosely; the ratio of good to total is exact.
-    let good = events[0]
-        .field("value")
-        .numbers()
-        .last()
-        .copied()
-        .flatten()
-        .expect("good");
-    let total = events[1]
-        .field("value")
-        .numbers()
-        .last()
-        .copied()
-        .flatten()
-        .expect("total");
+    let (good, total) = (events[0].last_value(), events[1].last_value());
     assert!((total - 20.0).abs() < 0.5, "total {total}");
     assert_close(good / total, 0.9995, "good share");
 
@@ -423,24 +306,10 @@ async fn queries_against_real_prometheus() {
         );
     }
     assert_eq!(responses["J"].status, 400);
-    assert!(
-        responses["J"]
-            .error
-            .starts_with("the query is not valid JSON: "),
-        "{}",
-        responses["J"].error
-    );
+    assert_starts_with(&responses["J"].error, "the query is not valid JSON: ");
 
     // The plugin's own metrics count what happened above.
-    let mut client = pluginv2::diagnostics_client::DiagnosticsClient::new(plugin.channel().await);
-    let metrics = client
-        .collect_metrics(pluginv2::CollectMetricsRequest {
-            plugin_context: Some(ctx()),
-        })
-        .await
-        .expect("CollectMetrics")
-        .into_inner();
-    let text = String::from_utf8(metrics.metrics.expect("a payload").prometheus).expect("UTF-8");
+    let text = metrics_text(&plugin, ctx()).await;
     assert!(
         text.contains("slokit_plugin_queries_total{query_type=\"status\"} 2\n"),
         "{text}"
@@ -470,16 +339,40 @@ async fn queries_against_real_prometheus() {
     )
     .await;
     assert_eq!(responses["A"].status, 502);
-    assert!(
-        responses["A"]
-            .error
-            .starts_with("cannot reach prometheus at `http://127.0.0.1:"),
-        "{}",
-        responses["A"].error
+    assert_starts_with(
+        &responses["A"].error,
+        "cannot reach prometheus at `http://127.0.0.1:",
     );
     let (status, message) = check_health(&plugin, ctx()).await;
     assert_eq!(status, 2, "{message}");
-    assert!(message.starts_with("cannot reach prometheus"), "{message}");
+    assert_starts_with(&message, "cannot reach prometheus");
+}
+
+/// The status table of `product` over the hour before `to`, and the number of Prometheus queries
+/// it cost.
+async fn status_table(
+    plugin: &Plugin,
+    ctx: pluginv2::PluginContext,
+    product: &str,
+    to: f64,
+) -> (Frame, u64) {
+    let before = prometheus_requests(plugin, ctx.clone()).await;
+    let query = data_query(
+        "S",
+        json!({"queryType": "status", "product": product}),
+        to - 3600.0,
+        to,
+    );
+    let responses = query_data(plugin, ctx.clone(), vec![query]).await;
+    let requests = prometheus_requests(plugin, ctx).await - before;
+    let mut table = frames(&responses["S"]);
+    assert_eq!(table.len(), 1);
+    (table.remove(0), requests)
+}
+
+/// The display names of the frames' value fields, in order.
+fn display_names(frames: &[Frame]) -> Vec<&str> {
+    frames.iter().map(Frame::display_name).collect()
 }
 
 /// The thresholds of a burn-rate frame's value field: (factor, color), ascending.
@@ -532,17 +425,8 @@ async fn policy_actions_review_dates_and_recorded_thresholds() {
     assert_eq!(thresholds(&rules_text), 6);
     let rules = dir.path().join("billing.yml");
     std::fs::write(&rules, rules_text).expect("write rules");
-    let tsdb = dir.path().join("tsdb");
-    backfill_openmetrics(
-        &history_of(&BILLING_TRAFFIC, now(), BILLING_HISTORY_HOURS),
-        &tsdb,
-    );
-    let prometheus = Prometheus::start(StartOptions {
-        rule_files: vec![rules],
-        tsdb: Some(tsdb),
-        evaluation_interval: "1s".into(),
-        ..StartOptions::default()
-    });
+    let history = history_of(&BILLING_TRAFFIC, now(), BILLING_HISTORY_HOURS);
+    let prometheus = start_prometheus(dir.path(), rules, Some(&history));
     wait_for_counts(
         &prometheus,
         &[
@@ -560,28 +444,10 @@ async fn policy_actions_review_dates_and_recorded_thresholds() {
 
     // The status table: the step in force per SLO, in three Prometheus queries (the policy's 2h
     // and 12h windows are not in the table: both come in the third).
-    let requests_before = prometheus_requests(&plugin, ctx()).await;
-    let responses = query_data(
-        &plugin,
-        ctx(),
-        vec![data_query(
-            "S",
-            json!({"queryType": "status", "product": "billing"}),
-            to - 3600.0,
-            to,
-        )],
-    )
-    .await;
-    assert_eq!(
-        prometheus_requests(&plugin, ctx()).await - requests_before,
-        3,
-        "Prometheus queries of one status request"
-    );
-    let table = frames(&responses["S"]);
-    assert_eq!(table.len(), 1);
-    let table = &table[0];
+    let (table, requests) = status_table(&plugin, ctx(), "billing", to).await;
+    assert_eq!(requests, 3, "Prometheus queries of one status request");
     assert_eq!(table.field("slo").texts(), ["ledger", "charges", "refunds"]);
-    let policy = |slo: &str| cell(table, "slo", slo, "policy action");
+    let policy = |slo: &str| cell(&table, "slo", slo, "policy action");
     assert_eq!(policy("charges"), "reliability work first (burning)");
     assert_eq!(policy("refunds"), "freeze releases (budget-exhausted)");
     assert_eq!(policy("ledger"), "none");
@@ -606,7 +472,7 @@ async fn policy_actions_review_dates_and_recorded_thresholds() {
     );
     // The product's review (90 days after 2026-11-01), and `ledger`'s own (7 days after
     // 2025-12-01), counted from the query's `to`.
-    let review = |slo: &str| cell(table, "slo", slo, "review status");
+    let review = |slo: &str| cell(&table, "slo", slo, "review status");
     assert_eq!(review("charges"), expected_review("2027-01-30", to));
     assert_eq!(review("refunds"), expected_review("2027-01-30", to));
     assert_eq!(review("ledger"), expected_review("2025-12-08", to));
@@ -625,16 +491,8 @@ async fn policy_actions_review_dates_and_recorded_thresholds() {
     )
     .await;
     let burn = frames(&responses["B"]);
-    let names: Vec<&str> = burn
-        .iter()
-        .map(|f| {
-            f.field("value").config["displayNameFromDS"]
-                .as_str()
-                .unwrap_or("")
-        })
-        .collect();
     assert_eq!(
-        names,
+        display_names(&burn),
         [
             "burn rate 1h billing/ledger",
             "burn rate 1h billing/charges",
@@ -797,10 +655,7 @@ async fn faults_are_reported_per_query() {
     let (status, message) =
         check_health(&plugin, context("http://127.0.0.1:1", json!({}), &[])).await;
     assert_eq!(status, 2);
-    assert!(
-        message.starts_with("cannot reach prometheus at `http://127.0.0.1:1`"),
-        "{message}"
-    );
+    assert_starts_with(&message, "cannot reach prometheus at `http://127.0.0.1:1`");
     // Host names resolve (in the static build too, where glibc's resolver is not used): the
     // failure is the refused connection, not the name.
     let (status, message) =

@@ -6,7 +6,7 @@
 
 use crate::diag::{suggestion, Diagnostics};
 use crate::duration::Duration;
-use crate::live::prometheus_api::{Auth, Client, Config as ApiConfig, Secret};
+use crate::live::prometheus_api::{Client, Config as ApiConfig};
 use crate::live::readiness::{self, Verdict};
 use crate::live::{budget, plan, report};
 use crate::load::source::SourceMap;
@@ -16,6 +16,7 @@ use crate::model::{Catalog, Slo};
 use crate::render::{self, DashboardFlavour, DashboardOptions, GenerateOptions, Target};
 use crate::write::Staging;
 use clap::{Parser, Subcommand, ValueEnum};
+use slokit_wire::{Auth, Secret};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;

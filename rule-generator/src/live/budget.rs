@@ -15,9 +15,10 @@ use crate::conventions::{
 };
 use crate::duration::Duration;
 use crate::live::policy::{self, Figures};
-use crate::live::prometheus_api::{ApiError, Client, Sample};
+use crate::live::prometheus_api::{ApiError, Client};
 use crate::model::{Catalog, Slo};
 use crate::promql::{quote, regex_escape};
+use slokit_wire::Sample;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The window every report shows besides the policy's windows: the fastest long window of the
@@ -274,7 +275,7 @@ pub fn fetch_burn_down(
                         s.labels.get(LABEL_PRODUCT)?.clone(),
                         s.labels.get(LABEL_SLO)?.clone(),
                     ),
-                    s.values,
+                    s.points,
                 ))
             })
             .collect())

@@ -1,51 +1,25 @@
 //! The blocking client for a Prometheus-compatible HTTP API (Prometheus, Mimir, Thanos,
 //! VictoriaMetrics): instant and range queries, authentication (basic, bearer token, a tenant
-//! header for multi-tenant stores, arbitrary extra headers) and a timeout. Responses are parsed
-//! into this module's own types at the edge, so nothing after it sees JSON. This is the only module
+//! header for multi-tenant stores, arbitrary extra headers) and a timeout. This is the only module
 //! besides spec loading and writing that does I/O; `budget`, `policy`, `readiness` and `report`
 //! work on what it returns.
 //!
+//! What the API means on the wire (authentication headers, secrets and their redaction, the
+//! response envelope, the parsing of results into [`Sample`]s and [`Series`]) is the
+//! `slokit-wire` crate's, shared with the Grafana plugin; this module owns the transport (ureq),
+//! the timeout, and the words of its errors ([`ApiError`]), which speak to a command-line user.
+//!
 //! Secrets (passwords, tokens, user info in the URL) are never printed: [`Secret`] redacts itself
-//! in `Debug`, and every error names the URL with its user info removed.
+//! in `Debug`, every error names the URL with its user info removed, and what the server or the
+//! transport says goes through a [`Redactor`] of the credentials first (a proxy may echo them).
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration as StdDuration;
 
-/// Responses larger than this are refused; a report over thousands of SLOs stays far below it.
-const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
-
-/// A password or token. Its `Debug` output is `<redacted>`, so it can sit in structs that are
-/// printed while debugging without leaking.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum Auth {
-    #[default]
-    None,
-    Basic {
-        user: String,
-        password: Secret,
-    },
-    Bearer(Secret),
-}
+use slokit_wire::{
+    instant_form, range_form, read_envelope, redact_url, Auth, Failure, InstantResult, Redactor,
+    Sample, Secret, Series, INSTANT_PATH, MAX_RESPONSE_BYTES, RANGE_PATH, TENANT_HEADER,
+};
 
 /// How to reach the API. `Debug` shows the URL without user info.
 #[derive(Clone)]
@@ -74,23 +48,6 @@ impl fmt::Debug for Config {
             .field("timeout", &self.timeout)
             .finish()
     }
-}
-
-/// The header multi-tenant stores read the tenant from.
-pub const TENANT_HEADER: &str = "X-Scope-OrgID";
-
-/// One series of an instant query.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Sample {
-    pub labels: BTreeMap<String, String>,
-    pub value: f64,
-}
-
-/// One series of a range query: `(unix seconds, value)` pairs in time order.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RangeSeries {
-    pub labels: BTreeMap<String, String>,
-    pub values: Vec<(f64, f64)>,
 }
 
 /// Why a query produced no answer. Every variant means "cannot decide", never "all clear".
@@ -159,6 +116,11 @@ pub struct Client {
     base: String,
     /// The base URL with any user info removed, for messages.
     shown: String,
+    /// The `Authorization` header's value, if any.
+    authorization: Option<Secret>,
+    /// The credentials' secrets, for what the server and the transport say.
+    redactor: Redactor,
+    /// The tenant header and the extra headers.
     headers: Vec<(String, String)>,
     /// The number of requests sent, so tests can prove queries are batched.
     requests: std::cell::Cell<usize>,
@@ -178,20 +140,6 @@ impl Client {
             .build()
             .into();
         let mut headers = Vec::new();
-        match &config.auth {
-            Auth::None => {}
-            Auth::Basic { user, password } => headers.push((
-                "Authorization".to_string(),
-                format!(
-                    "Basic {}",
-                    base64(format!("{user}:{}", password.expose()).as_bytes())
-                ),
-            )),
-            Auth::Bearer(token) => headers.push((
-                "Authorization".to_string(),
-                format!("Bearer {}", token.expose()),
-            )),
-        }
         if let Some(tenant) = &config.tenant {
             headers.push((TENANT_HEADER.to_string(), tenant.clone()));
         }
@@ -201,14 +149,11 @@ impl Client {
             agent,
             shown: redact_url(&base),
             base,
+            authorization: config.auth.authorization(),
+            redactor: Redactor::new(&config.auth.secrets()),
             headers,
             requests: std::cell::Cell::new(0),
         }
-    }
-
-    /// The base URL without user info.
-    pub fn shown_url(&self) -> &str {
-        &self.shown
     }
 
     /// How many requests this client has sent.
@@ -216,14 +161,17 @@ impl Client {
         self.requests.get()
     }
 
-    /// An instant query at `time` (Unix seconds), or at the server's now.
+    /// An instant query at `time` (Unix seconds), or at the server's now. A scalar result becomes
+    /// one sample without labels.
     pub fn query(&self, expr: &str, time: Option<f64>) -> Result<Vec<Sample>, ApiError> {
-        let mut form = vec![("query", expr.to_string())];
-        if let Some(t) = time {
-            form.push(("time", format_time(t)));
+        let data = self.post(INSTANT_PATH, &instant_form(expr, time), expr)?;
+        match slokit_wire::parse_instant(&data).map_err(|detail| self.decode_error(detail))? {
+            InstantResult::Vector(samples) => Ok(samples),
+            InstantResult::Scalar(value) => Ok(vec![Sample {
+                labels: Default::default(),
+                value,
+            }]),
         }
-        let data = self.post("/api/v1/query", &form, expr)?;
-        parse_vector(&data).map_err(|detail| self.decode_error(detail))
     }
 
     /// A range query over `[start, end]` every `step` seconds.
@@ -233,21 +181,15 @@ impl Client {
         start: f64,
         end: f64,
         step: f64,
-    ) -> Result<Vec<RangeSeries>, ApiError> {
-        let form = vec![
-            ("query", expr.to_string()),
-            ("start", format_time(start)),
-            ("end", format_time(end)),
-            ("step", format_time(step)),
-        ];
-        let data = self.post("/api/v1/query_range", &form, expr)?;
-        parse_matrix(&data).map_err(|detail| self.decode_error(detail))
+    ) -> Result<Vec<Series>, ApiError> {
+        let data = self.post(RANGE_PATH, &range_form(expr, start, end, step), expr)?;
+        slokit_wire::parse_range(&data).map_err(|detail| self.decode_error(detail))
     }
 
-    fn decode_error(&self, detail: String) -> ApiError {
+    fn decode_error(&self, detail: impl Into<String>) -> ApiError {
         ApiError::Decode {
             url: self.shown.clone(),
-            detail,
+            detail: detail.into(),
         }
     }
 
@@ -260,6 +202,9 @@ impl Client {
     ) -> Result<serde_json::Value, ApiError> {
         self.requests.set(self.requests.get() + 1);
         let mut request = self.agent.post(&format!("{}{path}", self.base));
+        if let Some(authorization) = &self.authorization {
+            request = request.header("Authorization", authorization.expose());
+        }
         for (name, value) in &self.headers {
             request = request.header(name.as_str(), value.as_str());
         }
@@ -267,41 +212,42 @@ impl Client {
             .send_form(form.iter().map(|(k, v)| (*k, v.as_str())))
             .map_err(|e| ApiError::Unreachable {
                 url: self.shown.clone(),
-                detail: describe_transport_error(&e),
+                detail: self.redactor.redact(&describe_transport_error(&e)),
             })?;
         let status = response.status().as_u16();
         let body = response
             .body_mut()
             .with_config()
-            .limit(MAX_RESPONSE_BYTES)
+            .limit(MAX_RESPONSE_BYTES as u64)
             .read_to_string()
             .map_err(|e| ApiError::Unreachable {
                 url: self.shown.clone(),
-                detail: format!("reading the response failed: {e}"),
+                detail: self
+                    .redactor
+                    .redact(&format!("reading the response failed: {e}")),
             })?;
-        let json: Option<serde_json::Value> = serde_json::from_str(&body).ok();
-        // Prometheus answers bad queries with 400 and a JSON error body; report its words.
-        if let Some(json) = &json {
-            if json["status"] == "error" {
-                return Err(ApiError::Query {
-                    expr: expr.to_string(),
-                    error_type: json["errorType"].as_str().unwrap_or("error").to_string(),
-                    message: json["error"].as_str().unwrap_or("").to_string(),
-                });
-            }
-        }
-        if !(200..300).contains(&status) {
-            return Err(ApiError::Status {
+        read_envelope(status, body.as_bytes()).map_err(|failure| match failure {
+            // Prometheus answers bad queries with 400 and a JSON error body; report its words.
+            Failure::Api {
+                error_type, error, ..
+            } => ApiError::Query {
+                expr: expr.to_string(),
+                error_type: error_type.unwrap_or_else(|| "error".into()),
+                message: self.redactor.redact(&error.unwrap_or_default()),
+            },
+            Failure::Status {
+                http_status,
+                snippet,
+                ..
+            } => ApiError::Status {
                 url: self.shown.clone(),
-                status,
-                body: body.trim().chars().take(200).collect(),
-            });
-        }
-        match json {
-            Some(json) if json["status"] == "success" => Ok(json["data"].clone()),
-            Some(_) => Err(self.decode_error("no `\"status\": \"success\"`".into())),
-            None => Err(self.decode_error("the body is not JSON".into())),
-        }
+                status: http_status,
+                body: self.redactor.redact(&snippet),
+            },
+            Failure::NotJson { .. } => self.decode_error("the body is not JSON"),
+            Failure::NotSuccess { .. } => self.decode_error("no `\"status\": \"success\"`"),
+            Failure::NoData => self.decode_error("no `data`"),
+        })
     }
 }
 
@@ -314,146 +260,10 @@ fn describe_transport_error(error: &ureq::Error) -> String {
     }
 }
 
-/// Prometheus accepts fractional Unix seconds; whole seconds print without a fraction.
-fn format_time(t: f64) -> String {
-    if t.fract() == 0.0 {
-        format!("{}", t as i64)
-    } else {
-        format!("{t:.3}")
-    }
-}
-
-/// `https://user:pass@host/x` → `https://host/x`.
-pub fn redact_url(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((s, r)) => (Some(s), r),
-        None => (None, url),
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    match scheme {
-        Some(s) => format!("{s}://{host}{path}"),
-        None => format!("{host}{path}"),
-    }
-}
-
-/// Standard base64 with padding, for the basic-auth header.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn labels(value: &serde_json::Value) -> Result<BTreeMap<String, String>, String> {
-    let object = value.as_object().ok_or("a series has no `metric` object")?;
-    Ok(object
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-        .collect())
-}
-
-/// `[1700000000.5, "0.25"]` → `(1700000000.5, 0.25)`; `"NaN"` and `"+Inf"` parse too.
-fn pair(value: &serde_json::Value) -> Result<(f64, f64), String> {
-    let time = value[0].as_f64().ok_or("a sample has no time")?;
-    let number = value[1]
-        .as_str()
-        .and_then(|s| s.parse::<f64>().ok())
-        .ok_or("a sample has no numeric value")?;
-    Ok((time, number))
-}
-
-/// `data` of an instant query. A scalar result becomes one sample without labels.
-pub fn parse_vector(data: &serde_json::Value) -> Result<Vec<Sample>, String> {
-    match data["resultType"].as_str() {
-        Some("vector") => data["result"]
-            .as_array()
-            .ok_or("`result` is not a list")?
-            .iter()
-            .map(|s| {
-                Ok(Sample {
-                    labels: labels(&s["metric"])?,
-                    value: pair(&s["value"])?.1,
-                })
-            })
-            .collect(),
-        Some("scalar") => Ok(vec![Sample {
-            labels: BTreeMap::new(),
-            value: pair(&data["result"])?.1,
-        }]),
-        other => Err(format!("unexpected result type {other:?}")),
-    }
-}
-
-/// `data` of a range query.
-pub fn parse_matrix(data: &serde_json::Value) -> Result<Vec<RangeSeries>, String> {
-    if data["resultType"].as_str() != Some("matrix") {
-        return Err(format!(
-            "unexpected result type {:?}",
-            data["resultType"].as_str()
-        ));
-    }
-    data["result"]
-        .as_array()
-        .ok_or("`result` is not a list")?
-        .iter()
-        .map(|s| {
-            Ok(RangeSeries {
-                labels: labels(&s["metric"])?,
-                values: s["values"]
-                    .as_array()
-                    .ok_or("a series has no `values`")?
-                    .iter()
-                    .map(pair)
-                    .collect::<Result<_, String>>()?,
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
+    // The base64 encoder, URL redaction and the parsing of results are tested in `slokit-wire`.
     use super::*;
-
-    #[test]
-    fn base64_matches_the_rfc_vectors() {
-        for (input, expected) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(input.as_bytes()), expected, "{input}");
-        }
-    }
-
-    #[test]
-    fn urls_lose_their_user_info() {
-        assert_eq!(
-            redact_url("https://u:p@mimir.example/prometheus"),
-            "https://mimir.example/prometheus"
-        );
-        assert_eq!(redact_url("http://127.0.0.1:9090"), "http://127.0.0.1:9090");
-        assert_eq!(redact_url("a:b@host"), "host");
-    }
 
     #[test]
     fn secrets_do_not_print() {
@@ -469,24 +279,6 @@ mod tests {
         };
         assert!(!format!("{config:?}").contains("hunter2"));
         assert!(!format!("{:?}", Client::new(&config)).contains("hunter2"));
-    }
-
-    #[test]
-    fn vectors_and_matrices_parse() {
-        let data = serde_json::json!({"resultType": "vector", "result": [
-            {"metric": {"a": "1"}, "value": [10.5, "0.25"]},
-            {"metric": {}, "value": [10.5, "NaN"]}]});
-        let samples = parse_vector(&data).unwrap();
-        assert_eq!(samples[0].labels["a"], "1");
-        assert_eq!(samples[0].value, 0.25);
-        assert!(samples[1].value.is_nan());
-        let data = serde_json::json!({"resultType": "matrix", "result": [
-            {"metric": {"a": "1"}, "values": [[1, "1"], [2, "0.5"]]}]});
-        assert_eq!(
-            parse_matrix(&data).unwrap()[0].values,
-            vec![(1.0, 1.0), (2.0, 0.5)]
-        );
-        assert!(parse_vector(&serde_json::json!({"resultType": "string"})).is_err());
     }
 
     #[test]
@@ -513,9 +305,12 @@ mod tests {
         assert!(!text.contains("secret"), "{text}");
     }
 
-    /// The headers on the wire, read by a one-shot listener that answers like Prometheus.
-    #[test]
-    fn auth_tenant_and_extra_headers_are_sent() {
+    /// A one-shot listener that reads one request and answers `status` and `body` like
+    /// Prometheus; the thread returns the request, lowercased.
+    fn one_shot(
+        status: &'static str,
+        body: &'static str,
+    ) -> (u16, std::thread::JoinHandle<String>) {
         use std::io::{Read, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -523,43 +318,134 @@ mod tests {
             let (mut stream, _) = listener.accept().unwrap();
             let mut request = Vec::new();
             let mut buffer = [0u8; 4096];
-            while !String::from_utf8_lossy(&request).contains("query=up") {
+            while !String::from_utf8_lossy(&request).contains("query=") {
                 let n = stream.read(&mut buffer).unwrap();
                 if n == 0 {
                     break;
                 }
                 request.extend_from_slice(&buffer[..n]);
             }
-            let body = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
             let _ = write!(
                 stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
             String::from_utf8_lossy(&request).to_lowercase()
         });
-        let client = Client::new(&Config {
+        (port, server)
+    }
+
+    fn client_of(port: u16, auth: Auth) -> Client {
+        Client::new(&Config {
             url: format!("http://127.0.0.1:{port}/"),
-            auth: Auth::Basic {
-                user: "alice".into(),
-                password: Secret::new("s3cret"),
-            },
+            auth,
             tenant: Some("team-a".into()),
             headers: vec![("X-Extra".into(), "1".into())],
             timeout: StdDuration::from_secs(5),
-        });
+        })
+    }
+
+    /// The headers on the wire.
+    #[test]
+    fn auth_tenant_and_extra_headers_are_sent() {
+        let (port, server) = one_shot(
+            "200 OK",
+            r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
+        );
+        let client = client_of(
+            port,
+            Auth::Basic {
+                user: "alice".into(),
+                password: Secret::new("s3cret"),
+            },
+        );
         assert_eq!(client.query("up", Some(10.0)).unwrap(), vec![]);
         let request = server.join().unwrap();
         assert!(request.starts_with("post /api/v1/query "), "{request}");
         assert!(
             request.contains(&format!(
                 "authorization: basic {}",
-                base64(b"alice:s3cret").to_lowercase()
+                slokit_wire::base64(b"alice:s3cret").to_lowercase()
             )),
             "{request}"
         );
         assert!(request.contains("x-scope-orgid: team-a"), "{request}");
         assert!(request.contains("x-extra: 1"), "{request}");
         assert!(request.contains("time=10"), "{request}");
+    }
+
+    /// The CLI reads a scalar as one sample without labels.
+    #[test]
+    fn a_scalar_is_one_sample_without_labels() {
+        let (port, server) = one_shot(
+            "200 OK",
+            r#"{"status":"success","data":{"resultType":"scalar","result":[10,"0.5"]}}"#,
+        );
+        let samples = client_of(port, Auth::None).query("scalar(up)", None);
+        server.join().unwrap();
+        assert_eq!(
+            samples.unwrap(),
+            vec![Sample {
+                labels: Default::default(),
+                value: 0.5
+            }]
+        );
+    }
+
+    /// A proxy that echoes the request's credentials, as sent or escaped, shows none of them.
+    #[test]
+    fn echoed_credentials_are_redacted() {
+        assert_eq!(
+            slokit_wire::base64(b"alice:s3cret!"),
+            "YWxpY2U6czNjcmV0IQ=="
+        );
+        let (port, server) = one_shot(
+            "403 Forbidden",
+            r#"{"page":"Authorization: Basic YWxpY2U6czNjcmV0IQ==; form: s3cret%21; json: s3cret\u0021"}"#,
+        );
+        let auth = Auth::Basic {
+            user: "alice".into(),
+            password: Secret::new("s3cret!"),
+        };
+        let error = client_of(port, auth).query("up", None).unwrap_err();
+        server.join().unwrap();
+        assert!(
+            error.to_string().contains(
+                r#"answered HTTP 403 (`{"page":"Authorization: Basic <redacted>; form: <redacted>; json: <redacted>"}`)"#
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn failures_keep_the_cli_s_words() {
+        let cases = [
+            (
+                "400 Bad Request",
+                r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#,
+                "query `up` failed (bad_data): parse error".to_string(),
+            ),
+            (
+                "404 Not Found",
+                "404 page not found\n",
+                "answered HTTP 404 (`404 page not found`); `--prometheus` must be the API's base URL (the part before `/api/v1`)".to_string(),
+            ),
+            (
+                "200 OK",
+                "<html>login</html>",
+                "is not a Prometheus API response: the body is not JSON; is `--prometheus` a Prometheus-compatible API?".to_string(),
+            ),
+            (
+                "200 OK",
+                r#"{"status":"success","data":{"resultType":"string","result":[1,"x"]}}"#,
+                "is not a Prometheus API response: `data.resultType` is not `vector` or `scalar`;".to_string(),
+            ),
+        ];
+        for (status, body, expected) in cases {
+            let (port, server) = one_shot(status, body);
+            let error = client_of(port, Auth::None).query("up", None).unwrap_err();
+            server.join().unwrap();
+            assert!(error.to_string().contains(&expected), "{error}");
+        }
     }
 }

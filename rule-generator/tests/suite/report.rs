@@ -363,7 +363,7 @@ fn budget_figures_cost_a_fixed_number_of_queries() {
     );
     let client = slokit::live::prometheus_api::Client::new(&slokit::live::prometheus_api::Config {
         url: w.prometheus.url.clone(),
-        auth: slokit::live::prometheus_api::Auth::None,
+        auth: slokit_wire::Auth::None,
         tenant: None,
         headers: vec![],
         timeout: std::time::Duration::from_secs(30),
