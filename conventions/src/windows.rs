@@ -61,12 +61,15 @@ pub fn is_recorded_everywhere(window: Duration) -> bool {
 /// The event rate `base` ([`SERIES_TOTAL`] or [`SERIES_BAD`]) over `window`, computed from the
 /// recorded 5m or 1h rate (see the module docs). `select` turns a series name into a selector,
 /// adding whatever matchers the caller needs (one SLO's identity, a product, a dashboard scope).
+///
+/// A window read hourly has no hourly point to read in the first hour after the rules are loaded
+/// (the subquery samples whole hours), so it would be absent until the next hour begins: a fresh
+/// install would show no long windows, SLI or budget. Until an hourly point exists, the latest 1h
+/// rate stands in, which then holds all the data there is: `(avg_over_time(x[7d:1h]) or x)`.
 pub fn window_average(base: &str, window: Duration, select: impl Fn(&str) -> String) -> String {
     if reads_hourly(window) {
-        format!(
-            "avg_over_time({}[{window}:{LONG_WINDOW_STEP}])",
-            select(&rate_series(base, Some(LONG_WINDOW_STEP)))
-        )
+        let hourly = select(&rate_series(base, Some(LONG_WINDOW_STEP)));
+        format!("(avg_over_time({hourly}[{window}:{LONG_WINDOW_STEP}]) or {hourly})")
     } else {
         format!(
             "avg_over_time({}[{window}])",
@@ -139,7 +142,7 @@ mod tests {
         );
         assert_eq!(
             window_average(SERIES_TOTAL, Duration::from_days(7), plain),
-            "avg_over_time(slokit:events_total:rate1h{a=\"b\"}[7d:1h])"
+            "(avg_over_time(slokit:events_total:rate1h{a=\"b\"}[7d:1h]) or slokit:events_total:rate1h{a=\"b\"})"
         );
         assert!(!reads_hourly(SHORT_WINDOW_LIMIT));
         assert!(reads_hourly(Duration::from_hours(7)));
@@ -157,7 +160,7 @@ mod tests {
         );
         assert_eq!(
             window_rate(SERIES_TOTAL, Duration::from_hours(12), plain),
-            "avg_over_time(slokit:events_total:rate1h{a=\"b\"}[12h:1h])"
+            "(avg_over_time(slokit:events_total:rate1h{a=\"b\"}[12h:1h]) or slokit:events_total:rate1h{a=\"b\"})"
         );
     }
 }

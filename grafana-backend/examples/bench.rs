@@ -148,7 +148,7 @@ async fn main() {
             to - 3600.0,
             vec![
                 ("query", vec![
-                    ("query", "{__name__=~\"slokit:slo:info|slokit:objective:ratio|slokit:error_budget:ratio|slokit:period:seconds|slokit:sli:period|slokit:error_budget_remaining:period|slokit:burn_rate:1h|slokit:burn_rate:6h|slokit:burn_rate:3d\"}".to_string()),
+                    ("query", "{__name__=~\"slokit:slo:info|slokit:objective:ratio|slokit:period:seconds|slokit:sli:period|slokit:error_budget_remaining:period\"}".to_string()),
                     ("time", to.to_string()),
                 ]),
                 ("query", vec![

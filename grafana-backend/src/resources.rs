@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use bytes::Bytes;
 use serde_json::{json, Value};
 use slokit_conventions::{
-    burn_rate_series, LABEL_DISPLAY_NAME, LABEL_INDICATOR, LABEL_OWNER, LABEL_PHASE, LABEL_PRODUCT,
-    LABEL_SERVICE, LABEL_SLO, LABEL_SOURCE, LABEL_TIER, SERIES_INFO,
+    LABEL_DISPLAY_NAME, LABEL_INDICATOR, LABEL_OWNER, LABEL_PHASE, LABEL_PRODUCT, LABEL_SERVICE,
+    LABEL_SLO, LABEL_SOURCE, LABEL_TIER, SERIES_INFO,
 };
 
 use crate::execute::{fetch_alert_windows, status_rows, Identity, STATUS_BURN_WINDOWS};
@@ -243,7 +243,7 @@ async fn slo(
             let burn: BTreeMap<String, Option<f64>> = STATUS_BURN_WINDOWS
                 .iter()
                 .zip(row.burn_rates)
-                .map(|(w, v)| (burn_rate_series(Some(*w)), v))
+                .map(|(w, v)| (w.to_string(), v))
                 .collect();
             json!({
                 "group": row.group,

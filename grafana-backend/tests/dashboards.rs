@@ -250,7 +250,7 @@ async fn every_plugin_dashboard_target_returns_frames() {
         &prometheus,
         &[
             ("slokit:error_budget_remaining:period", 6),
-            ("slokit:burn_rate:6h", 6),
+            ("slokit:events_total:rate1h", 6),
             ("slokit:slo:info", 5),
         ],
     );

@@ -799,31 +799,28 @@ fn notices(bytes: &[u8]) -> Vec<Value> {
 // Non-numbers and broken HTTP.
 
 /// Rules that record slokit's series for three SLOs of product `odd`: `finite` (ordinary values),
-/// `nan` (NaN everywhere but the constants) and `inf` (-Inf SLI and budget, +Inf burn rates and
-/// event rates).
+/// `nan` (NaN everywhere but the constants) and `inf` (-Inf SLI and budget, +Inf event rates, so
+/// that burn rates computed from them are not finite either).
 fn non_number_rules() -> String {
-    use grafana_backend::execute::STATUS_BURN_WINDOWS;
     use slokit_conventions::*;
     let mut out = String::from("groups:\n- name: non-numbers\n  rules:\n");
     let slos = [
-        ("finite", ["0.995", "0.5", "0.5", "10", "0.05"]),
-        ("nan", ["NaN", "NaN", "NaN", "NaN", "NaN"]),
-        ("inf", ["-Inf", "-Inf", "+Inf", "+Inf", "+Inf"]),
+        ("finite", ["0.995", "0.5", "10", "0.05"]),
+        ("nan", ["NaN", "NaN", "NaN", "NaN"]),
+        ("inf", ["-Inf", "-Inf", "+Inf", "+Inf"]),
     ];
-    for (slo, [sli, budget, burn, total, bad]) in slos {
+    for (slo, [sli, budget, total, bad]) in slos {
         let labels = format!("{{{LABEL_PRODUCT}: odd, {LABEL_SERVICE}: api, {LABEL_SLO}: {slo}}}");
         let mut rules = vec![
             (SERIES_INFO.to_string(), "1"),
             (SERIES_OBJECTIVE.to_string(), "0.99"),
-            (SERIES_ERROR_BUDGET.to_string(), "0.01"),
             (SERIES_PERIOD.to_string(), "2592000"),
             (SERIES_SLI.to_string(), sli),
             (SERIES_BUDGET_REMAINING.to_string(), budget),
-            (rate_series(SERIES_TOTAL, Some(BASE_WINDOW)), total),
-            (rate_series(SERIES_BAD, Some(BASE_WINDOW)), bad),
         ];
-        for window in std::iter::once(BASE_WINDOW).chain(STATUS_BURN_WINDOWS) {
-            rules.push((burn_rate_series(Some(window)), burn));
+        for window in RECORDED_WINDOWS {
+            rules.push((rate_series(SERIES_TOTAL, Some(window)), total));
+            rules.push((rate_series(SERIES_BAD, Some(window)), bad));
         }
         for (record, value) in rules {
             out.push_str(&format!(
@@ -941,7 +938,8 @@ async fn non_numbers_and_broken_http_then_recovery() {
     assert_eq!(
         checked_notices("S", &responses["S"]),
         [[non_number_notice(
-            "`SLI` (1 NaN, 1 -Inf), `budget remaining` (1 NaN, 1 -Inf), `budget remaining (minutes)` (1 NaN, 1 -Inf), `burn rate 1h` (1 NaN, 1 +Inf), `burn rate 6h` (1 NaN, 1 +Inf), `burn rate 3d` (1 NaN, 1 +Inf)"
+            // Burn rates are computed from the event rates: +Inf over +Inf is NaN.
+            "`SLI` (1 NaN, 1 -Inf), `budget remaining` (1 NaN, 1 -Inf), `budget remaining (minutes)` (1 NaN, 1 -Inf), `burn rate 1h` (2 NaN), `burn rate 6h` (2 NaN), `burn rate 3d` (2 NaN)"
         )]]
     );
 
@@ -967,7 +965,8 @@ async fn non_numbers_and_broken_http_then_recovery() {
             } else {
                 assert!(values.iter().all(Option::is_none), "{ref_id} {slo}");
                 let what = match (ref_id, slo) {
-                    ("W", _) | (_, "nan") => "NaN",
+                    // Window SLIs and burn rates are computed from +Inf event rates: NaN.
+                    ("W" | "B", _) | (_, "nan") => "NaN",
                     ("P" | "R", _) => "-Inf",
                     _ => "+Inf",
                 };

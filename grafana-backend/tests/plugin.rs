@@ -431,8 +431,7 @@ async fn policy_actions_review_dates_and_recorded_thresholds() {
         &prometheus,
         &[
             ("slokit:error_budget_remaining:period", 3),
-            ("slokit:burn_rate:6h", 3),
-            ("slokit:burn_rate:2h", 3),
+            ("slokit:events_total:rate1h", 3),
             ("slokit:policy_step:threshold", 12),
             ("slokit:burn_rate_threshold:factor", 6),
         ],

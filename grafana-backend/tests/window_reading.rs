@@ -72,10 +72,35 @@ fn rules_budget_queries_dashboards_and_plugin_read_a_window_alike() {
             .contents
             .clone()
     };
-    let (rules, dashboard) = (file("rules/odd.yml"), file("dashboards/odd.json"));
+    let rules = file("rules/odd.yml");
+    // The dashboard's PromQL, one expression a line (JSON's own braces would confuse the
+    // matcher blanking below).
+    let dashboard = {
+        fn exprs(value: &serde_json::Value, out: &mut Vec<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (key, value) in map {
+                        match (key.as_str(), value) {
+                            ("expr", serde_json::Value::String(expr)) => out.push(expr.clone()),
+                            _ => exprs(value, out),
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| exprs(v, out)),
+                _ => {}
+            }
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&file("dashboards/odd.json")).expect("dashboard JSON");
+        let mut out = Vec::new();
+        exprs(&json, &mut out);
+        out.join("\n")
+    };
 
     for window in [Duration::from_mins(45), Duration::from_days(2)] {
-        let expected: BTreeSet<String> = [SERIES_BAD, SERIES_TOTAL]
+        // The whole expression each reader must contain (first-hour fallback included), and the
+        // averages in it, which must be the only averages over this window a reader writes.
+        let whole: Vec<String> = [SERIES_BAD, SERIES_TOTAL]
             .iter()
             .map(|base| {
                 blank_matchers(&slokit_conventions::window_average(base, window, |n| {
@@ -83,6 +108,7 @@ fn rules_budget_queries_dashboards_and_plugin_read_a_window_alike() {
                 }))
             })
             .collect();
+        let expected: BTreeSet<String> = whole.iter().flat_map(|w| averages(w, window)).collect();
         let budget: String = [SERIES_BAD, SERIES_TOTAL]
             .iter()
             .map(|base| slokit::live::budget::rate_query(base, Some(window), r#"a="b""#))
@@ -100,6 +126,13 @@ fn rules_budget_queries_dashboards_and_plugin_read_a_window_alike() {
                 expected,
                 "{reader} read {window} differently"
             );
+            let blanked = blank_matchers(text);
+            for expression in &whole {
+                assert!(
+                    blanked.contains(expression.as_str()),
+                    "{reader} does not read {window} as `{expression}`"
+                );
+            }
         }
     }
 }

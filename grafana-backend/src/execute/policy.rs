@@ -10,10 +10,9 @@ use slokit::live::policy::{Figures, Outcome};
 use slokit::model::{Date, ErrorBudgetPolicy, Origin, PolicyCondition, PolicyStep, SpecFormat};
 use slokit_conventions::duration::Duration;
 use slokit_conventions::{
-    burn_rate_series, is_recorded_everywhere, window_error_ratio, LABEL_POLICY,
-    LABEL_POLICY_ACTION, LABEL_POLICY_BLOCKS, LABEL_POLICY_CONDITION, LABEL_POLICY_ORDER,
-    LABEL_POLICY_STEP, LABEL_POLICY_WINDOW, LABEL_PRODUCT, LABEL_SERVICE, LABEL_SLO,
-    SERIES_BUDGET_REMAINING, SERIES_ERROR_BUDGET,
+    window_burn_rate, LABEL_POLICY, LABEL_POLICY_ACTION, LABEL_POLICY_BLOCKS,
+    LABEL_POLICY_CONDITION, LABEL_POLICY_ORDER, LABEL_POLICY_STEP, LABEL_POLICY_WINDOW,
+    LABEL_PRODUCT, SERIES_BUDGET_REMAINING,
 };
 use slokit_wire::Sample;
 
@@ -89,7 +88,7 @@ impl StatusSamples<'_> {
             .map(|window| {
                 let value = match STATUS_BURN_WINDOWS.iter().position(|w| *w == window) {
                     Some(index) => get(&self.burn_names[index]),
-                    // `slokit:error_budget_remaining:period` is `1 - slokit:burn_rate:period`.
+                    // The period's burn rate is one minus its budget remaining.
                     None if Some(window) == self.period(&key.0) => {
                         budget_remaining.map(|r| 1.0 - r)
                     }
@@ -199,11 +198,18 @@ pub fn review_status(due: Option<&str>, time: f64) -> String {
     }
 }
 
-/// The burn rates of the windows in `needed`, for the products that need them, in one query: each
-/// window's burn rate tagged with `slokit_policy_window`, joined with `or`. Recorded windows are
-/// read as recorded; others are computed as every reader computes a window
-/// ([`slokit_conventions::window_error_ratio`]) and divided by the error budget, per group. `None`
-/// when nothing is needed.
+/// One window's burn rate per SLO and group of `select`'s selection, as every reader computes it
+/// ([`slokit_conventions::window_burn_rate`]; none is recorded), tagged with the window in
+/// `slokit_policy_window` so that several windows can share one query.
+pub(super) fn tagged_burn_rate(window: Duration, select: impl Fn(&str) -> String) -> String {
+    format!(
+        "label_replace({}, \"{LABEL_POLICY_WINDOW}\", \"{window}\", \"\", \"\")",
+        window_burn_rate(window, select)
+    )
+}
+
+/// The burn rates of the windows in `needed`, for the products that need them, in one query:
+/// each window's [`tagged_burn_rate`], joined with `or`. `None` when nothing is needed.
 pub fn extra_burn_rates_query(
     needed: &BTreeMap<Duration, BTreeSet<String>>,
     selection: &Selection,
@@ -221,30 +227,24 @@ pub fn extra_burn_rates_query(
                 matchers.push(selected);
             }
             let matchers = matchers.join(",");
-            let select = |name: &str| format!("{name}{{{matchers}}}");
-            let burn = if is_recorded_everywhere(*window) {
-                select(&burn_rate_series(Some(*window)))
-            } else {
-                format!(
-                    "{} / on ({LABEL_PRODUCT}, {LABEL_SERVICE}, {LABEL_SLO}) group_left {}",
-                    window_error_ratio(*window, select),
-                    select(SERIES_ERROR_BUDGET)
-                )
-            };
-            format!("label_replace({burn}, \"{LABEL_POLICY_WINDOW}\", \"{window}\", \"\", \"\")")
+            tagged_burn_rate(*window, |name| format!("{name}{{{matchers}}}"))
         })
         .collect();
     Some(parts.join(" or "))
 }
 
+/// The window a [`tagged_burn_rate`] sample is for.
+pub(super) fn tagged_window(sample: &Sample) -> Option<Duration> {
+    sample
+        .labels
+        .get(LABEL_POLICY_WINDOW)
+        .and_then(|w| Duration::parse(w).ok())
+}
+
 pub(super) fn read_extra_burn_rates(samples: &[Sample]) -> ExtraBurnRates {
     let mut out = BTreeMap::new();
     for sample in samples {
-        let Some(window) = sample
-            .labels
-            .get(LABEL_POLICY_WINDOW)
-            .and_then(|w| Duration::parse(w).ok())
-        else {
+        let Some(window) = tagged_window(sample) else {
             continue;
         };
         let mut group = group_labels(&sample.labels);
@@ -260,7 +260,7 @@ pub(super) fn read_extra_burn_rates(samples: &[Sample]) -> ExtraBurnRates {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use slokit_conventions::SERIES_POLICY_STEP;
+    use slokit_conventions::{LABEL_SLO, SERIES_POLICY_STEP};
 
     fn standard_policy() -> ErrorBudgetPolicy {
         let step = |name: &str, when, blocks_releases| PolicyStep {
@@ -436,11 +436,17 @@ mod tests {
         assert_eq!(
             expr,
             concat!(
-                r#"label_replace(slokit:burn_rate:2h{slokit_product="shop",slokit_service="api"}, "slokit_policy_window", "2h", "", "")"#,
-                r#" or label_replace(((avg_over_time(slokit:events_bad:rate1h{slokit_product=~"billing|shop",slokit_service="api"}[12h:1h])"#,
-                r#" / (avg_over_time(slokit:events_total:rate1h{slokit_product=~"billing|shop",slokit_service="api"}[12h:1h]) > 0))"#,
-                r#" or (0 * avg_over_time(slokit:events_total:rate1h{slokit_product=~"billing|shop",slokit_service="api"}[12h:1h])))"#,
-                r#" / on (slokit_product, slokit_service, slokit_slo) group_left slokit:error_budget:ratio{slokit_product=~"billing|shop",slokit_service="api"}, "slokit_policy_window", "12h", "", "")"#,
+                r#"label_replace(((avg_over_time(slokit:events_bad:rate5m{slokit_product="shop",slokit_service="api"}[2h])"#,
+                r#" / (avg_over_time(slokit:events_total:rate5m{slokit_product="shop",slokit_service="api"}[2h]) > 0))"#,
+                r#" or (0 * avg_over_time(slokit:events_total:rate5m{slokit_product="shop",slokit_service="api"}[2h])))"#,
+                r#" / on (slokit_product, slokit_service, slokit_slo) group_left () (1 - slokit:objective:ratio{slokit_product="shop",slokit_service="api"}), "slokit_policy_window", "2h", "", "")"#,
+                r#" or label_replace((((avg_over_time(slokit:events_bad:rate1h{slokit_product=~"billing|shop",slokit_service="api"}[12h:1h])"#,
+                r#" or slokit:events_bad:rate1h{slokit_product=~"billing|shop",slokit_service="api"})"#,
+                r#" / ((avg_over_time(slokit:events_total:rate1h{slokit_product=~"billing|shop",slokit_service="api"}[12h:1h])"#,
+                r#" or slokit:events_total:rate1h{slokit_product=~"billing|shop",slokit_service="api"}) > 0))"#,
+                r#" or (0 * (avg_over_time(slokit:events_total:rate1h{slokit_product=~"billing|shop",slokit_service="api"}[12h:1h])"#,
+                r#" or slokit:events_total:rate1h{slokit_product=~"billing|shop",slokit_service="api"})))"#,
+                r#" / on (slokit_product, slokit_service, slokit_slo) group_left () (1 - slokit:objective:ratio{slokit_product=~"billing|shop",slokit_service="api"}), "slokit_policy_window", "12h", "", "")"#,
             )
         );
         slokit::promql::parse(&expr).expect("the query parses");

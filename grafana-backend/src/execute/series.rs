@@ -11,8 +11,8 @@ use grafana_plugin_sdk::data::Frame;
 use grafana_plugin_sdk::prelude::*;
 use serde_json::{json, Value};
 use slokit_conventions::{
-    burn_rate_series, rate_series, LONG_WINDOW_STEP, SERIES_BAD, SERIES_BUDGET_REMAINING,
-    SERIES_ERROR_BUDGET, SERIES_OBJECTIVE, SERIES_PERIOD, SERIES_SLI, SERIES_TOTAL,
+    rate_series, window_burn_rate, window_error_ratio, LONG_WINDOW_STEP, SERIES_BAD,
+    SERIES_BUDGET_REMAINING, SERIES_OBJECTIVE, SERIES_PERIOD, SERIES_SLI, SERIES_TOTAL,
 };
 use slokit_wire::Series;
 
@@ -132,12 +132,11 @@ impl SeriesQuery<'_> {
     pub(super) async fn sli(&self) -> Result<Vec<Frame>, QueryError> {
         let expr = match self.query.window {
             None => self.selector(SERIES_SLI),
-            Some(window) => {
-                let bad = self.selector(&rate_series(SERIES_BAD, Some(window)));
-                let total = self.selector(&rate_series(SERIES_TOTAL, Some(window)));
-                // A window without events has SLI 1, as the recorded period SLI does.
-                format!("1 - ({bad} / ({total} > 0) or 0 * {total})")
-            }
+            // A window without events has SLI 1, as the recorded period SLI does.
+            Some(window) => format!(
+                "1 - {}",
+                window_error_ratio(window, |name| self.selector(name))
+            ),
         };
         let (series, objectives) = futures_util::try_join!(
             self.series(&expr),
@@ -169,7 +168,11 @@ impl SeriesQuery<'_> {
     /// queries as the series (one query for every selected SLO's thresholds and periods, none per
     /// SLO).
     pub(super) async fn burn_rate(&self) -> Result<Vec<Frame>, QueryError> {
-        let expr = self.selector(&burn_rate_series(self.query.window));
+        let expr = match self.query.window {
+            // Computed as every reader computes a window's burn rate; none is recorded.
+            Some(window) => window_burn_rate(window, |name| self.selector(name)),
+            None => format!("1 - {}", self.selector(SERIES_BUDGET_REMAINING)),
+        };
         let (series, tiers) = futures_util::try_join!(
             self.series(&expr),
             fetch_alert_windows(self.upstream, self.selection(), self.range.to),
@@ -228,7 +231,7 @@ impl SeriesQuery<'_> {
             constants(
                 upstream,
                 self.selection(),
-                &[SERIES_ERROR_BUDGET, SERIES_PERIOD],
+                &[SERIES_OBJECTIVE, SERIES_PERIOD],
                 range.to
             ),
         )?;
@@ -252,7 +255,9 @@ impl SeriesQuery<'_> {
                 continue;
             };
             let (Some(budget), Some(period)) = (
-                constants.get(SERIES_ERROR_BUDGET).copied(),
+                constants
+                    .get(SERIES_OBJECTIVE)
+                    .map(|objective| 1.0 - objective),
                 constants.get(SERIES_PERIOD).copied(),
             ) else {
                 continue;

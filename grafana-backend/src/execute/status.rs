@@ -9,16 +9,15 @@ use grafana_plugin_sdk::prelude::*;
 use serde_json::json;
 use slokit_conventions::duration::Duration;
 use slokit_conventions::{
-    burn_rate_series, LABEL_OWNER, LABEL_PHASE, LABEL_REVIEW_DUE, SERIES_BUDGET_REMAINING,
-    SERIES_ERROR_BUDGET, SERIES_INFO, SERIES_OBJECTIVE, SERIES_PERIOD, SERIES_POLICY_STEP,
-    SERIES_SLI,
+    LABEL_OWNER, LABEL_PHASE, LABEL_POLICY_WINDOW, LABEL_REVIEW_DUE, SERIES_BUDGET_REMAINING,
+    SERIES_INFO, SERIES_OBJECTIVE, SERIES_PERIOD, SERIES_POLICY_STEP, SERIES_SLI,
 };
 use slokit_wire::Sample;
 
 use super::alerts::period_from_seconds;
 use super::policy::{
-    extra_burn_rates_query, policy_action, read_extra_burn_rates, review_status, ExtraBurnRates,
-    PolicyState,
+    extra_burn_rates_query, policy_action, read_extra_burn_rates, review_status, tagged_burn_rate,
+    tagged_window, ExtraBurnRates, PolicyState,
 };
 use super::series::budget_thresholds;
 use super::{
@@ -85,18 +84,16 @@ pub async fn status_rows(
 ) -> Result<Vec<StatusRow>, QueryError> {
     let burn_names: Vec<String> = STATUS_BURN_WINDOWS
         .iter()
-        .map(|w| burn_rate_series(Some(*w)))
+        .map(|w| format!("burn rate {w}"))
         .collect();
-    let mut names = vec![
+    let names = [
         SERIES_INFO,
         SERIES_OBJECTIVE,
-        SERIES_ERROR_BUDGET,
         SERIES_PERIOD,
         SERIES_SLI,
         SERIES_BUDGET_REMAINING,
         SERIES_POLICY_STEP,
     ];
-    names.extend(burn_names.iter().map(String::as_str));
     let alerts_expr = {
         let matchers = selection.matchers();
         let state = format!("{ALERTS_STATE_LABEL}=~\"firing|pending\"");
@@ -106,7 +103,16 @@ pub async fn status_rows(
             format!("{ALERTS_SERIES}{{{matchers},{state}}}")
         }
     };
-    let series_expr = name_regex_selector(&names, selection);
+    // The recorded series and the status windows' burn rates (computed, tagged with their
+    // window) in one query: `or` keeps a tagged sample, whose labels differ from every recorded
+    // series' by the window label.
+    let mut parts = vec![name_regex_selector(&names, selection)];
+    parts.extend(STATUS_BURN_WINDOWS.iter().map(|window| {
+        tagged_burn_rate(*window, |name| {
+            format!("{name}{{{}}}", selection.matchers())
+        })
+    }));
+    let series_expr = parts.join(" or ");
     let (samples, alerts) = futures_util::try_join!(
         upstream.instant(&series_expr, time),
         upstream.instant(&alerts_expr, time),
@@ -142,7 +148,7 @@ impl<'a> StatusSamples<'a> {
             windowed: BTreeMap::new(),
             steps: BTreeMap::new(),
         };
-        let constant_names = [SERIES_OBJECTIVE, SERIES_ERROR_BUDGET, SERIES_PERIOD];
+        let constant_names = [SERIES_OBJECTIVE, SERIES_PERIOD];
         for sample in samples {
             let name = sample
                 .labels
@@ -161,11 +167,20 @@ impl<'a> StatusSamples<'a> {
                     .or_default()
                     .insert(constant, sample.value);
             } else {
-                let key = (identity, group_labels(&sample.labels));
-                let name = [SERIES_SLI, SERIES_BUDGET_REMAINING]
-                    .into_iter()
-                    .chain(burn_names.iter().map(String::as_str))
-                    .find(|n| *n == name);
+                let mut group = group_labels(&sample.labels);
+                let name = match tagged_window(sample) {
+                    Some(window) => {
+                        group.remove(LABEL_POLICY_WINDOW);
+                        STATUS_BURN_WINDOWS
+                            .iter()
+                            .position(|w| *w == window)
+                            .map(|index| burn_names[index].as_str())
+                    }
+                    None => [SERIES_SLI, SERIES_BUDGET_REMAINING]
+                        .into_iter()
+                        .find(|n| *n == name),
+                };
+                let key = (identity, group);
                 if let Some(name) = name {
                     table
                         .windowed
@@ -213,7 +228,7 @@ impl<'a> StatusSamples<'a> {
             let budget_remaining = get(SERIES_BUDGET_REMAINING);
             let budget_minutes = match (
                 budget_remaining,
-                self.constant(identity, SERIES_ERROR_BUDGET),
+                self.constant(identity, SERIES_OBJECTIVE).map(|o| 1.0 - o),
                 self.constant(identity, SERIES_PERIOD),
             ) {
                 (Some(r), Some(b), Some(p)) => Some(r * b * p / 60.0),

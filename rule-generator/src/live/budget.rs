@@ -322,7 +322,7 @@ mod tests {
         );
         assert_eq!(
             rate_query(SERIES_BAD, Some(Duration::from_days(7)), m),
-            r#"sum by (slokit_product, slokit_service, slokit_slo) (avg_over_time(slokit:events_bad:rate1h{slokit_product=~"shop"}[7d:1h]))"#
+            r#"sum by (slokit_product, slokit_service, slokit_slo) ((avg_over_time(slokit:events_bad:rate1h{slokit_product=~"shop"}[7d:1h]) or slokit:events_bad:rate1h{slokit_product=~"shop"}))"#
         );
         assert_eq!(
             rate_query(SERIES_BAD, Some(Duration::from_mins(45)), m),

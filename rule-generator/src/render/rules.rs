@@ -15,8 +15,8 @@
 //! whole hours, values written long before, so the two groups need no common order.
 
 use super::common::{
-    aggregate, budget, hourly, hourly_window, identity_labels, number, on_groups, record, series,
-    Context, Split,
+    aggregate, budget, hourly_window, identity_labels, number, on_groups, record, series, Context,
+    Split,
 };
 use crate::conventions::{
     rate_series, BASE_WINDOW, GAUGE_STEP, LABEL_DISPLAY_NAME, LABEL_INDICATOR, LABEL_LONG_WINDOW,
@@ -104,17 +104,11 @@ fn window_average(slo: &Slo, name: &str, window: Duration) -> String {
     crate::conventions::window_average(name, window, |series_name| series(slo, series_name))
 }
 
-/// The event rate over the period. A period read hourly has no hourly point to read in the first
-/// hour after the rules are loaded (the subquery samples whole hours), and would stay absent
-/// until then: a fresh install would show no SLI and no budget. Until an hourly point exists, the
-/// latest 1h rate stands in, which is then all the data there is.
+/// The event rate over the period, read as every window is read (an hourly period falls back to
+/// the latest 1h rate in the first hour after the rules are loaded, so a fresh install shows its
+/// SLI and budget at once).
 fn period_average(slo: &Slo, name: &str) -> String {
-    let whole = window_average(slo, name, slo.period);
-    if !hourly(slo.period) {
-        return whole;
-    }
-    let latest_hour = series(slo, &rate_series(name, Some(LONG_WINDOW_STEP)));
-    format!("{whole}\nor\n{latest_hour}")
+    window_average(slo, name, slo.period)
 }
 
 /// The two base expressions (total, bad) per second over the base window, by grouping labels.

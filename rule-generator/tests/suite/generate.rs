@@ -195,9 +195,10 @@ fn slow_groups_read_only_hourly_points_and_fast_recordings_never_read_slow_ones(
             let mut read = Vec::new();
             reads(&parser::parse(&expr).unwrap(), None, &mut read);
             for (series, step) in read {
-                // Hourly points of the 1h rates, or (the period's first-hour fallback) the latest.
-                let hourly = series.ends_with(":rate1h") && matches!(step, Some(h) if h == hour)
-                    || series.ends_with(":rate1h") && step.is_none() && record;
+                // Hourly points of the 1h rates, or (the first-hour fallback of every window read
+                // hourly) the latest.
+                let hourly = series.ends_with(":rate1h")
+                    && (matches!(step, Some(h) if h == hour) || step.is_none());
                 // A slow alert (the ticket tier) also averages the 5m rates over its short
                 // windows: nothing reads an alert, so a late fast sample cannot spread.
                 let short_window = !record && series.ends_with(":rate5m");
