@@ -16,7 +16,7 @@
 //! promtool writes one 2h block per rule per 2h of history (15,000 blocks for 40 rules over 30
 //! days) and re-reads the whole OpenMetrics file once per 2h block.
 
-use crate::prometheus::{backfill_rules_with, Prometheus, StartOptions, BACKFILL_BLOCK_DURATION};
+use crate::prometheus::{backfill_rules, Prometheus, StartOptions};
 use slokit::load::yaml::{Node, NodeKind};
 use slokit::render::emit::{to_yaml, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -131,15 +131,7 @@ pub fn backfill_recording_rules(
                 tsdb: Some(tsdb.to_path_buf()),
                 ..StartOptions::default()
             });
-            backfill_rules_with(
-                &prometheus.url,
-                &[file],
-                start,
-                end,
-                eval_interval,
-                &output,
-                BACKFILL_BLOCK_DURATION,
-            );
+            backfill_rules(&prometheus.url, &[file], start, end, eval_interval, &output);
         }
         move_blocks(&output, tsdb);
         let mut names: Vec<String> = levels

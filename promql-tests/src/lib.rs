@@ -11,15 +11,10 @@ use std::path::{Path, PathBuf};
 
 /// Fails the calling test, with the install command, when promtool cannot be run.
 pub fn require_promtool() {
-    let found = std::process::Command::new(slokit::promtool::promtool_command())
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(
-        found,
-        "promtool is not available; {}",
-        slokit::promtool::INSTALL_HINT
+    process::require_tool(
+        slokit::promtool::promtool_command(),
+        "--version",
+        slokit::promtool::INSTALL_HINT,
     );
 }
 
@@ -139,6 +134,7 @@ pub fn relative(tree: &Tree, path: &Path) -> String {
 }
 
 pub mod backfill;
+pub mod process;
 pub mod prometheus;
 pub mod synthetic;
 pub mod victoria;

@@ -14,12 +14,10 @@ fn root() -> PathBuf {
 
 /// Runs a tool and returns its standard output; fails with everything it printed.
 fn run(tool: &str, args: &[&str]) -> String {
-    let output = Command::new(tool).args(args).output().unwrap_or_else(|e| panic!("cannot run `{tool}` ({e}); install it with `apt-get install prometheus prometheus-alertmanager`"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let mut command = Command::new(tool);
+    command.args(args);
+    let output = promql_tests::process::output(command).unwrap_or_else(|e| panic!("cannot run `{tool}` ({e}); install it with `apt-get install prometheus prometheus-alertmanager`"));
+    let text = promql_tests::process::text(&output);
     assert!(
         output.status.success(),
         "`{tool} {}` failed:\n{text}",

@@ -672,24 +672,8 @@ fn cost(options: &Options, n: usize) {
     }
     let size = std::fs::metadata(&history).map(|m| m.len()).unwrap_or(0);
     let tsdb = dir.path().join("tsdb");
-    std::fs::create_dir_all(&tsdb).expect("tsdb directory");
     let import = Instant::now();
-    let status = std::process::Command::new(slokit::promtool::promtool_command())
-        .args([
-            "tsdb",
-            "create-blocks-from",
-            "openmetrics",
-            &format!(
-                "--max-block-duration={}",
-                promql_tests::prometheus::BACKFILL_BLOCK_DURATION
-            ),
-            "--quiet",
-        ])
-        .arg(&history)
-        .arg(&tsdb)
-        .status()
-        .expect("run promtool");
-    assert!(status.success(), "promtool could not import the history");
+    promql_tests::prometheus::backfill_openmetrics_file(&history, &tsdb);
     let _ = std::fs::remove_file(&history);
     println!(
         "\n## cost: {n} SLOs, period {}d, {} services x {} series at {}s scrape, global evaluation interval {}s (data {} MB, import {:.0}s)",
