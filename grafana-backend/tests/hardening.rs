@@ -1156,13 +1156,13 @@ fn start_plugin_capturing(rust_log: &str) -> (Plugin, Output) {
     let executable = std::env::var_os("SLOKIT_PLUGIN_EXECUTABLE")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_gpx_slokit")));
-    let mut child = Command::new(executable)
+    let mut command = Command::new(executable);
+    command
         .env("RUST_LOG", rust_log)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start gpx_slokit");
+        .stderr(Stdio::piped());
+    let mut child = promql_tests::process::ChildGuard::spawn(command).expect("start gpx_slokit");
     let mut stdout = BufReader::new(child.stdout.take().expect("plugin stdout"));
     let stderr = BufReader::new(child.stderr.take().expect("plugin stderr"));
     let mut line = String::new();

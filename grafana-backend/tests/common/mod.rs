@@ -9,17 +9,18 @@ use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use grafana_plugin_sdk::arrow2;
 use grafana_plugin_sdk::pluginv2;
+use promql_tests::process::ChildGuard;
 use promql_tests::prometheus::Prometheus;
 use serde_json::{json, Value};
 
-/// The plugin executable, stopped when dropped.
+/// The plugin executable, stopped when dropped (and when the test process dies).
 pub struct Plugin {
-    pub child: Child,
+    pub child: ChildGuard,
     pub address: String,
 }
 
@@ -31,13 +32,13 @@ impl Plugin {
         let executable = std::env::var_os("SLOKIT_PLUGIN_EXECUTABLE")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_gpx_slokit")));
-        let mut child = Command::new(executable)
+        let mut command = Command::new(executable);
+        command
             .env("RUST_LOG", "error")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start gpx_slokit");
+            .stderr(Stdio::inherit());
+        let mut child = ChildGuard::spawn(command).expect("start gpx_slokit");
         let stdout = child.stdout.take().expect("plugin stdout");
         let mut line = String::new();
         BufReader::new(stdout)
@@ -61,13 +62,6 @@ impl Plugin {
             .connect()
             .await
             .expect("connect to the plugin")
-    }
-}
-
-impl Drop for Plugin {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
