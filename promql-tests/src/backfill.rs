@@ -69,17 +69,6 @@ pub fn history_with_rules(
     start: i64,
     end: i64,
 ) -> History {
-    history_with_rules_every(openmetrics, rule_files, start, end, DEFAULT_EVAL_INTERVAL)
-}
-
-/// [`history_with_rules`] with another rule evaluation interval.
-pub fn history_with_rules_every(
-    openmetrics: &str,
-    rule_files: &[PathBuf],
-    start: i64,
-    end: i64,
-    eval_interval: &str,
-) -> History {
     let tsdb = tempfile::tempdir().expect("temporary TSDB directory");
     let mut timings = Vec::new();
     let began = Instant::now();
@@ -90,7 +79,7 @@ pub fn history_with_rules_every(
         rule_files,
         start,
         end,
-        eval_interval,
+        DEFAULT_EVAL_INTERVAL,
         &mut timings,
     );
     History {

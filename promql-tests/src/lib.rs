@@ -7,7 +7,7 @@
 
 use slokit::model::Catalog;
 use slokit::render::{generate, GenerateOptions, Target};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Fails the calling test, with the install command, when promtool cannot be run.
 pub fn require_promtool() {
@@ -123,14 +123,6 @@ pub fn remove_alerts(text: &str) -> String {
 /// Replaces every comparison with the burn-rate factor `factor` by `> replacement`.
 pub fn replace_factor(text: &str, factor: &str, replacement: &str) -> String {
     text.replace(&format!(" > {factor}\n"), &format!(" > {replacement}\n"))
-}
-
-/// The path of a file relative to the tree, for messages.
-pub fn relative(tree: &Tree, path: &Path) -> String {
-    path.strip_prefix(tree.root())
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }
 
 pub mod backfill;

@@ -13,7 +13,7 @@
 
 use crate::backfill::{dependency_levels, level_file, parse_groups, AlertingRule};
 use crate::process::{self, ChildGuard};
-use crate::prometheus::{api_result, free_port, single_value, wait_until_answers};
+use crate::prometheus::{api_result, free_port, wait_until_answers};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -106,11 +106,6 @@ impl VictoriaMetrics {
         ureq::get(&format!("{}/internal/force_flush", self.url))
             .call()
             .expect("force flush");
-    }
-
-    /// The single value of a query returning exactly one series.
-    pub fn value(&self, expr: &str, time: f64) -> f64 {
-        single_value(&self.query(expr, time), expr)
     }
 
     /// An instant query at `time` (Unix seconds). Returns `data.result`.
@@ -268,50 +263,6 @@ pub fn alerts_file(alerts: &[AlertingRule]) -> String {
         })
         .collect();
     to_yaml(&Value::map().with("groups", Value::Seq(groups)))
-}
-
-/// A live `vmalert` evaluating rule files against a VictoriaMetrics (reading and writing back).
-/// Dropping it stops the process.
-pub struct Vmalert {
-    _process: ChildGuard,
-    /// `http://127.0.0.1:<port>`, serving `/api/v1/rules` and `/api/v1/alerts`.
-    pub url: String,
-}
-
-impl Vmalert {
-    /// Starts vmalert on `rule_files` with the given evaluation interval and waits until it
-    /// answers `/health`.
-    pub fn start(
-        vm: &VictoriaMetrics,
-        rule_files: &[PathBuf],
-        evaluation_interval: &str,
-    ) -> Vmalert {
-        let port = free_port();
-        let mut command = vmalert(rule_files);
-        command
-            .arg(format!("-datasource.url={}", vm.url))
-            .arg(format!("-remoteWrite.url={}", vm.url))
-            .arg(format!("-evaluationInterval={evaluation_interval}"))
-            .arg(format!("-httpListenAddr=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let vmalert = Vmalert {
-            _process: ChildGuard::spawn(command).expect("start vmalert"),
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        wait_until_answers(&format!("{}/health", vmalert.url), "vmalert", String::new);
-        vmalert
-    }
-
-    /// `GET <path>` as JSON (`/api/v1/rules`, `/api/v1/alerts`).
-    pub fn get(&self, path: &str) -> serde_json::Value {
-        ureq::get(&format!("{}{path}", self.url))
-            .call()
-            .unwrap_or_else(|e| panic!("vmalert {path}: {e}"))
-            .body_mut()
-            .read_json()
-            .expect("JSON from vmalert")
-    }
 }
 
 /// Where a generated vmalert tree keeps its rule files.

@@ -19,8 +19,8 @@
 //! (the same expressions, read from the generated file, at the 5m backfill interval), and a live
 //! Prometheus then loads the generated files and must fire the page alert for the incident still
 //! going on at "now". vmalert's replay evaluates the alerting rules themselves and writes `ALERTS`,
-//! which is what the VictoriaMetrics test reads; a live vmalert then loads the generated file and
-//! must report every rule healthy and the page alert firing.
+//! which is what the VictoriaMetrics test reads. FIXME: no live vmalert loads the generated files
+//! (an earlier version of this comment said one did; the harness's unused `Vmalert` was removed).
 
 use promql_tests::backfill::{history_with_rules, read_alerts, AlertingRule};
 use promql_tests::prometheus::sample_value;
