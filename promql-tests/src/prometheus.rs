@@ -176,11 +176,7 @@ impl Prometheus {
 
     /// An instant query (`/api/v1/query`) at `time` (Unix seconds) or now. Returns `data.result`.
     pub fn query(&self, expr: &str, time: Option<f64>) -> serde_json::Value {
-        let mut request = ureq::get(&format!("{}/api/v1/query", self.url)).query("query", expr);
-        if let Some(t) = time {
-            request = request.query("time", t.to_string());
-        }
-        self.call(request, expr)
+        instant_query(&self.url, expr, time, || self.log())
     }
 
     /// A range query (`/api/v1/query_range`). Returns `data.result`.
@@ -191,20 +187,7 @@ impl Prometheus {
         end: f64,
         step_seconds: f64,
     ) -> serde_json::Value {
-        let request = ureq::get(&format!("{}/api/v1/query_range", self.url))
-            .query("query", expr)
-            .query("start", start.to_string())
-            .query("end", end.to_string())
-            .query("step", step_seconds.to_string());
-        self.call(request, expr)
-    }
-
-    fn call(
-        &self,
-        request: ureq::RequestBuilder<ureq::typestate::WithoutBody>,
-        expr: &str,
-    ) -> serde_json::Value {
-        api_result(request, expr, || self.log())
+        range_query(&self.url, expr, start, end, step_seconds, || self.log())
     }
 
     /// A single instant value of a query that returns exactly one series, at `time`.
@@ -272,9 +255,41 @@ pub fn wait_until_answers(url: &str, server: &str, log: impl Fn() -> String) {
     );
 }
 
-/// `data.result` of a Prometheus-compatible API call (Prometheus and VictoriaMetrics answer
-/// alike). A failed call panics with `log()`, the engine's own output, to show why.
-pub fn api_result(
+/// `data.result` of an instant query (`/api/v1/query`) at `time` (Unix seconds) or now, against
+/// the Prometheus-compatible API at `url` (Prometheus and VictoriaMetrics answer alike). A failed
+/// call panics with `log()`, the engine's own output, to show why.
+pub fn instant_query(
+    url: &str,
+    expr: &str,
+    time: Option<f64>,
+    log: impl Fn() -> String,
+) -> serde_json::Value {
+    let mut request = ureq::get(&format!("{url}/api/v1/query")).query("query", expr);
+    if let Some(t) = time {
+        request = request.query("time", t.to_string());
+    }
+    api_result(request, expr, log)
+}
+
+/// `data.result` of a range query (`/api/v1/query_range`) from `start` to `end` every `step`
+/// (seconds); otherwise as [`instant_query`].
+pub fn range_query(
+    url: &str,
+    expr: &str,
+    start: f64,
+    end: f64,
+    step: f64,
+    log: impl Fn() -> String,
+) -> serde_json::Value {
+    let request = ureq::get(&format!("{url}/api/v1/query_range"))
+        .query("query", expr)
+        .query("start", start.to_string())
+        .query("end", end.to_string())
+        .query("step", step.to_string());
+    api_result(request, expr, log)
+}
+
+fn api_result(
     request: ureq::RequestBuilder<ureq::typestate::WithoutBody>,
     expr: &str,
     log: impl Fn() -> String,

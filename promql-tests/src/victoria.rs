@@ -13,7 +13,7 @@
 
 use crate::backfill::{dependency_levels, level_file, parse_groups, AlertingRule};
 use crate::process::{self, ChildGuard};
-use crate::prometheus::{api_result, free_port, wait_until_answers};
+use crate::prometheus::{free_port, instant_query, range_query, wait_until_answers};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -110,28 +110,12 @@ impl VictoriaMetrics {
 
     /// An instant query at `time` (Unix seconds). Returns `data.result`.
     pub fn query(&self, expr: &str, time: f64) -> serde_json::Value {
-        let request = ureq::get(&format!("{}/api/v1/query", self.url))
-            .query("query", expr)
-            .query("time", time.to_string());
-        self.call(request, expr)
+        instant_query(&self.url, expr, Some(time), || self.log())
     }
 
     /// A range query. Returns `data.result`.
     pub fn query_range(&self, expr: &str, start: f64, end: f64, step: f64) -> serde_json::Value {
-        let request = ureq::get(&format!("{}/api/v1/query_range", self.url))
-            .query("query", expr)
-            .query("start", start.to_string())
-            .query("end", end.to_string())
-            .query("step", step.to_string());
-        self.call(request, expr)
-    }
-
-    fn call(
-        &self,
-        request: ureq::RequestBuilder<ureq::typestate::WithoutBody>,
-        expr: &str,
-    ) -> serde_json::Value {
-        api_result(request, expr, || self.log())
+        range_query(&self.url, expr, start, end, step, || self.log())
     }
 }
 
