@@ -17,13 +17,7 @@ use std::time::{Duration, Instant};
 fn backfilled_history_is_queryable_in_a_real_prometheus() {
     let tsdb = tempfile::tempdir().expect("temporary directory");
     // Two hours of a counter growing by 60 per minute, ending two hours ago.
-    let end = (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs()
-        / 60
-        * 60) as i64
-        - 7200;
+    let end = promql_tests::unix_now() / 60 * 60 - 7200;
     let mut text = String::from("# TYPE demo_requests counter\n");
     for minute in 0..=120 {
         let t = end - 7200 + minute * 60;

@@ -31,9 +31,10 @@
 //! All data runs an hour into the future, so each run reads full windows whenever it starts; rule
 //! results are then discarded by the TSDB (out of bounds), which costs every rule set the same.
 
-use promql_tests::backfill::history_with_rules;
+use promql_tests::backfill::workload_history;
 use promql_tests::prometheus::{Prometheus, StartOptions};
 use promql_tests::synthetic::{Service, Workload};
+use slokit::render::Target;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -129,21 +130,18 @@ fn main() {
     }
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64
-}
-
-/// slokit specs for `n` ratio SLOs on the benchmark's services.
+/// slokit specs for `n` ratio SLOs on the benchmark's services (`specs/bench-slo.yaml.template`).
 fn slokit_specs(n: usize, services: usize, period_days: i64, objective: f64) -> String {
+    let template = std::fs::read_to_string(promql_tests::spec_file("bench-slo.yaml.template"))
+        .expect("read the benchmark's spec template");
     let mut out = String::new();
     for i in 0..n {
-        let job = format!("svc{}", i % services);
-        let _ = write!(
-            out,
-            "---\napiVersion: slo.dev/v1\nkind: ServiceLevelObjective\nmetadata: {{name: slo{i}}}\nspec:\n  service: {job}\n  indicator:\n    type: ratio\n    ratio:\n      bad: {{metric: http_requests_total, filters: ['job=\"{job}\"', 'code=~\"5..\"']}}\n      total: {{metric: http_requests_total, filters: ['job=\"{job}\"']}}\n  objectives: [{{displayName: availability, window: {period_days}d, target: {objective}}}]\n"
+        out.push_str(
+            &template
+                .replace("{slo}", &format!("slo{i}"))
+                .replace("{service}", &format!("svc{}", i % services))
+                .replace("{window}", &format!("{period_days}d"))
+                .replace("{target}", &objective.to_string()),
         );
     }
     out
@@ -151,26 +149,9 @@ fn slokit_specs(n: usize, services: usize, period_days: i64, objective: f64) -> 
 
 /// Generates slokit's rule files for the specs into `dir`.
 fn slokit_rules(specs: &str, dir: &Path) -> Vec<PathBuf> {
-    let spec_file = dir.join("slos.yaml");
-    std::fs::write(&spec_file, specs).expect("write specs");
-    let loaded = slokit::load::load(
-        &[spec_file],
-        slokit::load::Options {
-            today: slokit::model::Date {
-                year: 2026,
-                month: 1,
-                day: 1,
-            },
-        },
-    );
-    assert!(
-        loaded.diagnostics.error_count() == 0,
-        "benchmark specs do not load"
-    );
-    let files =
-        slokit::render::generate(&loaded.catalog, &slokit::render::GenerateOptions::default());
+    let catalog = promql_tests::load_spec_text("slos.yaml", specs);
     let out = dir.join("slokit");
-    slokit::write::write_tree(&out, &files).expect("write slokit rules");
+    promql_tests::write_generated(&catalog, Target::Prometheus, None, &out);
     slokit::promtool::find_files(&out).0
 }
 
@@ -279,7 +260,7 @@ fn accuracy() {
     println!("## accuracy: one SLO, 32 days of 10→100 rps diurnal traffic, 2% errors at night, 0.02% by day, 1m samples");
     for gap in [false, true] {
         let began = Instant::now();
-        let end = now() / 60 * 60;
+        let end = promql_tests::unix_now() / 60 * 60;
         let start = end - 32 * DAY;
         let day0 = (start / DAY + 1) * DAY;
         let mut service = Service::new("svc0");
@@ -289,7 +270,7 @@ fn accuracy() {
         let workload = Workload::new(start).service(service);
         let dir = tempfile::tempdir().expect("temporary directory");
         let rules = slokit_rules(&slokit_specs(1, 1, 30, 0.99), dir.path());
-        let history = history_with_rules(&workload.openmetrics(start, end, 60), &rules, start, end);
+        let history = workload_history(&workload, &rules, start, end);
         let prometheus = history.prometheus(&[], "1m");
         let assess = end - 2 * HOUR;
         let one = |expr: &str, t: i64| -> (f64, i64) {
@@ -643,7 +624,7 @@ fn cost(options: &Options, n: usize) {
     let began = Instant::now();
     let period = options.period_days * DAY;
     // An hour into the future, so every run reads full windows whenever it starts.
-    let end = (now() / 60 + 60) * 60;
+    let end = (promql_tests::unix_now() / 60 + 60) * 60;
     let start = end - period - DAY;
     let dir = tempfile::tempdir().expect("temporary directory");
     let history = dir.path().join("history.om");
