@@ -31,6 +31,7 @@
 //! All data runs an hour into the future, so each run reads full windows whenever it starts; rule
 //! results are then discarded by the TSDB (out of bounds), which costs every rule set the same.
 
+use clap::Parser;
 use promql_tests::backfill::workload_history;
 use promql_tests::prometheus::{Prometheus, StartOptions};
 use promql_tests::synthetic::{Service, Workload};
@@ -44,86 +45,70 @@ use std::time::{Duration, Instant};
 const DAY: i64 = 86_400;
 const HOUR: i64 = 3_600;
 
+/// The accuracy and cost benchmark behind BENCHMARKS.md: slokit's generated rules against
+/// Sloth- and Pyrra-shaped rules, on the same data in a real Prometheus, in the same run.
+///
+/// Runs the accuracy comparison (one SLO, 32 days, with and without a zero-traffic gap), then the
+/// cost comparison once per `--slos` count. Not a test: run it by hand, with `--release`.
+#[derive(Debug, Parser)]
+#[command(name = "bench", long_about)]
 struct Options {
+    /// SLO counts to measure the cost at, comma-separated.
+    #[arg(
+        long,
+        value_name = "N,...",
+        value_delimiter = ',',
+        default_value = "100,1000"
+    )]
     slos: Vec<usize>,
+    /// The SLOs' period in days (the cost benchmark's history is one day longer).
+    #[arg(long, value_name = "DAYS", default_value_t = 7)]
     period_days: i64,
+    /// Services of raw history; SLO `i` reads service `i % services`.
+    #[arg(long, default_value_t = 2)]
     services: usize,
+    /// Counter series per service (two per route: 200 and 500).
+    #[arg(long, default_value_t = 50)]
     series: usize,
+    /// Seconds between raw samples.
+    #[arg(long, value_name = "SECONDS", default_value_t = 15)]
     scrape: i64,
+    /// Seconds between samples of the recorded history that long windows read.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     record_interval: i64,
     /// The interval Prometheus measures each class of groups at (short, to finish quickly).
+    #[arg(long = "interval-eval", value_name = "DURATION", default_value = "15s")]
     eval_interval: String,
-    /// The global `evaluation_interval` the figures per minute assume for groups without their own.
+    /// The global `evaluation_interval`, in seconds, that the figures per minute assume for groups
+    /// without their own.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     global_interval: i64,
+    /// Measured evaluation cycles per class, after one warm-up evaluation.
+    #[arg(long, default_value_t = 2)]
     cycles: usize,
-    /// Which rule sets to time (prefixes of `slokit`, `sloth (default`, `sloth (exact`, `pyrra`).
+    /// Which rule sets to time: comma-separated prefixes of `slokit`, `sloth (default`,
+    /// `sloth (exact` and `pyrra`, any case.
+    #[arg(
+        long,
+        value_name = "PREFIX,...",
+        value_delimiter = ',',
+        default_value = "slokit,sloth,pyrra"
+    )]
     sets: Vec<String>,
-    accuracy: bool,
-    cost: bool,
-}
-
-fn options() -> Options {
-    let mut o = Options {
-        slos: vec![100, 1000],
-        period_days: 7,
-        services: 2,
-        series: 50,
-        scrape: 15,
-        record_interval: 60,
-        eval_interval: "15s".into(),
-        global_interval: 30,
-        cycles: 2,
-        sets: vec!["slokit".into(), "sloth".into(), "pyrra".into()],
-        accuracy: true,
-        cost: true,
-    };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < args.len() {
-        let value = || {
-            args.get(i + 1)
-                .cloned()
-                .unwrap_or_else(|| panic!("{} needs a value", args[i]))
-        };
-        match args[i].as_str() {
-            "--slos" => {
-                o.slos = value()
-                    .split(',')
-                    .map(|s| s.parse().expect("--slos takes numbers, e.g. 100,1000"))
-                    .collect()
-            }
-            "--period-days" => o.period_days = value().parse().expect("--period-days"),
-            "--services" => o.services = value().parse().expect("--services"),
-            "--series" => o.series = value().parse().expect("--series"),
-            "--scrape" => o.scrape = value().parse().expect("--scrape (seconds)"),
-            "--record-interval" => o.record_interval = value().parse().expect("--record-interval"),
-            "--interval-eval" => o.eval_interval = value(),
-            "--global-interval" => {
-                o.global_interval = value().parse().expect("--global-interval (seconds)")
-            }
-            "--cycles" => o.cycles = value().parse().expect("--cycles"),
-            "--sets" => o.sets = value().split(',').map(str::to_string).collect(),
-            "--no-accuracy" => {
-                o.accuracy = false;
-                i -= 1;
-            }
-            "--no-cost" => {
-                o.cost = false;
-                i -= 1;
-            }
-            other => panic!("unknown argument `{other}`; see the module docs of src/bin/bench.rs"),
-        }
-        i += 2;
-    }
-    o
+    /// Skip the accuracy comparison.
+    #[arg(long)]
+    no_accuracy: bool,
+    /// Skip the cost comparison.
+    #[arg(long)]
+    no_cost: bool,
 }
 
 fn main() {
-    let options = options();
-    if options.accuracy {
+    let options = Options::parse();
+    if !options.no_accuracy {
         accuracy();
     }
-    if options.cost {
+    if !options.no_cost {
         for &n in &options.slos {
             cost(&options, n);
         }
