@@ -25,7 +25,7 @@ frontend:
 fuzz seconds="3600":
     FUZZ_SECONDS={{seconds}} bash fuzz/smoke.sh
 
-# cargo run --release -p promql-tests --bin bench   (see BENCHMARKS.md; not part of the tests)
+# cargo run --release -p promql-tests --bin bench -- ARGS   (`-- --help` lists them; see BENCHMARKS.md; not part of the tests)
 bench *args:
     cargo run --release -p promql-tests --bin bench -- {{args}}
 

@@ -16,8 +16,9 @@
 //! promtool writes one 2h block per rule per 2h of history (15,000 blocks for 40 rules over 30
 //! days) and re-reads the whole OpenMetrics file once per 2h block.
 
-use crate::prometheus::{backfill_rules_with, Prometheus, StartOptions, BACKFILL_BLOCK_DURATION};
-use slokit::load::yaml::{Node, NodeKind};
+use crate::prometheus::{backfill_rules, Prometheus, StartOptions};
+use crate::synthetic::Workload;
+use slokit::load::yaml::{Document, Node, NodeKind};
 use slokit::render::emit::{to_yaml, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -69,17 +70,6 @@ pub fn history_with_rules(
     start: i64,
     end: i64,
 ) -> History {
-    history_with_rules_every(openmetrics, rule_files, start, end, DEFAULT_EVAL_INTERVAL)
-}
-
-/// [`history_with_rules`] with another rule evaluation interval.
-pub fn history_with_rules_every(
-    openmetrics: &str,
-    rule_files: &[PathBuf],
-    start: i64,
-    end: i64,
-    eval_interval: &str,
-) -> History {
     let tsdb = tempfile::tempdir().expect("temporary TSDB directory");
     let mut timings = Vec::new();
     let began = Instant::now();
@@ -90,7 +80,7 @@ pub fn history_with_rules_every(
         rule_files,
         start,
         end,
-        eval_interval,
+        DEFAULT_EVAL_INTERVAL,
         &mut timings,
     );
     History {
@@ -100,6 +90,26 @@ pub fn history_with_rules_every(
         timings,
         levels,
     }
+}
+
+/// `workload` scraped every minute from `start` to `end`, backfilled with the recording rules of
+/// `rule_files` as [`history_with_rules`] does. The first timing is the synthetic history's
+/// generation, with its size.
+pub fn workload_history(
+    workload: &Workload,
+    rule_files: &[PathBuf],
+    start: i64,
+    end: i64,
+) -> History {
+    let began = Instant::now();
+    let openmetrics = workload.openmetrics(start, end, 60);
+    let generated = (
+        format!("openmetrics ({} MB)", openmetrics.len() >> 20),
+        began.elapsed(),
+    );
+    let mut history = history_with_rules(&openmetrics, rule_files, start, end);
+    history.timings.insert(0, generated);
+    history
 }
 
 /// Backfills the recording rules of `rule_files` into an existing TSDB, level by level. Returns
@@ -131,15 +141,7 @@ pub fn backfill_recording_rules(
                 tsdb: Some(tsdb.to_path_buf()),
                 ..StartOptions::default()
             });
-            backfill_rules_with(
-                &prometheus.url,
-                &[file],
-                start,
-                end,
-                eval_interval,
-                &output,
-                BACKFILL_BLOCK_DURATION,
-            );
+            backfill_rules(&prometheus.url, &[file], start, end, eval_interval, &output);
         }
         move_blocks(&output, tsdb);
         let mut names: Vec<String> = levels
@@ -192,45 +194,20 @@ pub fn read_groups(path: &Path) -> Vec<Group> {
 
 /// Parses rule-file text (see [`read_groups`]).
 pub fn parse_groups(text: &str, name: &str) -> Vec<Group> {
-    let mut sources = slokit::load::source::SourceMap::default();
-    let id = sources.add(name.to_string(), text.to_string());
-    let mut diagnostics = slokit::diag::Diagnostics::default();
-    let documents = slokit::load::yaml::parse(id, text, &mut diagnostics);
-    assert!(
-        diagnostics.error_count() == 0,
-        "{name} is not valid YAML: {diagnostics:?}"
-    );
     let mut groups = Vec::new();
-    for document in documents {
-        let Some(list) = get(&document.root, "groups").and_then(seq) else {
-            continue;
-        };
-        for group in list {
-            let mut rules = Vec::new();
-            for rule in get(group, "rules").and_then(seq).unwrap_or(&[]) {
-                let (Some(record), Some(expr)) = (
-                    get(rule, "record").and_then(text_of),
-                    get(rule, "expr").and_then(text_of),
-                ) else {
-                    continue;
-                };
-                let labels = match get(rule, "labels").map(|l| &l.kind) {
-                    Some(NodeKind::Map(entries)) => entries
-                        .iter()
-                        .filter_map(|(k, v)| text_of(v).map(|v| (k.name.clone(), v)))
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                rules.push(RecordingRule {
-                    record,
-                    expr,
-                    labels,
-                });
-            }
-            groups.push(Group {
-                name: get(group, "name").and_then(text_of).unwrap_or_default(),
-                rules,
-            });
+    for document in parse_rule_file(text, name) {
+        for (group, rules) in groups_of(&document) {
+            let rules = rules
+                .iter()
+                .filter_map(|rule| {
+                    Some(RecordingRule {
+                        record: get(rule, "record").and_then(text_of)?,
+                        expr: get(rule, "expr").and_then(text_of)?,
+                        labels: labels_of(rule),
+                    })
+                })
+                .collect();
+            groups.push(Group { name: group, rules });
         }
     }
     groups
@@ -251,38 +228,60 @@ pub struct AlertingRule {
 pub fn read_alerts(path: &Path) -> Vec<AlertingRule> {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mut sources = slokit::load::source::SourceMap::default();
-    let id = sources.add(path.display().to_string(), text.clone());
-    let mut diagnostics = slokit::diag::Diagnostics::default();
     let mut alerts = Vec::new();
-    for document in slokit::load::yaml::parse(id, &text, &mut diagnostics) {
-        for group in get(&document.root, "groups").and_then(seq).unwrap_or(&[]) {
-            let group_name = get(group, "name").and_then(text_of).unwrap_or_default();
-            for rule in get(group, "rules").and_then(seq).unwrap_or(&[]) {
-                let (Some(alert), Some(expr)) = (
-                    get(rule, "alert").and_then(text_of),
-                    get(rule, "expr").and_then(text_of),
-                ) else {
-                    continue;
-                };
-                let labels = match get(rule, "labels").map(|l| &l.kind) {
-                    Some(NodeKind::Map(entries)) => entries
-                        .iter()
-                        .filter_map(|(k, v)| text_of(v).map(|v| (k.name.clone(), v)))
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                alerts.push(AlertingRule {
-                    group: group_name.clone(),
-                    alert,
-                    expr,
+    for document in parse_rule_file(&text, &path.display().to_string()) {
+        for (group, rules) in groups_of(&document) {
+            alerts.extend(rules.iter().filter_map(|rule| {
+                Some(AlertingRule {
+                    group: group.clone(),
+                    alert: get(rule, "alert").and_then(text_of)?,
+                    expr: get(rule, "expr").and_then(text_of)?,
                     for_: get(rule, "for").and_then(text_of),
-                    labels,
-                });
-            }
+                    labels: labels_of(rule),
+                })
+            }));
         }
     }
     alerts
+}
+
+/// The YAML documents of a rule file; fails the test when it is not YAML.
+fn parse_rule_file(text: &str, name: &str) -> Vec<Document> {
+    let mut sources = slokit::load::source::SourceMap::default();
+    let id = sources.add(name.to_string(), text.to_string());
+    let mut diagnostics = slokit::diag::Diagnostics::default();
+    let documents = slokit::load::yaml::parse(id, text, &mut diagnostics);
+    assert!(
+        diagnostics.error_count() == 0,
+        "{name} is not valid YAML: {diagnostics:?}"
+    );
+    documents
+}
+
+/// The groups of a rule-file document: each name with its rules.
+fn groups_of(document: &Document) -> Vec<(String, &[Node])> {
+    get(&document.root, "groups")
+        .and_then(seq)
+        .unwrap_or(&[])
+        .iter()
+        .map(|group| {
+            (
+                get(group, "name").and_then(text_of).unwrap_or_default(),
+                get(group, "rules").and_then(seq).unwrap_or(&[]),
+            )
+        })
+        .collect()
+}
+
+/// A rule's `labels`, in order.
+fn labels_of(rule: &Node) -> Vec<(String, String)> {
+    match get(rule, "labels").map(|l| &l.kind) {
+        Some(NodeKind::Map(entries)) => entries
+            .iter()
+            .filter_map(|(k, v)| text_of(v).map(|v| (k.name.clone(), v)))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn get<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {

@@ -2,26 +2,25 @@
 //! port with a temporary TSDB and the given rule files, queried over its HTTP API, and stopped when
 //! dropped. Also the two promtool backfill steps: raw history from OpenMetrics text, and recording
 //! rules evaluated over that history. No mocks: every test that needs Prometheus gets this one.
+//! The process is a [`ChildGuard`]: it ends with the test however the test ends.
 
-use std::io::Write as _;
+use crate::process::{self, ChildGuard};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The Prometheus binary: `$PROMETHEUS` or `prometheus` on the `PATH`. Under `CI` a missing binary
-/// fails the test; slokit's tests never skip because a tool is missing.
+/// The Prometheus binary: `$PROMETHEUS` or `prometheus` on the `PATH`. A missing binary fails the
+/// test; slokit's tests never skip because a tool is missing.
 pub fn prometheus_command() -> PathBuf {
     let command = std::env::var_os("PROMETHEUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("prometheus"));
-    let found = Command::new(&command)
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(found, "prometheus is not installed; run `apt-get install prometheus` (Debian ships 2.42, with promtool)");
-    command
+    process::require_tool(
+        command,
+        "--version",
+        "run `apt-get install prometheus` (Debian ships 2.42, with promtool)",
+    )
 }
 
 /// What to start Prometheus with.
@@ -57,7 +56,7 @@ impl Default for StartOptions {
 
 /// A running Prometheus. Dropping it stops the process.
 pub struct Prometheus {
-    child: Child,
+    process: ChildGuard,
     /// `http://127.0.0.1:<port>`.
     pub url: String,
     /// Holds the config file and, when no TSDB was given, the TSDB.
@@ -152,30 +151,22 @@ impl Prometheus {
             "--web.enable-admin-api".to_string(),
             "--log.level=warn".to_string(),
         ];
-        let child = spawn(&args, &log);
+        let process = spawn(&args, &log);
         let prometheus = Prometheus {
-            child,
+            process,
             url: format!("http://127.0.0.1:{port}"),
             _dir: dir,
             log,
             args,
         };
-        prometheus.wait_ready(Duration::from_secs(30));
+        prometheus.wait_ready();
         prometheus
     }
 
-    fn wait_ready(&self, limit: Duration) {
-        let started = Instant::now();
-        while started.elapsed() < limit {
-            if ureq::get(&format!("{}/-/ready", self.url)).call().is_ok() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!(
-            "prometheus did not become ready in {limit:?}; its log:\n{}",
+    fn wait_ready(&self) {
+        wait_until_answers(&format!("{}/-/ready", self.url), "prometheus", || {
             self.log()
-        );
+        });
     }
 
     /// What Prometheus wrote to stderr so far.
@@ -185,11 +176,7 @@ impl Prometheus {
 
     /// An instant query (`/api/v1/query`) at `time` (Unix seconds) or now. Returns `data.result`.
     pub fn query(&self, expr: &str, time: Option<f64>) -> serde_json::Value {
-        let mut request = ureq::get(&format!("{}/api/v1/query", self.url)).query("query", expr);
-        if let Some(t) = time {
-            request = request.query("time", t.to_string());
-        }
-        self.call(request, expr)
+        instant_query(&self.url, expr, time, || self.log())
     }
 
     /// A range query (`/api/v1/query_range`). Returns `data.result`.
@@ -200,20 +187,7 @@ impl Prometheus {
         end: f64,
         step_seconds: f64,
     ) -> serde_json::Value {
-        let request = ureq::get(&format!("{}/api/v1/query_range", self.url))
-            .query("query", expr)
-            .query("start", start.to_string())
-            .query("end", end.to_string())
-            .query("step", step_seconds.to_string());
-        self.call(request, expr)
-    }
-
-    fn call(
-        &self,
-        request: ureq::RequestBuilder<ureq::typestate::WithoutBody>,
-        expr: &str,
-    ) -> serde_json::Value {
-        api_result(request, expr, || self.log())
+        range_query(&self.url, expr, start, end, step_seconds, || self.log())
     }
 
     /// A single instant value of a query that returns exactly one series, at `time`.
@@ -221,16 +195,9 @@ impl Prometheus {
         single_value(&self.query(expr, time), expr)
     }
 
-    /// Asks Prometheus to reload its configuration and rules (`/-/reload`).
-    pub fn reload(&self) {
-        ureq::post(&format!("{}/-/reload", self.url))
-            .send_empty()
-            .expect("reload");
-    }
-
     /// The process id, for fault tests that stop or signal the process.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.id()
     }
 
     /// The port on 127.0.0.1 it listens on; [`Prometheus::restart`] keeps it.
@@ -246,8 +213,7 @@ impl Prometheus {
     /// configuration and TSDB for [`Prometheus::restart`]. Queries fail with "connection refused"
     /// until then. Stopping a stopped Prometheus does nothing.
     pub fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.kill_group();
     }
 
     /// Starts Prometheus again with the same arguments (same port, configuration and TSDB
@@ -255,36 +221,75 @@ impl Prometheus {
     /// (at most 30 s). Stops it first if it is still running. Its log is appended to the same file.
     pub fn restart(&mut self) {
         self.stop();
-        self.child = spawn(&self.args, &self.log);
-        self.wait_ready(Duration::from_secs(30));
+        self.process = spawn(&self.args, &self.log);
+        self.wait_ready();
     }
 }
 
 /// Starts the Prometheus binary with `args`, appending its stderr to `log`.
-fn spawn(args: &[String], log: &Path) -> Child {
+fn spawn(args: &[String], log: &Path) -> ChildGuard {
     let log_file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(log)
         .expect("log file");
-    Command::new(prometheus_command())
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(log_file)
-        .spawn()
-        .expect("start prometheus")
+    let mut command = Command::new(prometheus_command());
+    command.args(args).stdout(Stdio::null()).stderr(log_file);
+    ChildGuard::spawn(command).expect("start prometheus")
 }
 
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// Waits until `url` answers a GET (at most 30 s); fails the test with `log()`, the server's own
+/// output, when it does not.
+pub fn wait_until_answers(url: &str, server: &str, log: impl Fn() -> String) {
+    let limit = Duration::from_secs(30);
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if ureq::get(url).call().is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
+    panic!(
+        "{server} did not answer {url} within {limit:?}; its log:\n{}",
+        log()
+    );
 }
 
-/// `data.result` of a Prometheus-compatible API call (Prometheus and VictoriaMetrics answer
-/// alike). A failed call panics with `log()`, the engine's own output, to show why.
-pub fn api_result(
+/// `data.result` of an instant query (`/api/v1/query`) at `time` (Unix seconds) or now, against
+/// the Prometheus-compatible API at `url` (Prometheus and VictoriaMetrics answer alike). A failed
+/// call panics with `log()`, the engine's own output, to show why.
+pub fn instant_query(
+    url: &str,
+    expr: &str,
+    time: Option<f64>,
+    log: impl Fn() -> String,
+) -> serde_json::Value {
+    let mut request = ureq::get(&format!("{url}/api/v1/query")).query("query", expr);
+    if let Some(t) = time {
+        request = request.query("time", t.to_string());
+    }
+    api_result(request, expr, log)
+}
+
+/// `data.result` of a range query (`/api/v1/query_range`) from `start` to `end` every `step`
+/// (seconds); otherwise as [`instant_query`].
+pub fn range_query(
+    url: &str,
+    expr: &str,
+    start: f64,
+    end: f64,
+    step: f64,
+    log: impl Fn() -> String,
+) -> serde_json::Value {
+    let request = ureq::get(&format!("{url}/api/v1/query_range"))
+        .query("query", expr)
+        .query("start", start.to_string())
+        .query("end", end.to_string())
+        .query("step", step.to_string());
+    api_result(request, expr, log)
+}
+
+fn api_result(
     request: ureq::RequestBuilder<ureq::typestate::WithoutBody>,
     expr: &str,
     log: impl Fn() -> String,
@@ -327,10 +332,12 @@ pub const BACKFILL_BLOCK_DURATION: &str = "200h";
 pub fn backfill_openmetrics(openmetrics: &str, tsdb: &Path) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let input = dir.path().join("history.om");
-    let mut file = std::fs::File::create(&input).expect("create OpenMetrics file");
-    file.write_all(openmetrics.as_bytes())
-        .expect("write OpenMetrics");
-    drop(file);
+    std::fs::write(&input, openmetrics).expect("write OpenMetrics");
+    backfill_openmetrics_file(&input, tsdb);
+}
+
+/// [`backfill_openmetrics`] from a file, for histories too large to hold in memory.
+pub fn backfill_openmetrics_file(input: &Path, tsdb: &Path) {
     std::fs::create_dir_all(tsdb).expect("tsdb directory");
     run_promtool(&[
         "tsdb",
@@ -344,8 +351,9 @@ pub fn backfill_openmetrics(openmetrics: &str, tsdb: &Path) {
 }
 
 /// Evaluates `rule_files` against the Prometheus at `url` over `[start, end]` (Unix seconds) every
-/// `eval_interval`, writing blocks into `output` (`promtool tsdb create-blocks-from rules`). Move
-/// the blocks into the TSDB and restart Prometheus to query them.
+/// `eval_interval`, writing blocks of [`BACKFILL_BLOCK_DURATION`] into `output`
+/// (`promtool tsdb create-blocks-from rules`). Move the blocks into the TSDB and restart
+/// Prometheus to query them.
 pub fn backfill_rules(
     url: &str,
     rule_files: &[PathBuf],
@@ -353,28 +361,6 @@ pub fn backfill_rules(
     end: i64,
     eval_interval: &str,
     output: &Path,
-) {
-    backfill_rules_with(
-        url,
-        rule_files,
-        start,
-        end,
-        eval_interval,
-        output,
-        BACKFILL_BLOCK_DURATION,
-    );
-}
-
-/// [`backfill_rules`] with an explicit `--max-block-duration` (promtool writes one block per rule
-/// per block duration).
-pub fn backfill_rules_with(
-    url: &str,
-    rule_files: &[PathBuf],
-    start: i64,
-    end: i64,
-    eval_interval: &str,
-    output: &Path,
-    max_block_duration: &str,
 ) {
     std::fs::create_dir_all(output).expect("output directory");
     let mut args = vec![
@@ -386,7 +372,7 @@ pub fn backfill_rules_with(
         format!("--url={url}"),
         format!("--eval-interval={eval_interval}"),
         format!("--output-dir={}", output.display()),
-        format!("--max-block-duration={max_block_duration}"),
+        format!("--max-block-duration={BACKFILL_BLOCK_DURATION}"),
         "--quiet".into(),
     ];
     args.extend(rule_files.iter().map(|p| p.display().to_string()));
@@ -394,16 +380,12 @@ pub fn backfill_rules_with(
     run_promtool(&refs);
 }
 
-fn run_promtool(args: &[&str]) -> String {
-    let output = Command::new(slokit::promtool::promtool_command())
-        .args(args)
-        .output()
-        .expect("run promtool");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+/// Runs promtool with `args`; fails the test with its output when it fails.
+pub fn run_promtool(args: &[&str]) -> String {
+    let mut command = Command::new(slokit::promtool::promtool_command());
+    command.args(args);
+    let output = process::output(command).expect("run promtool");
+    let text = process::text(&output);
     assert!(output.status.success(), "promtool {args:?} failed:\n{text}");
     text
 }

@@ -30,8 +30,6 @@ pub struct Incident {
     pub error_ratio: f64,
     /// Mean latency is multiplied by this while the incident lasts (1 = unchanged).
     pub latency_factor: f64,
-    /// Only this route is affected; every route when `None`.
-    pub route: Option<String>,
 }
 
 impl Incident {
@@ -39,10 +37,8 @@ impl Incident {
         self.start + self.duration
     }
 
-    fn covers(&self, t: i64, route: &str) -> bool {
-        t >= self.start
-            && t < self.end()
-            && self.route.as_deref().map(|r| r == route).unwrap_or(true)
+    fn covers(&self, t: i64) -> bool {
+        t >= self.start && t < self.end()
     }
 }
 
@@ -150,7 +146,6 @@ impl Service {
             duration,
             error_ratio,
             latency_factor: 1.0,
-            route: None,
         });
         self
     }
@@ -168,24 +163,6 @@ impl Service {
             duration,
             error_ratio,
             latency_factor,
-            route: None,
-        });
-        self
-    }
-
-    pub fn route_incident(
-        mut self,
-        route: &str,
-        start: i64,
-        duration: i64,
-        error_ratio: f64,
-    ) -> Service {
-        self.incidents.push(Incident {
-            start,
-            duration,
-            error_ratio,
-            latency_factor: 1.0,
-            route: Some(route.to_string()),
         });
         self
     }
@@ -259,13 +236,13 @@ impl Service {
         self.trough_rps + (self.peak_rps - self.trough_rps) * (1.0 - phase.cos()) / 2.0
     }
 
-    fn incident_at(&self, t: i64, route: &str) -> Option<&Incident> {
-        self.incidents.iter().find(|i| i.covers(t, route))
+    fn incident_at(&self, t: i64) -> Option<&Incident> {
+        self.incidents.iter().find(|i| i.covers(t))
     }
 
-    /// Share of failing requests on `route` at `t`.
-    pub fn error_ratio(&self, t: i64, route: &str) -> f64 {
-        if let Some(incident) = self.incident_at(t, route) {
+    /// Share of failing requests at `t` (on every route alike).
+    pub fn error_ratio(&self, t: i64) -> f64 {
+        if let Some(incident) = self.incident_at(t) {
             incident.error_ratio
         } else if self.errors_only_during_incidents {
             0.0
@@ -276,35 +253,29 @@ impl Service {
         }
     }
 
-    fn mean_latency(&self, t: i64, route: &str) -> f64 {
+    fn mean_latency(&self, t: i64) -> f64 {
         let mean = self
             .histogram
             .as_ref()
             .map(|h| h.mean_seconds)
             .unwrap_or(0.0);
-        mean * self
-            .incident_at(t, route)
-            .map(|i| i.latency_factor)
-            .unwrap_or(1.0)
+        mean * self.incident_at(t).map(|i| i.latency_factor).unwrap_or(1.0)
     }
 
     fn probe_up(&self, t: i64) -> bool {
-        !self.incidents.iter().any(|i| t >= i.start && t < i.end())
+        self.incident_at(t).is_none()
     }
 
-    /// Whether the error series of `route` exists at `t` (always, unless it appears only during
-    /// incidents; the sample at an incident's end is kept so its last errors are visible).
-    fn error_series_present(&self, t: i64, route: &str) -> bool {
+    /// Whether the error series exist at `t` (always, unless they appear only during incidents;
+    /// the sample at an incident's end is kept so its last errors are visible).
+    fn error_series_present(&self, t: i64) -> bool {
         !self.errors_only_during_incidents
-            || self.incidents.iter().any(|i| {
-                t >= i.start
-                    && t <= i.end()
-                    && i.route.as_deref().map(|r| r == route).unwrap_or(true)
-            })
+            || self.incidents.iter().any(|i| t >= i.start && t <= i.end())
     }
 }
 
-/// What a set of cumulative counters of one route holds, exactly (before rounding to events).
+/// What the cumulative counters of one route hold, exactly (before rounding to events). Every
+/// route of a service carries the same share of its traffic, so they all hold the same.
 #[derive(Clone, Debug, Default)]
 struct Cumulative {
     total: f64,
@@ -315,13 +286,13 @@ struct Cumulative {
 }
 
 impl Cumulative {
-    fn advance(&mut self, service: &Service, route: &str, t: i64, seconds: f64) {
+    fn advance(&mut self, service: &Service, t: i64, seconds: f64) {
         let rps = service.rps(t) / service.routes.len() as f64;
         let requests = rps * seconds;
         self.total += requests;
-        self.bad += requests * service.error_ratio(t, route);
+        self.bad += requests * service.error_ratio(t);
         if let Some(histogram) = &service.histogram {
-            let mean = service.mean_latency(t, route);
+            let mean = service.mean_latency(t);
             for (i, bound) in histogram.buckets.iter().enumerate() {
                 self.le[i] += requests * (1.0 - (-bound / mean).exp());
             }
@@ -496,23 +467,20 @@ impl Workload {
         times.dedup();
         let on_grid = |t: i64| (t - start) % step == 0;
 
-        // Cumulative counters per service and route at every time above.
-        let mut states: Vec<Vec<Vec<Cumulative>>> = Vec::new();
-        for service in &self.services {
-            let mut per_route = Vec::new();
-            for route in &service.routes {
-                per_route.push(self.cumulative_at(service, route, &times));
-            }
-            states.push(per_route);
-        }
+        // Cumulative counters of one route of each service at every time above.
+        let states: Vec<Vec<Cumulative>> = self
+            .services
+            .iter()
+            .map(|service| self.cumulative_at(service, &times))
+            .collect();
 
         let _ = writeln!(out, "# TYPE http_requests counter");
         for (s, service) in self.services.iter().enumerate() {
-            for (r, route) in service.routes.iter().enumerate() {
+            for route in &service.routes {
                 for (code, bad) in [("200", false), ("500", true)] {
                     for (i, &t) in times.iter().enumerate() {
                         let present = if bad {
-                            service.error_series_present(t, route)
+                            service.error_series_present(t)
                                 && (on_grid(t) || service.errors_only_during_incidents)
                         } else {
                             on_grid(t)
@@ -520,7 +488,7 @@ impl Workload {
                         if !present || !service.scraped(t) {
                             continue;
                         }
-                        let c = &states[s][r][i];
+                        let c = &states[s][i];
                         let value = if bad {
                             c.bad.floor()
                         } else {
@@ -541,7 +509,7 @@ impl Workload {
                 let Some(histogram) = &service.histogram else {
                     continue;
                 };
-                for (r, route) in service.routes.iter().enumerate() {
+                for route in &service.routes {
                     let labels = format!("job=\"{}\",route=\"{route}\"", service.job);
                     let samples = || {
                         times
@@ -555,7 +523,7 @@ impl Workload {
                                 out,
                                 "http_request_duration_seconds_bucket{{{labels},le=\"{}\"}} {} {t}",
                                 bound_label(*bound),
-                                states[s][r][i].le[b].floor()
+                                states[s][i].le[b].floor()
                             );
                         }
                     }
@@ -563,21 +531,21 @@ impl Workload {
                         let _ = writeln!(
                             out,
                             "http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {} {t}",
-                            states[s][r][i].total.floor()
+                            states[s][i].total.floor()
                         );
                     }
                     for (i, t) in samples() {
                         let _ = writeln!(
                             out,
                             "http_request_duration_seconds_count{{{labels}}} {} {t}",
-                            states[s][r][i].total.floor()
+                            states[s][i].total.floor()
                         );
                     }
                     for (i, t) in samples() {
                         let _ = writeln!(
                             out,
                             "http_request_duration_seconds_sum{{{labels}}} {:.3} {t}",
-                            states[s][r][i].latency_sum
+                            states[s][i].latency_sum
                         );
                     }
                 }
@@ -603,9 +571,9 @@ impl Workload {
         }
     }
 
-    /// Cumulative counters of one route at each of the ascending `times`, integrating tick by
-    /// tick from the origin.
-    fn cumulative_at(&self, service: &Service, route: &str, times: &[i64]) -> Vec<Cumulative> {
+    /// Cumulative counters of one route (any: they all hold the same) at each of the ascending
+    /// `times`, integrating tick by tick from the origin.
+    fn cumulative_at(&self, service: &Service, times: &[i64]) -> Vec<Cumulative> {
         let mut result = Vec::with_capacity(times.len());
         let buckets = service
             .histogram
@@ -619,13 +587,13 @@ impl Workload {
         let mut tick = self.origin;
         for &t in times {
             while tick + TICK <= t {
-                state.advance(service, route, tick, TICK as f64);
+                state.advance(service, tick, TICK as f64);
                 tick += TICK;
             }
             // The part of the current tick up to `t`, at the tick's constant rate.
             let mut partial = state.clone();
             if t > tick {
-                partial.advance(service, route, tick, (t - tick) as f64);
+                partial.advance(service, tick, (t - tick) as f64);
             }
             result.push(partial);
         }
@@ -657,11 +625,9 @@ impl Workload {
             };
             sorted.len()
         ];
-        for route in &service.routes {
-            for (sum, c) in sums
-                .iter_mut()
-                .zip(self.cumulative_at(service, route, &sorted))
-            {
+        let route = self.cumulative_at(service, &sorted);
+        for _ in &service.routes {
+            for (sum, c) in sums.iter_mut().zip(&route) {
                 sum.total += c.total;
                 sum.bad += c.bad;
                 for (entry, n) in sum.le.iter_mut().zip(&c.le) {
@@ -686,8 +652,8 @@ impl Workload {
         };
         for service in &self.services {
             let mut service_truth = ServiceTruth::default();
+            let c = self.cumulative_at(service, &[from, to]);
             for route in &service.routes {
-                let c = self.cumulative_at(service, route, &[from, to]);
                 let buckets = service
                     .histogram
                     .as_ref()

@@ -8,32 +8,29 @@
 //! once VictoriaMetrics has made it searchable (about a second later, `-replay.rulesDelay`). As for
 //! promtool, [`replay_levels`] therefore replays dependency level by level, forcing a flush between
 //! levels, which is both faster and certain.
+//!
+//! Every process runs through [`crate::process`], so it ends with the test.
 
 use crate::backfill::{dependency_levels, level_file, parse_groups, AlertingRule};
-use crate::prometheus::{api_result, free_port, single_value};
+use crate::process::{self, ChildGuard};
+use crate::prometheus::{free_port, instant_query, range_query, wait_until_answers};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// A binary from the `victoria-metrics` package; under `CI` (and everywhere else) a missing binary
 /// fails the test, it never skips.
 pub fn vm_command(name: &str) -> PathBuf {
-    let command = PathBuf::from(name);
-    let found = Command::new(&command)
-        .arg("-version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(
-        found,
-        "`{name}` is not installed; run `apt-get install victoria-metrics` (Debian ships 1.79 with vmalert)"
-    );
-    command
+    process::require_tool(
+        name,
+        "-version",
+        "run `apt-get install victoria-metrics` (Debian ships 1.79 with vmalert)",
+    )
 }
 
 /// A running single-node VictoriaMetrics. Dropping it stops the process.
 pub struct VictoriaMetrics {
-    child: Child,
+    _process: ChildGuard,
     /// `http://127.0.0.1:<port>`.
     pub url: String,
     dir: tempfile::TempDir,
@@ -47,7 +44,8 @@ impl VictoriaMetrics {
         let dir = tempfile::tempdir().expect("temporary directory");
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("vm.log")).expect("log file");
-        let child = Command::new(vm_command("victoria-metrics"))
+        let mut command = Command::new(vm_command("victoria-metrics"));
+        command
             .arg(format!(
                 "-storageDataPath={}",
                 dir.path().join("data").display()
@@ -62,22 +60,16 @@ impl VictoriaMetrics {
             .arg("-dedup.minScrapeInterval=1ms")
             .arg("-loggerLevel=ERROR")
             .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start victoria-metrics");
+            .stderr(log);
         let vm = VictoriaMetrics {
-            child,
+            _process: ChildGuard::spawn(command).expect("start victoria-metrics"),
             url: format!("http://127.0.0.1:{port}"),
             dir,
         };
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(30) {
-            if ureq::get(&format!("{}/health", vm.url)).call().is_ok() {
-                return vm;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("victoria-metrics did not start; its log:\n{}", vm.log());
+        wait_until_answers(&format!("{}/health", vm.url), "victoria-metrics", || {
+            vm.log()
+        });
+        vm
     }
 
     pub fn log(&self) -> String {
@@ -118,56 +110,29 @@ impl VictoriaMetrics {
 
     /// An instant query at `time` (Unix seconds). Returns `data.result`.
     pub fn query(&self, expr: &str, time: f64) -> serde_json::Value {
-        let request = ureq::get(&format!("{}/api/v1/query", self.url))
-            .query("query", expr)
-            .query("time", time.to_string());
-        self.call(request, expr)
+        instant_query(&self.url, expr, Some(time), || self.log())
     }
 
     /// A range query. Returns `data.result`.
     pub fn query_range(&self, expr: &str, start: f64, end: f64, step: f64) -> serde_json::Value {
-        let request = ureq::get(&format!("{}/api/v1/query_range", self.url))
-            .query("query", expr)
-            .query("start", start.to_string())
-            .query("end", end.to_string())
-            .query("step", step.to_string());
-        self.call(request, expr)
-    }
-
-    /// The single value of a query returning exactly one series.
-    pub fn value(&self, expr: &str, time: f64) -> f64 {
-        single_value(&self.query(expr, time), expr)
-    }
-
-    fn call(
-        &self,
-        request: ureq::RequestBuilder<ureq::typestate::WithoutBody>,
-        expr: &str,
-    ) -> serde_json::Value {
-        api_result(request, expr, || self.log())
+        range_query(&self.url, expr, start, end, step, || self.log())
     }
 }
 
-impl Drop for VictoriaMetrics {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `vmalert -dryRun`: the rule files parse and every expression is valid MetricsQL.
-pub fn vmalert_check(rule_files: &[PathBuf]) -> Result<String, String> {
+/// `vmalert` with `-rule=<file>` for each of `rule_files`, and only errors logged.
+fn vmalert(rule_files: &[PathBuf]) -> Command {
     let mut command = Command::new(vm_command("vmalert"));
-    command.arg("-dryRun");
     for file in rule_files {
         command.arg(format!("-rule={}", file.display()));
     }
-    let output = command.output().expect("run vmalert -dryRun");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    command.arg("-loggerLevel=ERROR");
+    command
+}
+
+/// Runs a vmalert command to completion; its output, as `Ok` when it succeeded.
+fn run_vmalert(command: Command) -> Result<String, String> {
+    let output = process::output(command).expect("run vmalert");
+    let text = process::text(&output);
     if output.status.success() {
         Ok(text)
     } else {
@@ -175,22 +140,19 @@ pub fn vmalert_check(rule_files: &[PathBuf]) -> Result<String, String> {
     }
 }
 
+/// `vmalert -dryRun`: the rule files parse and every expression is valid MetricsQL.
+pub fn vmalert_check(rule_files: &[PathBuf]) -> Result<String, String> {
+    let mut command = vmalert(rule_files);
+    command.arg("-dryRun");
+    run_vmalert(command)
+}
+
 /// RFC 3339 in UTC for a Unix time, as `-replay.timeFrom` wants it.
 pub fn rfc3339(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
+    let date = slokit::model::Date::from_days_since_epoch(unix.div_euclid(86_400));
     let seconds = unix.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        "{date}T{:02}:{:02}:{:02}Z",
         seconds / 3600,
         seconds / 60 % 60,
         seconds % 60
@@ -206,10 +168,7 @@ pub fn replay(
     to: i64,
     eval_interval: &str,
 ) {
-    let mut command = Command::new(vm_command("vmalert"));
-    for file in rule_files {
-        command.arg(format!("-rule={}", file.display()));
-    }
+    let mut command = vmalert(rule_files);
     command
         .arg(format!("-datasource.url={}", vm.url))
         .arg(format!("-remoteWrite.url={}", vm.url))
@@ -219,15 +178,10 @@ pub fn replay(
         .arg("-replay.maxDatapointsPerQuery=10000")
         .arg("-replay.rulesDelay=0s")
         .arg("-replay.disableProgressBar")
-        .arg(format!("-httpListenAddr=127.0.0.1:{}", free_port()))
-        .arg("-loggerLevel=ERROR");
-    let output = command.output().expect("run vmalert replay");
-    assert!(
-        output.status.success(),
-        "vmalert replay failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .arg(format!("-httpListenAddr=127.0.0.1:{}", free_port()));
+    if let Err(output) = run_vmalert(command) {
+        panic!("vmalert replay failed:\n{output}");
+    }
     // Remote write is flushed when vmalert exits; make it searchable before the next level reads it.
     std::thread::sleep(Duration::from_millis(200));
     vm.flush();
@@ -293,73 +247,6 @@ pub fn alerts_file(alerts: &[AlertingRule]) -> String {
         })
         .collect();
     to_yaml(&Value::map().with("groups", Value::Seq(groups)))
-}
-
-/// A live `vmalert` evaluating rule files against a VictoriaMetrics (reading and writing back).
-/// Dropping it stops the process.
-pub struct Vmalert {
-    child: Child,
-    /// `http://127.0.0.1:<port>`, serving `/api/v1/rules` and `/api/v1/alerts`.
-    pub url: String,
-}
-
-impl Vmalert {
-    /// Starts vmalert on `rule_files` with the given evaluation interval and waits until it
-    /// answers `/health`.
-    pub fn start(
-        vm: &VictoriaMetrics,
-        rule_files: &[PathBuf],
-        evaluation_interval: &str,
-    ) -> Vmalert {
-        let port = free_port();
-        let mut command = Command::new(vm_command("vmalert"));
-        for file in rule_files {
-            command.arg(format!("-rule={}", file.display()));
-        }
-        let child = command
-            .arg(format!("-datasource.url={}", vm.url))
-            .arg(format!("-remoteWrite.url={}", vm.url))
-            .arg(format!("-evaluationInterval={evaluation_interval}"))
-            .arg(format!("-httpListenAddr=127.0.0.1:{port}"))
-            .arg("-loggerLevel=ERROR")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start vmalert");
-        let vmalert = Vmalert {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let started = Instant::now();
-        while ureq::get(&format!("{}/health", vmalert.url))
-            .call()
-            .is_err()
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "vmalert did not start within 30s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        vmalert
-    }
-
-    /// `GET <path>` as JSON (`/api/v1/rules`, `/api/v1/alerts`).
-    pub fn get(&self, path: &str) -> serde_json::Value {
-        ureq::get(&format!("{}{path}", self.url))
-            .call()
-            .unwrap_or_else(|e| panic!("vmalert {path}: {e}"))
-            .body_mut()
-            .read_json()
-            .expect("JSON from vmalert")
-    }
-}
-
-impl Drop for Vmalert {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Where a generated vmalert tree keeps its rule files.

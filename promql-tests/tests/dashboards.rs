@@ -13,78 +13,17 @@
 //! It lives here rather than in `dashboards/` because it needs the generator (catalog to rules)
 //! and the Prometheus harness, and `slokit-dashboards` must stay a pure renderer without them.
 
-use promql_tests::backfill::history_with_rules;
+use promql_tests::backfill::workload_history;
 use promql_tests::prometheus::Prometheus;
 use promql_tests::synthetic::{Service, Workload};
+use promql_tests::Tree;
 use serde_json::Value;
-use slokit::render::{
-    generate_with_dashboards, DashboardFlavour, DashboardOptions, GenerateOptions, Target,
-};
+use slokit::render::{DashboardFlavour, Target};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 const HOUR: i64 = 3_600;
 const MIN: i64 = 60;
-
-const SPECS: &str = r#"
-apiVersion: slo.dev/v1
-kind: ErrorBudgetPolicy
-metadata: {name: checkout-policy}
-spec:
-  steps:
-    # Blocking, and listed before steps that also match: it outranks the later non-blocking ones.
-    - name: budget-exhausted
-      when: {budgetExhausted: true}
-      action: freeze releases
-      blockReleases: true
-    # Matches as soon as any error was counted.
-    - name: budget-low
-      when: {budgetRemainingBelow: 1}
-      action: prioritise reliability work
-    # 7d is not a recorded window: the dashboard computes it from the hourly rates. The 99.9% SLO
-    # burns faster than 3x over the history, the 99% one does not.
-    - name: burning
-      when: {burnRateAbove: 3, window: 7d}
-      action: stop risky changes
-      blockReleases: true
-    # A recorded window; both SLOs match during the incident, but the step does not block.
-    - name: paging
-      when: {burnRateAbove: 10, window: 1h}
-      action: page the owners and open an incident
----
-apiVersion: slo.dev/v1
-kind: Product
-metadata: {name: checkout}
-spec:
-  services: [checkout-api]
-  policy: checkout-policy
-  review: {cadence: 90d, lastReviewed: 2025-12-01}
----
-apiVersion: slo.dev/v1
-kind: ServiceLevelObjective
-metadata: {name: checkout-availability}
-spec:
-  service: checkout-api
-  indicator:
-    type: ratio
-    ratio:
-      bad: {metric: http_requests_total, filters: ['job="checkout-api"', 'code=~"5.."']}
-      total: {metric: http_requests_total, filters: ['job="checkout-api"']}
-  objectives: [{displayName: availability, window: 30d, target: 0.999}]
----
-apiVersion: slo.dev/v1
-kind: ServiceLevelObjective
-metadata: {name: checkout-routes}
-spec:
-  service: checkout-api
-  groupBy: [route]
-  indicator:
-    type: ratio
-    ratio:
-      bad: {metric: http_requests_total, filters: ['job="checkout-api"', 'code=~"5.."']}
-      total: {metric: http_requests_total, filters: ['job="checkout-api"']}
-  objectives: [{displayName: availability per route, window: 30d, target: 0.99}]
-"#;
 
 /// What Grafana sends for "All" (`.*` with the Prometheus flavour's `allValue`).
 fn interpolate(expr: &str) -> String {
@@ -219,13 +158,9 @@ fn check_policy_column(
 #[test]
 fn every_dashboard_query_returns_data_from_prometheus() {
     let began = Instant::now();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
     // The history ends now (to the minute), so that the live Prometheus still finds raw samples in
     // its 5m windows and fires the page alert for the incident going on.
-    let end = now / MIN * MIN;
+    let end = promql_tests::unix_now() / MIN * MIN;
     let start = end - 2 * 24 * HOUR;
     let workload = Workload::new(start).service(
         Service::new("checkout-api")
@@ -234,59 +169,30 @@ fn every_dashboard_query_returns_data_from_prometheus() {
             // 30% errors: 300x the 99.9% SLO's budget and 30x the 99% one's, so both page.
             .incident(end - 2 * HOUR, 3 * HOUR, 0.30),
     );
-    let dir = tempfile::tempdir().expect("temporary directory");
-    std::fs::write(dir.path().join("slos.yaml"), SPECS).expect("write specs");
-    let loaded = slokit::load::load(
-        &[dir.path().join("slos.yaml")],
-        slokit::load::Options {
-            today: slokit::model::Date {
-                year: 2026,
-                month: 1,
-                day: 1,
-            },
-        },
-    );
-    assert!(
-        loaded.io_errors.is_empty() && loaded.diagnostics.error_count() == 0,
-        "the specs do not load: {:?}",
-        loaded.diagnostics
-    );
-    let mut dashboards: Vec<(String, Value)> = Vec::new();
-    let mut rule_root = None;
-    for flavour in [DashboardFlavour::Prometheus, DashboardFlavour::Plugin] {
-        let files = generate_with_dashboards(
-            &loaded.catalog,
-            &GenerateOptions {
-                target: Target::Prometheus,
-            },
-            &DashboardOptions {
-                flavour,
-                ..DashboardOptions::default()
-            },
-        );
-        let root = dir.path().join(flavour.as_str());
-        slokit::write::write_tree(&root, &files).expect("write the generated tree");
-        for file in files
-            .iter()
-            .filter(|f| f.path.extension().is_some_and(|e| e == "json"))
-        {
-            let value: Value = serde_json::from_str(&file.contents).expect("dashboard JSON");
-            dashboards.push((
-                format!("{} {}", flavour.as_str(), file.path.display()),
-                value,
-            ));
-        }
-        rule_root.get_or_insert(root);
-    }
+    let catalog = promql_tests::load_specs(&[promql_tests::spec_file("dashboards.yaml")]);
+    let trees: Vec<(DashboardFlavour, Tree)> =
+        [DashboardFlavour::Prometheus, DashboardFlavour::Plugin]
+            .into_iter()
+            .map(|flavour| {
+                let tree = Tree::generate_with(&catalog, Target::Prometheus, Some(flavour));
+                (flavour, tree)
+            })
+            .collect();
+    let dashboards: Vec<(String, Value)> = trees
+        .iter()
+        .flat_map(|(flavour, tree)| {
+            tree.dashboards()
+                .into_iter()
+                .map(|(path, json)| (format!("{} {path}", flavour.as_str()), json))
+        })
+        .collect();
     assert_eq!(
         dashboards.len(),
         4,
         "a product dashboard and the overview, twice"
     );
-    let rule_files = slokit::promtool::find_files(&rule_root.expect("a tree")).0;
-    let text = workload.openmetrics(start, end, 60);
-    let history = history_with_rules(&text, &rule_files, start, end);
-    drop(text);
+    let rule_files = trees[0].1.rules();
+    let history = workload_history(&workload, &rule_files, start, end);
     let prometheus: Prometheus = history.prometheus(&rule_files, "5s");
 
     // Wait for the live evaluation to fire both SLOs' alerts, so that `ALERTS` queries have
@@ -301,6 +207,7 @@ fn every_dashboard_query_returns_data_from_prometheus() {
         );
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
+    // To the nanosecond: whole seconds could fall before the evaluation that fired the alerts.
     let query_time = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
@@ -353,7 +260,7 @@ fn every_dashboard_query_returns_data_from_prometheus() {
         problems.len(),
         problems.join("\n")
     );
-    let policy_rows = check_policy_column(&prometheus, &dashboards, &loaded.catalog, query_time);
+    let policy_rows = check_policy_column(&prometheus, &dashboards, &catalog, query_time);
     // The checks above can fail: a query on a series the rules do not record returns nothing.
     assert!(!non_empty(&prometheus.query(
         "slokit:burn_rate:4h{slokit_slo=~\".*\"}",

@@ -4,7 +4,9 @@
 //! compose file has the services, pinned images, mounts and plugin settings the stack relies on.
 //! Under `CI`, a missing promtool or amtool is a failure.
 
+use promql_tests::Tree;
 use slokit::load::yaml::{Node, NodeKind};
+use slokit::render::{DashboardFlavour, Target};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -14,12 +16,10 @@ fn root() -> PathBuf {
 
 /// Runs a tool and returns its standard output; fails with everything it printed.
 fn run(tool: &str, args: &[&str]) -> String {
-    let output = Command::new(tool).args(args).output().unwrap_or_else(|e| panic!("cannot run `{tool}` ({e}); install it with `apt-get install prometheus prometheus-alertmanager`"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let mut command = Command::new(tool);
+    command.args(args);
+    let output = promql_tests::process::output(command).unwrap_or_else(|e| panic!("cannot run `{tool}` ({e}); install it with `apt-get install prometheus prometheus-alertmanager`"));
+    let text = promql_tests::process::text(&output);
     assert!(
         output.status.success(),
         "`{tool} {}` failed:\n{text}",
@@ -28,39 +28,24 @@ fn run(tool: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// What `slo generate examples --out <temp>` writes, through the same library calls.
-fn generate_examples() -> tempfile::TempDir {
-    let out = tempfile::tempdir().expect("temporary directory");
-    let options = slokit::load::Options {
-        today: slokit::model::Date {
-            year: 2026,
-            month: 11,
-            day: 22,
-        },
-    };
-    let loaded = slokit::load::load(&[root().join("examples")], options);
-    assert!(
-        !loaded.diagnostics.has_errors() && loaded.io_errors.is_empty(),
-        "the examples must be valid"
-    );
-    let files =
-        slokit::render::generate(&loaded.catalog, &slokit::render::GenerateOptions::default());
-    slokit::write::write_tree(&out.path().join("out"), &files).expect("write the tree");
-    out
+/// The examples, loaded as `slo` would load them on the stack's reference day.
+fn examples() -> slokit::model::Catalog {
+    promql_tests::load_specs_on(&[promql_tests::examples_dir()], "2026-11-22")
 }
 
 #[test]
 fn prometheus_config_loads_the_generated_rules() {
-    let out = generate_examples();
+    // What `slo generate examples --out <temp>` writes, through the same library calls.
+    let tree = Tree::generate(&examples());
     let config = std::fs::read_to_string(root().join("docker/prometheus/prometheus.yml"))
         .expect("prometheus.yml");
     assert!(
         config.contains("/etc/prometheus/rules/*.yml"),
         "the config must load the mounted rules"
     );
-    let rules = out.path().join("out/prometheus/rules");
+    let rules = tree.root().join("prometheus/rules");
     let local = config.replace("/etc/prometheus/rules", &rules.display().to_string());
-    let path = out.path().join("prometheus.yml");
+    let path = tree.dir.path().join("prometheus.yml");
     std::fs::write(&path, local).expect("write config");
     let report = run(
         "promtool",
@@ -186,23 +171,10 @@ fn compose_file_has_the_stack_the_readme_promises() {
 /// alert links point at.
 #[test]
 fn provisioning_matches_the_plugin_the_mounts_and_the_dashboard_uids() {
-    let out = tempfile::tempdir().expect("temporary directory");
-    let options = slokit::load::Options {
-        today: slokit::model::Date {
-            year: 2026,
-            month: 11,
-            day: 22,
-        },
-    };
-    let loaded = slokit::load::load(&[root().join("examples")], options);
-    let files = slokit::render::generate_with_dashboards(
-        &loaded.catalog,
-        &Default::default(),
-        &Default::default(),
-    );
-    slokit::write::write_tree(out.path(), &files).expect("write the tree");
+    let catalog = examples();
+    let tree = Tree::generate_with(&catalog, Target::Prometheus, Some(DashboardFlavour::Plugin));
     let parse = |relative: &str| {
-        let text = std::fs::read_to_string(out.path().join(relative))
+        let text = std::fs::read_to_string(tree.root().join(relative))
             .unwrap_or_else(|_| panic!("`{relative}` was not generated"));
         let mut diags = slokit::diag::Diagnostics::default();
         let mut docs =
@@ -246,10 +218,10 @@ fn provisioning_matches_the_plugin_the_mounts_and_the_dashboard_uids() {
         compose.contains(&format!("../out/grafana/dashboards:{path}")),
         "compose must mount the dashboards at `{path}`"
     );
-    for product in &loaded.catalog.products {
+    for product in &catalog.products {
         let json: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(
-                out.path()
+                tree.root()
                     .join(format!("grafana/dashboards/{}.json", product.name)),
             )
             .expect("dashboard"),

@@ -6,6 +6,7 @@ use promql_tests::fixtures;
 use promql_tests::{
     check_rules, remove_alerts, replace_factor, require_promtool, test_rules, Tree,
 };
+use slokit::render::Target;
 
 fn fast_tests(tree: &Tree) -> Vec<std::path::PathBuf> {
     tree.tests()
@@ -25,16 +26,9 @@ fn every_generated_file_passes_promtool() {
         "{report}"
     );
     // vmalert files use the Prometheus rule format, so promtool can check them too.
-    let vmalert = slokit::render::generate(
-        &fixtures::catalog(&[], false),
-        &slokit::render::GenerateOptions {
-            target: slokit::render::Target::Vmalert,
-        },
-    );
-    let dir = tempfile::tempdir().unwrap();
-    slokit::write::write_tree(dir.path(), &vmalert).unwrap();
-    let files: Vec<_> = vmalert.iter().map(|f| dir.path().join(&f.path)).collect();
-    check_rules(&files).unwrap_or_else(|e| panic!("promtool check rules (vmalert) failed:\n{e}"));
+    let vmalert = Tree::generate_with(&fixtures::catalog(&[], false), Target::Vmalert, None);
+    check_rules(&vmalert.paths())
+        .unwrap_or_else(|e| panic!("promtool check rules (vmalert) failed:\n{e}"));
 }
 
 /// One SLO, so that each promtool run takes a second or two.
@@ -42,8 +36,14 @@ fn single() -> Tree {
     Tree::generate(&fixtures::catalog(&["api-service-availability"], false))
 }
 
-fn assert_tests_fail(tree: &Tree, what: &str, expected_in_output: &str) {
-    let output = test_rules(&fast_tests(tree))
+/// Breaks the rules of the single-SLO tree with `mutate` (which must leave them valid) and
+/// asserts that the generated tests fail, saying `expected_in_output`.
+fn assert_mutation_fails(mutate: impl Fn(&str) -> String, what: &str, expected_in_output: &str) {
+    require_promtool();
+    let tree = single();
+    tree.mutate_rules(mutate);
+    check_rules(&tree.rules()).expect("the mutated rules are still valid");
+    let output = test_rules(&fast_tests(&tree))
         .map(|out| panic!("the generated tests passed although {what}:\n{out}"))
         .unwrap_err();
     assert!(
@@ -62,52 +62,48 @@ fn the_unmodified_single_slo_tree_passes() {
 
 #[test]
 fn removing_the_alerts_fails_the_tests() {
-    require_promtool();
-    let tree = single();
-    tree.mutate_rules(remove_alerts);
-    check_rules(&tree.rules()).expect("the mutated rules are still valid");
-    assert_tests_fail(&tree, "the alerts were removed", "ALERTS{alertname=");
+    assert_mutation_fails(
+        remove_alerts,
+        "the alerts were removed",
+        "ALERTS{alertname=",
+    );
 }
 
 #[test]
 fn alerts_that_always_fire_fail_the_tests() {
-    require_promtool();
-    let tree = single();
-    tree.mutate_rules(|text| replace_factor(text, "14.4", "-1"));
-    check_rules(&tree.rules()).expect("the mutated rules are still valid");
-    assert_tests_fail(&tree, "the page alert always fires", "exp: nil");
+    assert_mutation_fails(
+        |text| replace_factor(text, "14.4", "-1"),
+        "the page alert always fires",
+        "exp: nil",
+    );
 }
 
 #[test]
 fn a_doubled_threshold_fails_the_tests() {
-    require_promtool();
-    let tree = single();
-    tree.mutate_rules(|text| replace_factor(text, "14.4", "28.8"));
-    check_rules(&tree.rules()).expect("the mutated rules are still valid");
-    assert_tests_fail(&tree, "the 14.4x threshold was doubled", "got: nil");
+    assert_mutation_fails(
+        |text| replace_factor(text, "14.4", "28.8"),
+        "the 14.4x threshold was doubled",
+        "got: nil",
+    );
 }
 
 #[test]
 fn averaging_ratios_instead_of_events_fails_the_tests() {
-    require_promtool();
     // Sloth's mistake: a long window as the mean of 5m ratios. Replace the 1h burn rate by the
     // average of the 5m burn rate and the exactness test must notice.
-    let tree = single();
-    tree.mutate_rules(|text| {
-        let start = text
-            .find("  - record: slokit:burn_rate:1h\n")
-            .expect("1h burn rate");
-        let expr_start = start + text[start..].find("    expr:").unwrap();
-        let labels = expr_start + text[expr_start..].find("    labels:").unwrap();
-        format!(
-            "{}    expr: avg_over_time(slokit:burn_rate:5m[1h])\n{}",
-            &text[..expr_start],
-            &text[labels..]
-        )
-    });
-    check_rules(&tree.rules()).expect("the mutated rules are still valid");
-    assert_tests_fail(
-        &tree,
+    assert_mutation_fails(
+        |text| {
+            let start = text
+                .find("  - record: slokit:burn_rate:1h\n")
+                .expect("1h burn rate");
+            let expr_start = start + text[start..].find("    expr:").unwrap();
+            let labels = expr_start + text[expr_start..].find("    labels:").unwrap();
+            format!(
+                "{}    expr: avg_over_time(slokit:burn_rate:5m[1h])\n{}",
+                &text[..expr_start],
+                &text[labels..]
+            )
+        },
         "the 1h window averaged ratios",
         "abs(slokit:burn_rate:1h",
     );
@@ -116,24 +112,9 @@ fn averaging_ratios_instead_of_events_fails_the_tests() {
 #[test]
 fn the_bundled_examples_generate_rules_and_tests_that_pass() {
     require_promtool();
-    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
-    let loaded = slokit::load::load(
-        &[examples],
-        slokit::load::Options {
-            today: slokit::model::Date {
-                year: 2026,
-                month: 1,
-                day: 1,
-            },
-        },
-    );
-    assert!(
-        loaded.io_errors.is_empty() && loaded.diagnostics.error_count() == 0,
-        "the examples do not load: {:?}",
-        loaded.io_errors
-    );
-    assert!(loaded.catalog.slos().count() > 0);
-    let tree = Tree::generate(&loaded.catalog);
+    let catalog = promql_tests::load_specs(&[promql_tests::examples_dir()]);
+    assert!(catalog.slos().count() > 0);
+    let tree = Tree::generate(&catalog);
     check_rules(&tree.rules()).unwrap_or_else(|e| panic!("promtool check rules failed:\n{e}"));
     test_rules(&tree.tests()).unwrap_or_else(|e| panic!("promtool test rules failed:\n{e}"));
 }

@@ -100,11 +100,12 @@ fn the_binary_serves_metrics_and_takes_incidents() {
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_slokit-demo-workload"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_slokit-demo-workload"));
+    command
         .args(["--listen", &format!("127.0.0.1:{port}"), "--speed", "60"])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start the workload");
+        .stdout(std::process::Stdio::null());
+    // Stopped when dropped, also when an assertion fails, and with the test process.
+    let _workload = promql_tests::process::ChildGuard::spawn(command).expect("start the workload");
     let base = format!("http://127.0.0.1:{port}");
     let started = std::time::Instant::now();
     while ureq::get(&format!("{base}/healthz")).call().is_err() {
@@ -135,6 +136,4 @@ fn the_binary_serves_metrics_and_takes_incidents() {
         &[("job", "checkout-api"), ("code", "500")],
     );
     assert!(errors > 0.0, "no errors after the incident:\n{text}");
-    let _ = child.kill();
-    let _ = child.wait();
 }

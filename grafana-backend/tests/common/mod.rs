@@ -16,17 +16,19 @@ pub use history::*;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use grafana_plugin_sdk::arrow2;
 use grafana_plugin_sdk::pluginv2;
+use promql_tests::process::ChildGuard;
 use promql_tests::prometheus::{backfill_openmetrics, Prometheus, StartOptions};
 use serde_json::{json, Value};
 
-/// The plugin executable, stopped when dropped; its gRPC services through [`Grpc`].
+/// The plugin executable, stopped when dropped (and when the test process dies); its gRPC
+/// services through [`Grpc`].
 pub struct Plugin {
-    pub child: Child,
+    pub child: ChildGuard,
     grpc: Grpc,
 }
 
@@ -53,13 +55,13 @@ impl Plugin {
         let executable = std::env::var_os("SLOKIT_PLUGIN_EXECUTABLE")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_gpx_slokit")));
-        let mut child = Command::new(executable)
+        let mut command = Command::new(executable);
+        command
             .env("RUST_LOG", rust_log)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .expect("start gpx_slokit");
+            .stderr(stderr);
+        let mut child = ChildGuard::spawn(command).expect("start gpx_slokit");
         let mut stdout = BufReader::new(child.stdout.take().expect("plugin stdout"));
         let mut line = String::new();
         stdout
@@ -75,13 +77,6 @@ impl Plugin {
             address: format!("http://{}", parts[3]),
         };
         (Plugin { child, grpc }, stdout)
-    }
-}
-
-impl Drop for Plugin {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

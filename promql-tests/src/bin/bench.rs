@@ -31,9 +31,11 @@
 //! All data runs an hour into the future, so each run reads full windows whenever it starts; rule
 //! results are then discarded by the TSDB (out of bounds), which costs every rule set the same.
 
-use promql_tests::backfill::history_with_rules;
+use clap::Parser;
+use promql_tests::backfill::workload_history;
 use promql_tests::prometheus::{Prometheus, StartOptions};
 use promql_tests::synthetic::{Service, Workload};
+use slokit::render::Target;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -43,107 +45,88 @@ use std::time::{Duration, Instant};
 const DAY: i64 = 86_400;
 const HOUR: i64 = 3_600;
 
+/// The accuracy and cost benchmark behind BENCHMARKS.md: slokit's generated rules against
+/// Sloth- and Pyrra-shaped rules, on the same data in a real Prometheus, in the same run.
+///
+/// Runs the accuracy comparison (one SLO, 32 days, with and without a zero-traffic gap), then the
+/// cost comparison once per `--slos` count. Not a test: run it by hand, with `--release`.
+#[derive(Debug, Parser)]
+#[command(name = "bench", long_about)]
 struct Options {
+    /// SLO counts to measure the cost at, comma-separated.
+    #[arg(
+        long,
+        value_name = "N,...",
+        value_delimiter = ',',
+        default_value = "100,1000"
+    )]
     slos: Vec<usize>,
+    /// The SLOs' period in days (the cost benchmark's history is one day longer).
+    #[arg(long, value_name = "DAYS", default_value_t = 7)]
     period_days: i64,
+    /// Services of raw history; SLO `i` reads service `i % services`.
+    #[arg(long, default_value_t = 2)]
     services: usize,
+    /// Counter series per service (two per route: 200 and 500).
+    #[arg(long, default_value_t = 50)]
     series: usize,
+    /// Seconds between raw samples.
+    #[arg(long, value_name = "SECONDS", default_value_t = 15)]
     scrape: i64,
+    /// Seconds between samples of the recorded history that long windows read.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     record_interval: i64,
     /// The interval Prometheus measures each class of groups at (short, to finish quickly).
+    #[arg(long = "interval-eval", value_name = "DURATION", default_value = "15s")]
     eval_interval: String,
-    /// The global `evaluation_interval` the figures per minute assume for groups without their own.
+    /// The global `evaluation_interval`, in seconds, that the figures per minute assume for groups
+    /// without their own.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     global_interval: i64,
+    /// Measured evaluation cycles per class, after one warm-up evaluation.
+    #[arg(long, default_value_t = 2)]
     cycles: usize,
-    /// Which rule sets to time (prefixes of `slokit`, `sloth (default`, `sloth (exact`, `pyrra`).
+    /// Which rule sets to time: comma-separated prefixes of `slokit`, `sloth (default`,
+    /// `sloth (exact` and `pyrra`, any case.
+    #[arg(
+        long,
+        value_name = "PREFIX,...",
+        value_delimiter = ',',
+        default_value = "slokit,sloth,pyrra"
+    )]
     sets: Vec<String>,
-    accuracy: bool,
-    cost: bool,
-}
-
-fn options() -> Options {
-    let mut o = Options {
-        slos: vec![100, 1000],
-        period_days: 7,
-        services: 2,
-        series: 50,
-        scrape: 15,
-        record_interval: 60,
-        eval_interval: "15s".into(),
-        global_interval: 30,
-        cycles: 2,
-        sets: vec!["slokit".into(), "sloth".into(), "pyrra".into()],
-        accuracy: true,
-        cost: true,
-    };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < args.len() {
-        let value = || {
-            args.get(i + 1)
-                .cloned()
-                .unwrap_or_else(|| panic!("{} needs a value", args[i]))
-        };
-        match args[i].as_str() {
-            "--slos" => {
-                o.slos = value()
-                    .split(',')
-                    .map(|s| s.parse().expect("--slos takes numbers, e.g. 100,1000"))
-                    .collect()
-            }
-            "--period-days" => o.period_days = value().parse().expect("--period-days"),
-            "--services" => o.services = value().parse().expect("--services"),
-            "--series" => o.series = value().parse().expect("--series"),
-            "--scrape" => o.scrape = value().parse().expect("--scrape (seconds)"),
-            "--record-interval" => o.record_interval = value().parse().expect("--record-interval"),
-            "--interval-eval" => o.eval_interval = value(),
-            "--global-interval" => {
-                o.global_interval = value().parse().expect("--global-interval (seconds)")
-            }
-            "--cycles" => o.cycles = value().parse().expect("--cycles"),
-            "--sets" => o.sets = value().split(',').map(str::to_string).collect(),
-            "--no-accuracy" => {
-                o.accuracy = false;
-                i -= 1;
-            }
-            "--no-cost" => {
-                o.cost = false;
-                i -= 1;
-            }
-            other => panic!("unknown argument `{other}`; see the module docs of src/bin/bench.rs"),
-        }
-        i += 2;
-    }
-    o
+    /// Skip the accuracy comparison.
+    #[arg(long)]
+    no_accuracy: bool,
+    /// Skip the cost comparison.
+    #[arg(long)]
+    no_cost: bool,
 }
 
 fn main() {
-    let options = options();
-    if options.accuracy {
+    let options = Options::parse();
+    if !options.no_accuracy {
         accuracy();
     }
-    if options.cost {
+    if !options.no_cost {
         for &n in &options.slos {
             cost(&options, n);
         }
     }
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64
-}
-
-/// slokit specs for `n` ratio SLOs on the benchmark's services.
+/// slokit specs for `n` ratio SLOs on the benchmark's services (`specs/bench-slo.yaml.template`).
 fn slokit_specs(n: usize, services: usize, period_days: i64, objective: f64) -> String {
+    let template = std::fs::read_to_string(promql_tests::spec_file("bench-slo.yaml.template"))
+        .expect("read the benchmark's spec template");
     let mut out = String::new();
     for i in 0..n {
-        let job = format!("svc{}", i % services);
-        let _ = write!(
-            out,
-            "---\napiVersion: slo.dev/v1\nkind: ServiceLevelObjective\nmetadata: {{name: slo{i}}}\nspec:\n  service: {job}\n  indicator:\n    type: ratio\n    ratio:\n      bad: {{metric: http_requests_total, filters: ['job=\"{job}\"', 'code=~\"5..\"']}}\n      total: {{metric: http_requests_total, filters: ['job=\"{job}\"']}}\n  objectives: [{{displayName: availability, window: {period_days}d, target: {objective}}}]\n"
+        out.push_str(
+            &template
+                .replace("{slo}", &format!("slo{i}"))
+                .replace("{service}", &format!("svc{}", i % services))
+                .replace("{window}", &format!("{period_days}d"))
+                .replace("{target}", &objective.to_string()),
         );
     }
     out
@@ -151,26 +134,9 @@ fn slokit_specs(n: usize, services: usize, period_days: i64, objective: f64) -> 
 
 /// Generates slokit's rule files for the specs into `dir`.
 fn slokit_rules(specs: &str, dir: &Path) -> Vec<PathBuf> {
-    let spec_file = dir.join("slos.yaml");
-    std::fs::write(&spec_file, specs).expect("write specs");
-    let loaded = slokit::load::load(
-        &[spec_file],
-        slokit::load::Options {
-            today: slokit::model::Date {
-                year: 2026,
-                month: 1,
-                day: 1,
-            },
-        },
-    );
-    assert!(
-        loaded.diagnostics.error_count() == 0,
-        "benchmark specs do not load"
-    );
-    let files =
-        slokit::render::generate(&loaded.catalog, &slokit::render::GenerateOptions::default());
+    let catalog = promql_tests::load_spec_text("slos.yaml", specs);
     let out = dir.join("slokit");
-    slokit::write::write_tree(&out, &files).expect("write slokit rules");
+    promql_tests::write_generated(&catalog, Target::Prometheus, None, &out);
     slokit::promtool::find_files(&out).0
 }
 
@@ -279,7 +245,7 @@ fn accuracy() {
     println!("## accuracy: one SLO, 32 days of 10→100 rps diurnal traffic, 2% errors at night, 0.02% by day, 1m samples");
     for gap in [false, true] {
         let began = Instant::now();
-        let end = now() / 60 * 60;
+        let end = promql_tests::unix_now() / 60 * 60;
         let start = end - 32 * DAY;
         let day0 = (start / DAY + 1) * DAY;
         let mut service = Service::new("svc0");
@@ -289,7 +255,7 @@ fn accuracy() {
         let workload = Workload::new(start).service(service);
         let dir = tempfile::tempdir().expect("temporary directory");
         let rules = slokit_rules(&slokit_specs(1, 1, 30, 0.99), dir.path());
-        let history = history_with_rules(&workload.openmetrics(start, end, 60), &rules, start, end);
+        let history = workload_history(&workload, &rules, start, end);
         let prometheus = history.prometheus(&[], "1m");
         let assess = end - 2 * HOUR;
         let one = |expr: &str, t: i64| -> (f64, i64) {
@@ -643,7 +609,7 @@ fn cost(options: &Options, n: usize) {
     let began = Instant::now();
     let period = options.period_days * DAY;
     // An hour into the future, so every run reads full windows whenever it starts.
-    let end = (now() / 60 + 60) * 60;
+    let end = (promql_tests::unix_now() / 60 + 60) * 60;
     let start = end - period - DAY;
     let dir = tempfile::tempdir().expect("temporary directory");
     let history = dir.path().join("history.om");
@@ -672,24 +638,8 @@ fn cost(options: &Options, n: usize) {
     }
     let size = std::fs::metadata(&history).map(|m| m.len()).unwrap_or(0);
     let tsdb = dir.path().join("tsdb");
-    std::fs::create_dir_all(&tsdb).expect("tsdb directory");
     let import = Instant::now();
-    let status = std::process::Command::new(slokit::promtool::promtool_command())
-        .args([
-            "tsdb",
-            "create-blocks-from",
-            "openmetrics",
-            &format!(
-                "--max-block-duration={}",
-                promql_tests::prometheus::BACKFILL_BLOCK_DURATION
-            ),
-            "--quiet",
-        ])
-        .arg(&history)
-        .arg(&tsdb)
-        .status()
-        .expect("run promtool");
-    assert!(status.success(), "promtool could not import the history");
+    promql_tests::prometheus::backfill_openmetrics_file(&history, &tsdb);
     let _ = std::fs::remove_file(&history);
     println!(
         "\n## cost: {n} SLOs, period {}d, {} services x {} series at {}s scrape, global evaluation interval {}s (data {} MB, import {:.0}s)",
