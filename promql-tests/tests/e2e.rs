@@ -5,17 +5,19 @@
 //! every result compared with ground truth computed from the generator's own event counts.
 //!
 //! What is asserted, in both engines:
-//! - the period error ratio (`1 - slokit:sli:period`), `slokit:burn_rate:period` and
-//!   `slokit:error_budget_remaining:period` match the exact ratio of event sums over the window the
-//!   rules cover, within 0.1% relative, on the uneven workload and on every other SLO;
-//! - no period-level or burn-rate series is ever NaN or ±Inf, across zero-traffic gaps and an
-//!   outage, and the burn rates are 0 (not absent) while traffic is zero;
+//! - the period error ratio (`1 - slokit:sli:period`), the period burn rate from the recorded
+//!   period rates and `slokit:error_budget_remaining:period` match the exact ratio of event sums
+//!   over the window the rules cover, within 0.1% relative, on the uneven workload and on every
+//!   other SLO;
+//! - no recorded period-level or rate series, and no burn rate as the dashboards and the plugin
+//!   compute it, is ever NaN or ±Inf, across zero-traffic gaps and an outage, and those burn rates
+//!   are 0 (not absent) while traffic is zero;
 //! - each alert (page, ticket) is active exactly when an exact model of the same window pairs says
 //!   it should be, except within a tolerance of the model's own transitions; the incidents each
 //!   tier must catch are checked to be caught, and the quiet weeks to be silent.
 //!
 //! How alerts are observed, honestly: promtool cannot backfill alerting rules, so in Prometheus the
-//! generated alert expressions are evaluated over the backfilled burn-rate series with range queries
+//! generated alert expressions are evaluated over the backfilled rate series with range queries
 //! (the same expressions, read from the generated file, at the 5m backfill interval), and a live
 //! Prometheus then loads the generated files and must fire the page alert for the incident still
 //! going on at "now". vmalert's replay evaluates the alerting rules themselves and writes `ALERTS`,
@@ -463,7 +465,14 @@ fn check_period(
         // When the sample read was recorded, not when it was read: the slow group writes every
         // 2m30s (every 5m in the backfill), so early in an hour the sample may predate the hour.
         let recorded = one(&format!("timestamp(slokit:sli:period{selector})"), assess).0 as i64;
-        let (burn, _) = one(&format!("slokit:burn_rate:period{selector}"), assess);
+        // The period burn rate from the recorded period rates, which the budget must agree with.
+        let (burn, _) = one(
+            &format!(
+                "slokit:events_bad:rate_period{selector} / slokit:events_total:rate_period{selector} / {}",
+                objective.budget
+            ),
+            assess,
+        );
         let (remaining, _) = one(
             &format!("slokit:error_budget_remaining:period{selector}"),
             assess,
@@ -518,7 +527,8 @@ fn check_period(
             objective.slo
         );
     }
-    // Zero traffic: burn rates are present and exactly 0 in the middle of each gap.
+    // Zero traffic: burn rates, as every reader computes them, are present and exactly 0 in the
+    // middle of each gap.
     for (job, from, to) in &scenario.gaps {
         let objective = OBJECTIVES
             .iter()
@@ -526,8 +536,11 @@ fn check_period(
             .expect("a gap of a known service");
         let middle = (from + to) / 2;
         for window in ["5m", "30m", "1h"] {
+            let window = PromDuration::parse(window).expect("a window");
             let (value, _) = one(
-                &format!("slokit:burn_rate:{window}{}", objective.selector()),
+                &slokit::conventions::window_burn_rate(window, |name| {
+                    format!("{name}{}", objective.selector())
+                }),
                 middle,
             );
             assert!(
@@ -547,7 +560,14 @@ fn check_finite(
     engine: &str,
     range: &dyn Fn(&str, f64, f64, f64) -> serde_json::Value,
 ) -> usize {
-    let expr = r#"{__name__=~"slokit:(burn_rate:.*|sli:period|error_budget_remaining:period|events_(total|bad):rate_period)"}"#;
+    let recorded = r#"{__name__=~"slokit:(sli:period|error_budget_remaining:period|events_(total|bad):rate(5m|1h|_period))"}"#.to_string();
+    // Burn rates over a short, a long and an hourly window, as every reader computes them.
+    let computed = ["1h", "6h", "3d"].map(|window| {
+        slokit::conventions::window_burn_rate(
+            PromDuration::parse(window).expect("a window"),
+            |name| format!("{name}{{slokit_slo=~\".+\"}}"),
+        )
+    });
     // Two halves keep each range query under Prometheus's 11,000 points per series.
     let mut checked = 0;
     let half = (scenario.end - scenario.start) / 2;
@@ -555,17 +575,19 @@ fn check_finite(
         (scenario.start + HOUR, scenario.start + half),
         (scenario.start + half, scenario.end - 30 * MIN),
     ] {
-        let result = range(expr, from as f64, to as f64, STEP as f64);
-        for series in result.as_array().into_iter().flatten() {
-            for pair in series["values"].as_array().into_iter().flatten() {
-                let value = sample_value(pair);
-                assert!(
-                    value.is_finite(),
-                    "{engine}: {} is {value} at {}",
-                    series["metric"],
-                    scenario.when(pair[0].as_f64().unwrap_or(0.0) as i64)
-                );
-                checked += 1;
+        for expr in std::iter::once(&recorded).chain(&computed) {
+            let result = range(expr, from as f64, to as f64, STEP as f64);
+            for series in result.as_array().into_iter().flatten() {
+                for pair in series["values"].as_array().into_iter().flatten() {
+                    let value = sample_value(pair);
+                    assert!(
+                        value.is_finite(),
+                        "{engine}: {} is {value} at {}",
+                        series["metric"],
+                        scenario.when(pair[0].as_f64().unwrap_or(0.0) as i64)
+                    );
+                    checked += 1;
+                }
             }
         }
     }

@@ -89,23 +89,28 @@ fn a_doubled_threshold_fails_the_tests() {
 
 #[test]
 fn averaging_ratios_instead_of_events_fails_the_tests() {
-    // Sloth's mistake: a long window as the mean of 5m ratios. Replace the 1h burn rate by the
-    // average of the 5m burn rate and the exactness test must notice.
+    // Sloth's mistake: a long window as the mean of 5m ratios. Record the 1h bad rate so that the
+    // 1h error ratio read from it is the mean of the 5m ratios, and the exactness test must notice.
     assert_mutation_fails(
         |text| {
             let start = text
-                .find("  - record: slokit:burn_rate:1h\n")
-                .expect("1h burn rate");
+                .find("  - record: slokit:events_bad:rate1h\n")
+                .expect("1h bad rate");
             let expr_start = start + text[start..].find("    expr:").unwrap();
             let labels = expr_start + text[expr_start..].find("    labels:").unwrap();
+            // The SLO's matchers, from the rule's own `avg_over_time(slokit:events_bad:rate5m{..}[1h])`.
+            let expr = &text[expr_start..labels];
+            let open = expr.find('{').expect("matchers");
+            let close = expr.find('}').expect("matchers");
+            let id = &expr[open..=close];
             format!(
-                "{}    expr: avg_over_time(slokit:burn_rate:5m[1h])\n{}",
+                "{}    expr: 'avg_over_time((slokit:events_bad:rate5m{id} / slokit:events_total:rate5m{id})[1h:5m]) * avg_over_time(slokit:events_total:rate5m{id}[1h])'\n{}",
                 &text[..expr_start],
                 &text[labels..]
             )
         },
         "the 1h window averaged ratios",
-        "abs(slokit:burn_rate:1h",
+        "slokit:events_bad:rate1h",
     );
 }
 

@@ -6,14 +6,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use slokit::live::policy::{Figures, Outcome};
-use slokit::model::{Date, ErrorBudgetPolicy, Origin, PolicyCondition, PolicyStep, SpecFormat};
 use slokit_conventions::duration::Duration;
 use slokit_conventions::{
     window_burn_rate, LABEL_POLICY, LABEL_POLICY_ACTION, LABEL_POLICY_BLOCKS,
     LABEL_POLICY_CONDITION, LABEL_POLICY_ORDER, LABEL_POLICY_STEP, LABEL_POLICY_WINDOW,
     LABEL_PRODUCT, SERIES_BUDGET_REMAINING,
 };
+use slokit_model::policy::{Figures, Outcome};
+use slokit_model::{Date, ErrorBudgetPolicy, Origin, PolicyCondition, PolicyStep, SpecFormat};
 use slokit_wire::Sample;
 
 use super::status::{SeriesKey, StatusSamples, STATUS_BURN_WINDOWS};
@@ -61,7 +61,7 @@ impl StatusSamples<'_> {
             let PolicyState::Policy(policy) = self.policy(identity) else {
                 continue;
             };
-            for window in slokit::live::policy::windows(&policy) {
+            for window in slokit_model::policy::windows(&policy) {
                 if !STATUS_BURN_WINDOWS.contains(&window) && Some(window) != self.period(identity) {
                     out.entry(window)
                         .or_default()
@@ -83,7 +83,7 @@ impl StatusSamples<'_> {
         let values = self.windowed.get(key);
         let get = |name: &str| values.and_then(|v| v.get(name)).copied();
         let budget_remaining = get(SERIES_BUDGET_REMAINING);
-        let burn_rates = slokit::live::policy::windows(policy)
+        let burn_rates = slokit_model::policy::windows(policy)
             .into_iter()
             .map(|window| {
                 let value = match STATUS_BURN_WINDOWS.iter().position(|w| *w == window) {
@@ -155,11 +155,11 @@ fn policy_from_steps(steps: &[&Sample]) -> Option<ErrorBudgetPolicy> {
 
 /// The policy column: the action of the step in force and the step's name, e.g.
 /// `freeze releases (budget-exhausted)`; `none` when no step matches. `unknown` when a step whose
-/// figure is missing could be the one in force, i.e. is more severe (in `slokit::live::policy`'s
+/// figure is missing could be the one in force, i.e. is more severe (in `slokit_model::policy`'s
 /// order) than the step that matches: a missing figure is never taken for "fine".
 pub fn policy_action(policy: &ErrorBudgetPolicy, figures: &Figures) -> String {
-    let evaluation = slokit::live::policy::evaluate(policy, figures);
-    let severity_of = |index: usize| slokit::live::policy::severity(&policy.steps[index], index);
+    let evaluation = slokit_model::policy::evaluate(policy, figures);
+    let severity_of = |index: usize| slokit_model::policy::severity(&policy.steps[index], index);
     let in_force = evaluation.in_force.map(severity_of);
     let hidden = evaluation
         .results
@@ -449,7 +449,7 @@ mod tests {
                 r#" / on (slokit_product, slokit_service, slokit_slo) group_left () (1 - slokit:objective:ratio{slokit_product=~"billing|shop",slokit_service="api"}), "slokit_policy_window", "12h", "", "")"#,
             )
         );
-        slokit::promql::parse(&expr).expect("the query parses");
+        promql_parser::parser::parse(&expr).expect("the query parses");
         let read = read_extra_burn_rates(&[sample(
             &[
                 (LABEL_PRODUCT, "shop"),
