@@ -36,6 +36,14 @@ impl Catalog {
         self.policies.get(product.policy.as_ref()?)
     }
 
+    /// The catalog with only the SLOs named in `names` (all of them when `names` is empty).
+    pub fn only(mut self, names: &[&str]) -> Catalog {
+        if !names.is_empty() {
+            self.retain_slos(|slo| names.contains(&slo.name.as_str()));
+        }
+        self
+    }
+
     /// Keeps only the SLOs for which `keep` holds, and the products that still have one. Policies
     /// stay: a policy nobody follows is harmless.
     pub fn retain_slos(&mut self, keep: impl Fn(&Slo) -> bool) {
@@ -419,6 +427,13 @@ pub struct Alerting {
 }
 
 impl Alerting {
+    /// Every window pair of every tier, with its tier's severity, in tier order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &BurnWindow)> {
+        self.tiers
+            .iter()
+            .flat_map(|t| t.windows.iter().map(move |w| (t.severity.as_str(), w)))
+    }
+
     /// Alerting on `tiers` (disabled when there are none), without `for:`, extra labels,
     /// annotations, runbook or the optional budget-exhausted and no-data alerts.
     pub fn with_tiers(tiers: Vec<AlertTier>) -> Alerting {

@@ -122,15 +122,8 @@ enum Command {
     ///
     /// SLOs without `phases` get the default ladder as a proposal.
     Plan {
-        /// Spec files or directories.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Only this product.
-        #[arg(long)]
-        product: Option<String>,
-        /// Only this SLO.
-        #[arg(long)]
-        slo: Option<String>,
+        #[command(flatten)]
+        pick: SloPick,
         #[arg(long, value_enum, default_value_t = PlanFormat::Markdown)]
         format: PlanFormat,
     },
@@ -138,18 +131,25 @@ enum Command {
     ///
     /// Exits 0 when every SLO with phases is ready, 1 when one is not, 2 when it cannot decide.
     Readiness {
-        /// Spec files or directories.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Only this product.
-        #[arg(long)]
-        product: Option<String>,
-        /// Only this SLO.
-        #[arg(long)]
-        slo: Option<String>,
+        #[command(flatten)]
+        pick: SloPick,
         #[command(flatten)]
         api: ApiArgs,
     },
+}
+
+/// The spec files and, optionally, one product or one SLO of them.
+#[derive(Debug, clap::Args)]
+struct SloPick {
+    /// Spec files or directories.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Only this product.
+    #[arg(long)]
+    product: Option<String>,
+    /// Only this SLO.
+    #[arg(long)]
+    slo: Option<String>,
 }
 
 /// How to reach a Prometheus-compatible API; secrets come from files or the environment, never
@@ -274,18 +274,8 @@ pub fn run() -> ExitCode {
             format,
             api,
         } => gate(&paths, product.as_deref(), service.as_deref(), format, &api),
-        Command::Plan {
-            paths,
-            product,
-            slo,
-            format,
-        } => plan(&paths, product.as_deref(), slo.as_deref(), format),
-        Command::Readiness {
-            paths,
-            product,
-            slo,
-            api,
-        } => readiness(&paths, product.as_deref(), slo.as_deref(), &api),
+        Command::Plan { pick, format } => plan(&pick, format),
+        Command::Readiness { pick, api } => readiness(&pick, &api),
     }
 }
 
@@ -723,13 +713,9 @@ fn gate(
     )
 }
 
-fn plan(
-    paths: &[PathBuf],
-    product: Option<&str>,
-    slo: Option<&str>,
-    format: PlanFormat,
-) -> ExitCode {
-    let loaded = match load_and_report(paths, false) {
+fn plan(pick: &SloPick, format: PlanFormat) -> ExitCode {
+    let (product, slo) = (pick.product.as_deref(), pick.slo.as_deref());
+    let loaded = match load_and_report(&pick.paths, false) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
@@ -749,14 +735,10 @@ fn plan(
     ExitCode::SUCCESS
 }
 
-fn readiness(
-    paths: &[PathBuf],
-    product: Option<&str>,
-    slo: Option<&str>,
-    api: &ApiArgs,
-) -> ExitCode {
+fn readiness(pick: &SloPick, api: &ApiArgs) -> ExitCode {
+    let (product, slo) = (pick.product.as_deref(), pick.slo.as_deref());
     run_live(
-        paths,
+        &pick.paths,
         api,
         Some("readiness: cannot decide: the specs did not load"),
         (product, None, slo),

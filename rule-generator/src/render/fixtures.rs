@@ -45,11 +45,7 @@ pub fn catalog(slos: &[&str], with_policy: bool) -> Catalog {
         "the fixture specs are invalid: {:?}",
         loaded.diagnostics
     );
-    let mut catalog = loaded.catalog;
-    if !slos.is_empty() {
-        catalog.retain_slos(|slo| slos.contains(&slo.name.as_str()));
-    }
-    catalog
+    loaded.catalog.only(slos)
 }
 
 /// One SLO of the fixtures, by name, without policy.

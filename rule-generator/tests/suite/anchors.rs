@@ -169,13 +169,8 @@ fn sloth_alert_windows_for_30d_apply_to_sloth_slos() {
     let slo = loaded.catalog.slos().next().expect("one SLO");
     let windows: Vec<String> = slo
         .alerting
-        .tiers
-        .iter()
-        .flat_map(|t| {
-            t.windows
-                .iter()
-                .map(move |w| format!("{} {}/{} {}", t.severity, w.long, w.short, w.factor))
-        })
+        .pairs()
+        .map(|(severity, w)| format!("{} {}/{} {}", severity, w.long, w.short, w.factor))
         .collect();
     assert_eq!(
         windows,

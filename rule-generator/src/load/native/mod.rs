@@ -266,13 +266,8 @@ spec:
         let slo = catalog.slos().next().expect("one SLO");
         let factors: Vec<(String, String, f64)> = slo
             .alerting
-            .tiers
-            .iter()
-            .flat_map(|t| {
-                t.windows
-                    .iter()
-                    .map(move |w| (t.severity.clone(), w.long.to_string(), w.factor))
-            })
+            .pairs()
+            .map(|(severity, w)| (severity.to_string(), w.long.to_string(), w.factor))
             .collect();
         // 7 days is 168 hours: each tier keeps its share of budget (2%, 5%, 10%, 10%), except that
         // no factor goes below 1x (the tickets would be 0.7x and 0.23x).

@@ -445,13 +445,8 @@ mod tests {
         let slos = slos(&yaml);
         let alerting = &slos[0].alerting;
         let got: Vec<String> = alerting
-            .tiers
-            .iter()
-            .flat_map(|t| {
-                t.windows
-                    .iter()
-                    .map(move |w| format!("{} {}/{} {}", t.severity, w.long, w.short, w.factor))
-            })
+            .pairs()
+            .map(|(severity, w)| format!("{severity} {}/{} {}", w.long, w.short, w.factor))
             .collect();
         assert_eq!(got, ["page 1h/5m 14.4", "ticket 1d/2h 3"]);
         assert_eq!(

@@ -167,22 +167,7 @@ fn gauge_tests(slo: &Slo, synth: &Synth) -> SloTests {
     let budget = slo.error_budget();
     let (by, labels) = synth.burning_labels(slo);
     let near = |expr: String, expected: f64, at: Duration| {
-        Value::map()
-            .with(
-                "expr",
-                format!(
-                    "{by}(abs({expr} - {}) <= {})",
-                    number(expected),
-                    number(expected * GAUGE_TOLERANCE)
-                ),
-            )
-            .with("eval_time", at.to_string())
-            .with(
-                "exp_samples",
-                vec![Value::map()
-                    .with("labels", labels.clone())
-                    .with("value", 1i64)],
-            )
+        near_check(&by, &labels, expr, expected, expected * GAUGE_TOLERANCE, at)
     };
     // The hour around the outage, with steady edges. Period windows are not checked: the hour
     // ending at the first sample counts as a whole hour of good time, an artefact of the start.
@@ -350,6 +335,32 @@ pub fn group_eval_order(slos: &[Slo]) -> Vec<String> {
             ]
         })
         .collect()
+}
+
+/// A check that `expr` is within `tolerance` of `expected` at `at`, for the group the scenario
+/// burns (`by` and `labels` from [`Synth::burning_labels`]).
+fn near_check(
+    by: &str,
+    labels: &str,
+    expr: String,
+    expected: f64,
+    tolerance: f64,
+    at: Duration,
+) -> Value {
+    Value::map()
+        .with(
+            "expr",
+            format!(
+                "{by}(abs({expr} - {}) <= {})",
+                number(expected),
+                number(tolerance)
+            ),
+        )
+        .with("eval_time", at.to_string())
+        .with(
+            "exp_samples",
+            vec![Value::map().with("labels", labels).with("value", 1i64)],
+        )
 }
 
 /// The SLO's burn rate over `window` as the dashboards and the plugin read it (guarded against

@@ -419,22 +419,7 @@ pub(super) fn exactness(slo: &Slo, synth: &Synth) -> Scenario {
     ];
     let (by, labels) = synth.burning_labels(slo);
     let near = |expr: String, expected: f64, tolerance: f64, at: Duration| {
-        Value::map()
-            .with(
-                "expr",
-                format!(
-                    "{by}(abs({expr} - {e}) <= {tol})",
-                    e = number(expected),
-                    tol = number(tolerance)
-                ),
-            )
-            .with("eval_time", at.to_string())
-            .with(
-                "exp_samples",
-                vec![Value::map()
-                    .with("labels", labels.clone())
-                    .with("value", 1i64)],
-            )
+        near_check(&by, &labels, expr, expected, tolerance, at)
     };
     let budget = slo.error_budget();
     let straddle = (30.0 * heavy * 0.01) / (30.0 * heavy + 30.0 * light);
