@@ -205,6 +205,8 @@ pub enum SpecFormat {
     SlothKubernetes,
     /// OpenSLO `openslo/v1` or `openslo/v1alpha`.
     OpenSlo,
+    /// Pyrra's `pyrra.dev/v1alpha1` `ServiceLevelObjective`.
+    Pyrra,
 }
 
 impl SpecFormat {
@@ -214,6 +216,7 @@ impl SpecFormat {
             SpecFormat::Sloth => "prometheus/v1",
             SpecFormat::SlothKubernetes => "sloth.slok.dev/v1",
             SpecFormat::OpenSlo => "openslo",
+            SpecFormat::Pyrra => "pyrra.dev/v1alpha1",
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod common;
 pub mod decode;
 pub mod native;
 pub mod openslo;
+pub mod pyrra;
 pub mod sloth;
 pub mod source;
 pub mod yaml;
@@ -214,6 +215,7 @@ enum Format {
     Sloth,
     SlothKubernetes,
     OpenSlo,
+    Pyrra,
 }
 
 /// Loads every spec under `paths` into a catalog, collecting all problems.
@@ -356,7 +358,7 @@ fn decode_all_with_stubs(
             }
         }
         // Manifest streams mix SLOs with other Kubernetes objects (an OpenShift `Route` after the
-        // SLOs, say). Beside recognised specs such an object is skipped with a warning; a
+        // Pyrra SLOs, say). Beside recognised specs such an object is skipped with a warning; a
         // file of nothing else is not a spec file at all, which is an error.
         let has_specs = classified.len() > before;
         for skipped in foreign {
@@ -373,7 +375,7 @@ fn decode_all_with_stubs(
             Format::Native => native::register(doc, &mut registry.native, diags),
             Format::SlothKubernetes => sloth::register(doc, &mut registry.sloth, diags),
             Format::OpenSlo => openslo::register(doc, &mut registry.openslo, diags),
-            Format::Sloth => {}
+            Format::Sloth | Format::Pyrra => {}
         }
     }
     let mut drafts = Drafts::default();
@@ -385,6 +387,7 @@ fn decode_all_with_stubs(
                 sloth::decode(doc, origin_file, &registry, &mut drafts, diags)
             }
             Format::OpenSlo => openslo::decode(doc, origin_file, &registry, &mut drafts, diags),
+            Format::Pyrra => pyrra::decode(doc, origin_file, &registry, &mut drafts, diags),
         }
     }
     let stubs = std::mem::take(&mut drafts.stubs);
@@ -448,6 +451,7 @@ const API_VERSIONS: &[&str] = &[
     "sloth.slok.dev/v1",
     "openslo/v1",
     "openslo/v1alpha",
+    "pyrra.dev/v1alpha1",
 ];
 
 /// What [`classify`] makes of a document.
@@ -500,7 +504,7 @@ fn classify(doc: &Document, diags: &mut Diagnostics) -> Classified {
     }
     let Some(api) = map.get("apiVersion") else {
         let mut d = map.missing("apiVersion").help(
-            "start the document with `apiVersion: slo.dev/v1` (or a Sloth or OpenSLO version)",
+            "start the document with `apiVersion: slo.dev/v1` (or a Sloth, OpenSLO or Pyrra version)",
         );
         if ["errorQuery", "totalQuery", "objective"]
             .iter()
@@ -521,6 +525,9 @@ fn classify(doc: &Document, diags: &mut Diagnostics) -> Classified {
         ("slo.dev/v1", _) => Classified::Format(Format::Native),
         ("sloth.slok.dev/v1", _) => Classified::Format(Format::SlothKubernetes),
         ("openslo/v1" | "openslo/v1alpha", _) => Classified::Format(Format::OpenSlo),
+        ("pyrra.dev/v1alpha1", _) => Classified::Format(Format::Pyrra),
+        // Some Pyrra users write the version without its group; the kind says what it is.
+        ("v1alpha1", Some("ServiceLevelObjective")) => Classified::Format(Format::Pyrra),
         ("openslo/v2alpha" | "openslo.com/v2alpha", _) => {
             diags.push(
                 api.error("OpenSLO `v2alpha` is not supported")
@@ -533,7 +540,7 @@ fn classify(doc: &Document, diags: &mut Diagnostics) -> Classified {
             Classified::Foreign(Box::new(Skipped {
                 warning: api
                     .warning(format!("skipped {what}: it is not an SLO spec"))
-                    .note("slokit reads slokit, Sloth and OpenSLO specs; other Kubernetes objects in the same stream are left alone"),
+                    .note("slokit reads slokit, Sloth, OpenSLO and Pyrra specs; other Kubernetes objects in the same stream are left alone"),
                 error: api
                     .error(format!("unknown `apiVersion` `{text}`"))
                     .note(format!("{what} is not an SLO spec"))
