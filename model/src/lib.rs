@@ -207,6 +207,8 @@ pub enum SpecFormat {
     OpenSlo,
     /// Pyrra's `pyrra.dev/v1alpha1` `ServiceLevelObjective`.
     Pyrra,
+    /// Google's slo-generator: `sre.google.com/v2` and the older flat v1 layout.
+    SloGenerator,
 }
 
 impl SpecFormat {
@@ -217,6 +219,7 @@ impl SpecFormat {
             SpecFormat::SlothKubernetes => "sloth.slok.dev/v1",
             SpecFormat::OpenSlo => "openslo",
             SpecFormat::Pyrra => "pyrra.dev/v1alpha1",
+            SpecFormat::SloGenerator => "slo-generator",
         }
     }
 }

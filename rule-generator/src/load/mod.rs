@@ -12,6 +12,7 @@ pub mod decode;
 pub mod native;
 pub mod openslo;
 pub mod pyrra;
+pub mod slo_generator;
 pub mod sloth;
 pub mod source;
 pub mod yaml;
@@ -57,6 +58,10 @@ pub struct SloDraft {
     /// The product the spec names explicitly, if any, and where.
     pub product: Option<(String, Span)>,
     pub span: Span,
+    /// The error-budget policy the format applies to the SLO when no `Product` says otherwise
+    /// (slo-generator applies one policy to every SLO it computes). It is followed only if the
+    /// run defines it.
+    pub policy: Option<String>,
 }
 
 pub struct ProductDraft {
@@ -216,6 +221,7 @@ enum Format {
     SlothKubernetes,
     OpenSlo,
     Pyrra,
+    SloGenerator,
 }
 
 /// Loads every spec under `paths` into a catalog, collecting all problems.
@@ -295,6 +301,12 @@ fn parse_file(
     let id = sources.add(display.clone(), text);
     let before = diagnostics.error_count();
     let docs = yaml::parse_with_budget(id, &sources.file(id).text, aliases, diagnostics);
+    if diagnostics.error_count() > before && is_template(&sources.file(id).text) {
+        if let Some(error) = diagnostics.last_mut() {
+            error.notes.push("the file holds Terraform template directives (`%{...}`): it is a template of a spec, not a spec".into());
+            error.help = Some("render the template first (Terraform's `templatefile`, say) and point slokit at the result".into());
+        }
+    }
     if docs.is_empty() && diagnostics.error_count() == before {
         diagnostics.push(
             Diagnostic::error(format!("`{display}` holds no spec documents"))
@@ -303,6 +315,12 @@ fn parse_file(
         );
     }
     (id, docs)
+}
+
+/// Whether a file that failed to parse is a Terraform template (`%{if ...}` directives on lines
+/// of their own), which users keep beside the specs it renders to.
+fn is_template(text: &str) -> bool {
+    text.lines().any(|line| line.trim_start().starts_with("%{"))
 }
 
 /// Decodes already-parsed documents. Separate from [`load`] so tests and fuzzers can feed text.
@@ -323,12 +341,13 @@ fn decode_all_with_stubs(
     diags: &mut Diagnostics,
 ) -> (Catalog, Vec<sloth::PluginStub>) {
     // OpenSLO tools (the Go SDK, `oslo`) also write several objects as one YAML list; each item is
-    // read as a document of its own, in file order.
+    // read as a document of its own, in file order. A list of slo-generator policy steps is one
+    // document: the whole list is the policy.
     let items: Vec<Vec<Document>> = parsed
         .iter()
         .flat_map(|(_, docs)| docs)
         .map(|doc| match &doc.root.kind {
-            NodeKind::Seq(nodes) => nodes
+            NodeKind::Seq(nodes) if !slo_generator::is_policy_list(&doc.root) => nodes
                 .iter()
                 .map(|node| Document {
                     root: node.clone(),
@@ -375,7 +394,7 @@ fn decode_all_with_stubs(
             Format::Native => native::register(doc, &mut registry.native, diags),
             Format::SlothKubernetes => sloth::register(doc, &mut registry.sloth, diags),
             Format::OpenSlo => openslo::register(doc, &mut registry.openslo, diags),
-            Format::Sloth | Format::Pyrra => {}
+            Format::Sloth | Format::Pyrra | Format::SloGenerator => {}
         }
     }
     let mut drafts = Drafts::default();
@@ -388,6 +407,9 @@ fn decode_all_with_stubs(
             }
             Format::OpenSlo => openslo::decode(doc, origin_file, &registry, &mut drafts, diags),
             Format::Pyrra => pyrra::decode(doc, origin_file, &registry, &mut drafts, diags),
+            Format::SloGenerator => {
+                slo_generator::decode(doc, origin_file, &registry, &mut drafts, diags)
+            }
         }
     }
     let stubs = std::mem::take(&mut drafts.stubs);
@@ -452,6 +474,7 @@ const API_VERSIONS: &[&str] = &[
     "openslo/v1",
     "openslo/v1alpha",
     "pyrra.dev/v1alpha1",
+    "sre.google.com/v2",
 ];
 
 /// What [`classify`] makes of a document.
@@ -473,6 +496,9 @@ struct Skipped {
 /// `version`, or for slo-generator's files without either, the keys they are made of.
 fn classify(doc: &Document, diags: &mut Diagnostics) -> Classified {
     let root = Field::new(&doc.root, "");
+    if slo_generator::is_policy_list(&doc.root) {
+        return Classified::Format(Format::SloGenerator);
+    }
     let NodeKind::Map(_) = &doc.root.kind else {
         diags.push(root.error(format!(
             "expected a spec document (a mapping with `apiVersion`), found a {}",
@@ -503,8 +529,11 @@ fn classify(doc: &Document, diags: &mut Diagnostics) -> Classified {
         return Classified::Rejected;
     }
     let Some(api) = map.get("apiVersion") else {
+        if slo_generator::is_unversioned(&doc.root) {
+            return Classified::Format(Format::SloGenerator);
+        }
         let mut d = map.missing("apiVersion").help(
-            "start the document with `apiVersion: slo.dev/v1` (or a Sloth, OpenSLO or Pyrra version)",
+            "start the document with `apiVersion: slo.dev/v1` (or a Sloth, OpenSLO, Pyrra or slo-generator version)",
         );
         if ["errorQuery", "totalQuery", "objective"]
             .iter()
@@ -528,6 +557,14 @@ fn classify(doc: &Document, diags: &mut Diagnostics) -> Classified {
         ("pyrra.dev/v1alpha1", _) => Classified::Format(Format::Pyrra),
         // Some Pyrra users write the version without its group; the kind says what it is.
         ("v1alpha1", Some("ServiceLevelObjective")) => Classified::Format(Format::Pyrra),
+        ("sre.google.com/v2", _) => Classified::Format(Format::SloGenerator),
+        // The layout slo-generator's Kubernetes prototype used before `sre.google.com/v2`.
+        ("cloud.google.com/v1", Some("ServiceLevelObjective")) => {
+            Classified::Format(Format::SloGenerator)
+        }
+        ("v1", Some("ConfigMap")) if slo_generator::is_config_map(&doc.root) => {
+            Classified::Format(Format::SloGenerator)
+        }
         ("openslo/v2alpha" | "openslo.com/v2alpha", _) => {
             diags.push(
                 api.error("OpenSLO `v2alpha` is not supported")
@@ -540,7 +577,7 @@ fn classify(doc: &Document, diags: &mut Diagnostics) -> Classified {
             Classified::Foreign(Box::new(Skipped {
                 warning: api
                     .warning(format!("skipped {what}: it is not an SLO spec"))
-                    .note("slokit reads slokit, Sloth, OpenSLO and Pyrra specs; other Kubernetes objects in the same stream are left alone"),
+                    .note("slokit reads slokit, Sloth, OpenSLO, Pyrra and slo-generator specs; other Kubernetes objects in the same stream are left alone"),
                 error: api
                     .error(format!("unknown `apiVersion` `{text}`"))
                     .note(format!("{what} is not an SLO spec"))

@@ -136,6 +136,7 @@ pub fn decode(
         slo,
         product: None,
         span: at,
+        policy: None,
     });
 }
 

@@ -341,6 +341,7 @@ fn slo(
         slo,
         product: None,
         span: item.span(),
+        policy: None,
     });
 }
 
