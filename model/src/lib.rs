@@ -213,6 +213,10 @@ pub enum SpecFormat {
     SlothKubernetes,
     /// OpenSLO `openslo/v1` or `openslo/v1alpha`.
     OpenSlo,
+    /// Pyrra's `pyrra.dev/v1alpha1` `ServiceLevelObjective`.
+    Pyrra,
+    /// Google's slo-generator: `sre.google.com/v2` and the older flat v1 layout.
+    SloGenerator,
 }
 
 impl SpecFormat {
@@ -222,6 +226,8 @@ impl SpecFormat {
             SpecFormat::Sloth => "prometheus/v1",
             SpecFormat::SlothKubernetes => "sloth.slok.dev/v1",
             SpecFormat::OpenSlo => "openslo",
+            SpecFormat::Pyrra => "pyrra.dev/v1alpha1",
+            SpecFormat::SloGenerator => "slo-generator",
         }
     }
 }

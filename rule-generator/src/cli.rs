@@ -316,6 +316,11 @@ fn default_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// exit code to stop with.
 fn load_and_report(paths: &[PathBuf], strict: bool) -> Result<Loaded, ExitCode> {
     let loaded = load::load(&default_paths(paths), Options { today: today() });
+    report_loaded(loaded, strict)
+}
+
+/// Prints every diagnostic of a load, and decides whether its catalog may be used.
+fn report_loaded(loaded: Loaded, strict: bool) -> Result<Loaded, ExitCode> {
     let mut stderr = std::io::stderr().lock();
     for error in &loaded.io_errors {
         let _ = writeln!(stderr, "error: {error}");
@@ -446,13 +451,148 @@ fn generate(
     }
 }
 
+/// `slo convert`: the catalog as `slo.dev/v1` documents. An SLO whose SLI is a Sloth plugin
+/// slokit cannot run is written too, using a stub SLI template ([`stubs`]) for the user to fill
+/// in, so its error is only a warning here.
 fn convert(paths: &[PathBuf]) -> ExitCode {
-    let loaded = match load_and_report(paths, false) {
+    let mut loaded = load::load(&default_paths(paths), Options { today: today() });
+    let stubbed: Vec<crate::diag::Diagnostic> =
+        loaded.stubs.iter().map(|s| s.diagnostic.clone()).collect();
+    if !stubbed.is_empty() {
+        let mut relabelled = Diagnostics::default();
+        for d in loaded.diagnostics.iter() {
+            let mut d = d.clone();
+            if stubbed.contains(&d) {
+                d.severity = crate::diag::Severity::Warning;
+                d.notes
+                    .push("`slo convert` wrote the stub template and the SLO using it; fill in the template's queries".into());
+            }
+            relabelled.push(d);
+        }
+        loaded.diagnostics = relabelled;
+    }
+    let loaded = match report_loaded(loaded, false) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    print!("{}", crate::render::convert::to_native(&loaded.catalog));
+    let mut out = crate::render::convert::to_native(&loaded.catalog);
+    if !loaded.stubs.is_empty() {
+        for document in stubs(&loaded.stubs) {
+            if !out.is_empty() {
+                out.push_str("---\n");
+            }
+            out.push_str(&document);
+        }
+        eprintln!(
+            "wrote {} for Sloth plugins slokit cannot run; replace their `TODO` queries with PromQL",
+            plural(
+                loaded
+                    .stubs
+                    .iter()
+                    .map(|s| &s.template)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len(),
+                "stub SLI template"
+            )
+        );
+    }
+    print!("{out}");
     ExitCode::SUCCESS
+}
+
+/// The stub documents for SLOs whose SLI is a Sloth plugin slokit cannot run: one SLI template
+/// per plugin (with every option any of its uses passes as a parameter; those not passed by every
+/// use default to empty), then each SLO using it.
+fn stubs(stubs: &[load::PluginStub]) -> Vec<String> {
+    /// One stub template: its name, the plugin it replaces, and its parameters with defaults.
+    struct Template<'a> {
+        name: &'a str,
+        plugin: &'a str,
+        params: Vec<(&'a str, Option<&'a str>)>,
+    }
+    let mut templates: Vec<Template<'_>> = Vec::new();
+    for stub in stubs {
+        if !templates.iter().any(|t| t.name == stub.template) {
+            templates.push(Template {
+                name: &stub.template,
+                plugin: &stub.plugin,
+                params: Vec::new(),
+            });
+        }
+    }
+    for template in &mut templates {
+        let uses: Vec<&load::PluginStub> = stubs
+            .iter()
+            .filter(|s| s.template == template.name)
+            .collect();
+        for stub in &uses {
+            for (name, _) in &stub.params {
+                if template.params.iter().any(|(n, _)| n == name) {
+                    continue;
+                }
+                let everywhere = uses.iter().all(|u| u.params.iter().any(|(n, _)| n == name));
+                template.params.push((name, (!everywhere).then_some("")));
+            }
+        }
+    }
+    let mut documents = Vec::new();
+    for template in &templates {
+        documents.push(load::sloth::template_yaml(
+            template.plugin,
+            template.name,
+            &template.params,
+        ));
+        for stub in stubs.iter().filter(|s| s.template == template.name) {
+            documents.push(stub_slo(stub));
+        }
+    }
+    documents
+}
+
+/// One stubbed SLO as `slo.dev/v1`: converted like any other SLO, with its placeholder indicator
+/// replaced by the use of the stub template.
+fn stub_slo(stub: &load::PluginStub) -> String {
+    const MARKER: &str = "slokit-convert-stub-indicator";
+    let mut slo = stub.slo.clone();
+    slo.indicator = crate::model::Indicator::Raw {
+        error_ratio: crate::model::WindowQuery {
+            template: MARKER.into(),
+        },
+    };
+    let catalog = Catalog {
+        products: vec![crate::model::Product {
+            name: slo.service.clone(),
+            display_name: None,
+            description: None,
+            team: None,
+            owners: Vec::new(),
+            maturity: crate::model::Maturity::SloWithoutTeeth,
+            review: crate::model::Review::default(),
+            approvers: Vec::new(),
+            policy: None,
+            services: vec![slo.service.clone()],
+            slos: vec![slo],
+            origin: None,
+        }],
+        policies: Default::default(),
+    };
+    let text = crate::render::convert::to_native(&catalog);
+    let lines: Vec<&str> = text.lines().collect();
+    let marker = lines.iter().position(|l| l.trim_end().ends_with(MARKER));
+    let start = marker.and_then(|m| lines[..m].iter().rposition(|l| l.trim() == "indicator:"));
+    let (Some(start), Some(marker)) = (start, marker) else {
+        // The converter writes indicators differently now; the SLO is still worth writing.
+        return text;
+    };
+    let indent = &lines[start][..lines[start].len() - lines[start].trim_start().len()];
+    let mut out: Vec<String> = lines[..start].iter().map(|l| l.to_string()).collect();
+    out.extend(
+        stub.indicator_lines()
+            .iter()
+            .map(|l| format!("{indent}{l}")),
+    );
+    out.extend(lines[marker + 1..].iter().map(|l| l.to_string()));
+    out.join("\n") + "\n"
 }
 
 fn now_unix() -> f64 {

@@ -211,6 +211,11 @@ impl Diagnostics {
         self.items.push(diagnostic);
     }
 
+    /// The diagnostic pushed last, to add a note or help that only the caller knows.
+    pub fn last_mut(&mut self) -> Option<&mut Diagnostic> {
+        self.items.last_mut()
+    }
+
     pub fn extend(&mut self, other: Diagnostics) {
         self.items.extend(other.items);
     }

@@ -63,12 +63,29 @@ fn parse_filter_uncached(text: &str) -> Result<Matcher, String> {
 
 /// Parses a metric selector such as `http_requests_total{job="api"}` into its name and matchers.
 pub fn parse_selector(text: &str) -> Result<Selector, String> {
+    match parse_selector_with_offset(text)? {
+        (selector, None) => Ok(selector),
+        (_, Some(_)) => Err("a selector here may not use `offset`, `@` or `or` matchers".into()),
+    }
+}
+
+/// [`parse_selector`], also accepting an `offset` modifier (Pyrra's metrics may carry one). The
+/// offset comes back as a Prometheus duration, negative ones with a leading `-`.
+pub fn parse_selector_with_offset(text: &str) -> Result<(Selector, Option<String>), String> {
     let Expr::VectorSelector(vs) = parse(text)? else {
         return Err("expected a metric selector".into());
     };
-    if vs.offset.is_some() || vs.at.is_some() || !vs.matchers.or_matchers.is_empty() {
+    if vs.at.is_some() || !vs.matchers.or_matchers.is_empty() {
         return Err("a selector here may not use `offset`, `@` or `or` matchers".into());
     }
+    let offset = vs.offset.as_ref().map(|offset| {
+        let (sign, duration) = match offset {
+            promql_parser::parser::Offset::Pos(d) => ("", d),
+            promql_parser::parser::Offset::Neg(d) => ("-", d),
+        };
+        let millis = duration.as_millis().min(u128::from(u64::MAX)) as u64;
+        format!("{sign}{}", crate::duration::Duration::from_millis(millis))
+    });
     let mut matchers = Vec::new();
     let mut metric = vs.name.clone();
     for m in vs.matchers.matchers {
@@ -89,7 +106,7 @@ pub fn parse_selector(text: &str) -> Result<Selector, String> {
         });
     }
     let metric = metric.ok_or_else(|| "the selector has no metric name".to_string())?;
-    Ok(Selector { metric, matchers })
+    Ok((Selector { metric, matchers }, offset))
 }
 
 /// Prometheus label names: `[a-zA-Z_][a-zA-Z0-9_]*`, and `__` prefixes are reserved.

@@ -119,6 +119,13 @@ pub fn assemble(drafts: Drafts, options: Options, diags: &mut Diagnostics) -> Ca
         let product = products
             .entry(product_name.clone())
             .or_insert_with(|| implicit_product(&product_name));
+        // A product made from a service follows the policy its SLOs' format applies, when the
+        // run defines one; a declared product says for itself.
+        if let Some(policy) = draft.policy.filter(|p| catalog.policies.contains_key(p)) {
+            if product.origin.is_none() && product.policy.is_none() {
+                product.policy = Some(policy);
+            }
+        }
         if !product.services.contains(&slo.service) {
             if product.origin.is_some() && explicit.is_some() && !product.services.is_empty() {
                 diags.push(

@@ -281,6 +281,32 @@ impl<'a> Map<'a> {
     }
 }
 
+impl Map<'_> {
+    /// [`Map::finish`] for the formats of tools that silently ignore keys they do not know (Sloth,
+    /// Pyrra, slo-generator): every unknown key is a warning that says the tool ignores it and so
+    /// does slokit, with the closest known key as a suggestion. Refusing such a key would refuse
+    /// files the tool itself runs; ignoring it silently would hide a typo such as Sloth's
+    /// `ticker_alert`, which leaves an alert enabled that its author meant to disable.
+    pub fn finish_ignoring_unknown(self, tool: &str, diags: &mut Diagnostics) {
+        for (key, _) in self.entries {
+            if self.known.contains(&key.name.as_str()) {
+                continue;
+            }
+            let path = join(&self.field.path, &key.name);
+            let diagnostic = Diagnostic::warning(format!(
+                "unknown field `{}` is ignored, as {tool} ignores it",
+                key.name
+            ))
+            .at(key.span)
+            .field(path)
+            .help_did_you_mean(&key.name, self.known.iter().copied(), || {
+                format!("expected one of {}", backticked(&self.known))
+            });
+            diags.push(diagnostic);
+        }
+    }
+}
+
 /// `a`, `b` and `c` as a readable list for help texts.
 pub fn backticked(items: &[&str]) -> String {
     let mut unique: Vec<&str> = items.to_vec();

@@ -11,11 +11,13 @@ pub mod common;
 pub mod decode;
 pub mod native;
 pub mod openslo;
+pub mod pyrra;
+pub mod slo_generator;
 pub mod sloth;
 pub mod source;
 pub mod yaml;
 
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::load::decode::{Field, Map};
 use crate::load::source::{FileId, SourceMap, Span};
 use crate::model::{Catalog, Date, ErrorBudgetPolicy, Product, Slo};
@@ -25,6 +27,7 @@ use std::path::{Path, PathBuf};
 use yaml::{AliasBudget, Document, NodeKind};
 
 pub use assemble::assemble;
+pub use sloth::PluginStub;
 
 /// The result of loading: the files read, every diagnostic, and the catalog. The catalog is only
 /// meaningful when `diagnostics` holds no errors.
@@ -38,6 +41,9 @@ pub struct Loaded {
     /// How many files and documents were read, for the summary line.
     pub files: usize,
     pub documents: usize,
+    /// SLOs left out of the catalog because their SLI is a Sloth plugin slokit cannot run, each
+    /// with the error reported for it and the stub `slo convert` writes instead.
+    pub stubs: Vec<sloth::PluginStub>,
 }
 
 /// What the run needs to know about the world. Passing "today" in keeps loading deterministic.
@@ -52,6 +58,10 @@ pub struct SloDraft {
     /// The product the spec names explicitly, if any, and where.
     pub product: Option<(String, Span)>,
     pub span: Span,
+    /// The error-budget policy the format applies to the SLO when no `Product` says otherwise
+    /// (slo-generator applies one policy to every SLO it computes). It is followed only if the
+    /// run defines it.
+    pub policy: Option<String>,
 }
 
 pub struct ProductDraft {
@@ -67,6 +77,8 @@ pub struct Drafts {
     pub slos: Vec<SloDraft>,
     pub products: Vec<ProductDraft>,
     pub policies: Vec<(ErrorBudgetPolicy, Span)>,
+    /// SLOs whose SLI is a Sloth plugin slokit cannot run, kept for `slo convert`'s stubs.
+    pub stubs: Vec<sloth::PluginStub>,
 }
 
 /// What documents declare for others to refer to, filled by the first pass.
@@ -208,6 +220,8 @@ enum Format {
     Sloth,
     SlothKubernetes,
     OpenSlo,
+    Pyrra,
+    SloGenerator,
 }
 
 /// Loads every spec under `paths` into a catalog, collecting all problems.
@@ -264,7 +278,7 @@ fn load_texts_with(
         .map(|(path, text)| parse_file(&mut sources, path, text, &mut aliases, &mut diagnostics))
         .collect();
     let documents = parsed.iter().map(|(_, d)| d.len()).sum();
-    let catalog = decode_all(&sources, &parsed, options, &mut diagnostics);
+    let (catalog, stubs) = decode_all_with_stubs(&sources, &parsed, options, &mut diagnostics);
     Loaded {
         sources,
         diagnostics,
@@ -272,6 +286,7 @@ fn load_texts_with(
         io_errors: Vec::new(),
         files,
         documents,
+        stubs,
     }
 }
 
@@ -286,6 +301,12 @@ fn parse_file(
     let id = sources.add(display.clone(), text);
     let before = diagnostics.error_count();
     let docs = yaml::parse_with_budget(id, &sources.file(id).text, aliases, diagnostics);
+    if diagnostics.error_count() > before && is_template(&sources.file(id).text) {
+        if let Some(error) = diagnostics.last_mut() {
+            error.notes.push("the file holds Terraform template directives (`%{...}`): it is a template of a spec, not a spec".into());
+            error.help = Some("render the template first (Terraform's `templatefile`, say) and point slokit at the result".into());
+        }
+    }
     if docs.is_empty() && diagnostics.error_count() == before {
         diagnostics.push(
             Diagnostic::error(format!("`{display}` holds no spec documents"))
@@ -296,6 +317,12 @@ fn parse_file(
     (id, docs)
 }
 
+/// Whether a file that failed to parse is a Terraform template (`%{if ...}` directives on lines
+/// of their own), which users keep beside the specs it renders to.
+fn is_template(text: &str) -> bool {
+    text.lines().any(|line| line.trim_start().starts_with("%{"))
+}
+
 /// Decodes already-parsed documents. Separate from [`load`] so tests and fuzzers can feed text.
 pub fn decode_all(
     sources: &SourceMap,
@@ -303,13 +330,24 @@ pub fn decode_all(
     options: Options,
     diags: &mut Diagnostics,
 ) -> Catalog {
+    decode_all_with_stubs(sources, parsed, options, diags).0
+}
+
+/// [`decode_all`], also returning the SLOs that use Sloth plugins slokit cannot run.
+fn decode_all_with_stubs(
+    sources: &SourceMap,
+    parsed: &[(FileId, Vec<Document>)],
+    options: Options,
+    diags: &mut Diagnostics,
+) -> (Catalog, Vec<sloth::PluginStub>) {
     // OpenSLO tools (the Go SDK, `oslo`) also write several objects as one YAML list; each item is
-    // read as a document of its own, in file order.
+    // read as a document of its own, in file order. A list of slo-generator policy steps is one
+    // document: the whole list is the policy.
     let items: Vec<Vec<Document>> = parsed
         .iter()
         .flat_map(|(_, docs)| docs)
         .map(|doc| match &doc.root.kind {
-            NodeKind::Seq(nodes) => nodes
+            NodeKind::Seq(nodes) if !slo_generator::is_policy_list(&doc.root) => nodes
                 .iter()
                 .map(|node| Document {
                     root: node.clone(),
@@ -321,18 +359,33 @@ pub fn decode_all(
         .collect();
     let mut classified = Vec::new();
     let mut lists = items.iter();
-    for (file, docs) in parsed {
+    for (_, docs) in parsed {
+        let mut foreign = Vec::new();
+        let before = classified.len();
         for doc in docs {
             let list = lists.next();
             let expanded = match (&doc.root.kind, list) {
-                (NodeKind::Seq(_), Some(list)) => list.iter().collect(),
+                (NodeKind::Seq(_), Some(list)) if !list.is_empty() => list.iter().collect(),
                 _ => vec![doc],
             };
             for doc in expanded {
-                if let Some(format) = classify(sources, *file, doc, diags) {
-                    classified.push((format, doc));
+                match classify(doc, diags) {
+                    Classified::Format(format) => classified.push((format, doc)),
+                    Classified::Foreign(skipped) => foreign.push(skipped),
+                    Classified::Rejected => {}
                 }
             }
+        }
+        // Manifest streams mix SLOs with other Kubernetes objects (an OpenShift `Route` after the
+        // Pyrra SLOs, say). Beside recognised specs such an object is skipped with a warning; a
+        // file of nothing else is not a spec file at all, which is an error.
+        let has_specs = classified.len() > before;
+        for skipped in foreign {
+            diags.push(if has_specs {
+                skipped.warning
+            } else {
+                skipped.error
+            });
         }
     }
     let mut registry = Registry::default();
@@ -341,7 +394,7 @@ pub fn decode_all(
             Format::Native => native::register(doc, &mut registry.native, diags),
             Format::SlothKubernetes => sloth::register(doc, &mut registry.sloth, diags),
             Format::OpenSlo => openslo::register(doc, &mut registry.openslo, diags),
-            Format::Sloth => {}
+            Format::Sloth | Format::Pyrra | Format::SloGenerator => {}
         }
     }
     let mut drafts = Drafts::default();
@@ -353,9 +406,14 @@ pub fn decode_all(
                 sloth::decode(doc, origin_file, &registry, &mut drafts, diags)
             }
             Format::OpenSlo => openslo::decode(doc, origin_file, &registry, &mut drafts, diags),
+            Format::Pyrra => pyrra::decode(doc, origin_file, &registry, &mut drafts, diags),
+            Format::SloGenerator => {
+                slo_generator::decode(doc, origin_file, &registry, &mut drafts, diags)
+            }
         }
     }
-    assemble(drafts, options, diags)
+    let stubs = std::mem::take(&mut drafts.stubs);
+    (assemble(drafts, options, diags), stubs)
 }
 
 /// Reads at most one byte more than the YAML size limit, so a huge file costs no more memory or
@@ -415,54 +473,119 @@ const API_VERSIONS: &[&str] = &[
     "sloth.slok.dev/v1",
     "openslo/v1",
     "openslo/v1alpha",
+    "pyrra.dev/v1alpha1",
+    "sre.google.com/v2",
 ];
 
-/// Recognises a document's format from `apiVersion` (or Sloth's `version`).
-fn classify(
-    sources: &SourceMap,
-    file: FileId,
-    doc: &Document,
-    diags: &mut Diagnostics,
-) -> Option<Format> {
+/// What [`classify`] makes of a document.
+enum Classified {
+    Format(Format),
+    /// A Kubernetes object of a kind slokit does not read: skipped with `warning` beside specs,
+    /// `error` in a file of nothing else.
+    Foreign(Box<Skipped>),
+    /// Not a spec; the error is reported.
+    Rejected,
+}
+
+struct Skipped {
+    warning: Diagnostic,
+    error: Diagnostic,
+}
+
+/// Recognises a document's format from `apiVersion` (with `kind` where a group is shared), Sloth's
+/// `version`, or for slo-generator's files without either, the keys they are made of.
+fn classify(doc: &Document, diags: &mut Diagnostics) -> Classified {
     let root = Field::new(&doc.root, "");
+    if slo_generator::is_policy_list(&doc.root) {
+        return Classified::Format(Format::SloGenerator);
+    }
     let NodeKind::Map(_) = &doc.root.kind else {
         diags.push(root.error(format!(
             "expected a spec document (a mapping with `apiVersion`), found a {}",
             doc.root.type_name()
         )));
-        return None;
+        return Classified::Rejected;
     };
-    let mut map = Map::new(root, diags)?;
+    let Some(mut map) = Map::new(root, diags) else {
+        return Classified::Rejected;
+    };
     if let Some(version) = map.get("version") {
-        let text = version.string(diags)?;
+        let Some(text) = version.string(diags) else {
+            return Classified::Rejected;
+        };
         if text == "prometheus/v1" {
-            return Some(Format::Sloth);
+            return Classified::Format(Format::Sloth);
         }
+        let help = if API_VERSIONS.contains(&text.as_str()) {
+            format!("write `apiVersion: {text}`; `version` is Sloth's key, for `prometheus/v1`")
+        } else {
+            "Sloth specs use `version: prometheus/v1`".to_string()
+        };
         diags.push(
             version
                 .error(format!("unknown spec version `{text}`"))
-                .help("Sloth specs use `version: prometheus/v1`"),
+                .help(help),
         );
-        return None;
+        return Classified::Rejected;
     }
     let Some(api) = map.get("apiVersion") else {
-        let _ = sources.path(file);
-        diags.push(map.missing("apiVersion").help(
-            "start the document with `apiVersion: slo.dev/v1` (or a Sloth or OpenSLO version)",
-        ));
-        return None;
+        if slo_generator::is_unversioned(&doc.root) {
+            return Classified::Format(Format::SloGenerator);
+        }
+        let mut d = map.missing("apiVersion").help(
+            "start the document with `apiVersion: slo.dev/v1` (or a Sloth, OpenSLO, Pyrra or slo-generator version)",
+        );
+        if ["errorQuery", "totalQuery", "objective"]
+            .iter()
+            .all(|k| map.has(k))
+        {
+            d = d.note("this looks like one SLO of a Sloth spec cut out for a template engine (Helm, say); slokit reads the rendered spec, `version: prometheus/v1` with a `slos` list");
+        }
+        diags.push(d);
+        return Classified::Rejected;
     };
-    let text = api.string(diags)?;
-    match text.as_str() {
-        "slo.dev/v1" => Some(Format::Native),
-        "sloth.slok.dev/v1" => Some(Format::SlothKubernetes),
-        "openslo/v1" | "openslo/v1alpha" => Some(Format::OpenSlo),
-        "openslo/v2alpha" | "openslo.com/v2alpha" => {
+    let Some(text) = api.string(diags) else {
+        return Classified::Rejected;
+    };
+    let kind = map
+        .get("kind")
+        .and_then(|k| k.scalar().map(|s| s.text.clone()));
+    match (text.as_str(), kind.as_deref()) {
+        ("slo.dev/v1", _) => Classified::Format(Format::Native),
+        ("sloth.slok.dev/v1", _) => Classified::Format(Format::SlothKubernetes),
+        ("openslo/v1" | "openslo/v1alpha", _) => Classified::Format(Format::OpenSlo),
+        ("pyrra.dev/v1alpha1", _) => Classified::Format(Format::Pyrra),
+        // Some Pyrra users write the version without its group; the kind says what it is.
+        ("v1alpha1", Some("ServiceLevelObjective")) => Classified::Format(Format::Pyrra),
+        ("sre.google.com/v2", _) => Classified::Format(Format::SloGenerator),
+        // The layout slo-generator's Kubernetes prototype used before `sre.google.com/v2`.
+        ("cloud.google.com/v1", Some("ServiceLevelObjective")) => {
+            Classified::Format(Format::SloGenerator)
+        }
+        ("v1", Some("ConfigMap")) if slo_generator::is_config_map(&doc.root) => {
+            Classified::Format(Format::SloGenerator)
+        }
+        ("openslo/v2alpha" | "openslo.com/v2alpha", _) => {
             diags.push(
                 api.error("OpenSLO `v2alpha` is not supported")
                     .help("write the spec as `openslo/v1`; v2alpha is still a draft"),
             );
-            None
+            Classified::Rejected
+        }
+        (_, Some(kind)) if did_you_mean(&text, API_VERSIONS.iter().copied()).is_none() => {
+            let what = format!("`{kind}` (`{text}`)");
+            Classified::Foreign(Box::new(Skipped {
+                warning: api
+                    .warning(format!("skipped {what}: it is not an SLO spec"))
+                    .note("slokit reads slokit, Sloth, OpenSLO, Pyrra and slo-generator specs; other Kubernetes objects in the same stream are left alone"),
+                error: api
+                    .error(format!("unknown `apiVersion` `{text}`"))
+                    .note(format!("{what} is not an SLO spec"))
+                    .help(format!(
+                        "supported: {}",
+                        crate::load::decode::backticked(API_VERSIONS)
+                    )),
+            }))
         }
         _ => {
             let mut d = api.error(format!("unknown `apiVersion` `{text}`"));
@@ -473,7 +596,7 @@ fn classify(
                 )
             });
             diags.push(d);
-            None
+            Classified::Rejected
         }
     }
 }

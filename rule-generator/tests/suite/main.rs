@@ -2,13 +2,15 @@
 //! is one area: `cli` (every `tests/cases/*.yaml` through the real `slo` binary against golden
 //! output, and hostile inputs), `bounds` (resource bounds, partial output, fuzzing regressions),
 //! `robustness` (truncated and corrupted specs never panic), `anchors` (the peers' reference
-//! specs), `generate` (golden trees and the rules every expression follows), `proptest_rules`
+//! specs), `corpus` (public Sloth, Pyrra and slo-generator specs, loaded, generated and proven by
+//! promtool, or refused as listed), `generate` (golden trees and the rules every expression follows), `proptest_rules`
 //! (random valid specs through `promtool check rules`) and `report` (`slo report`, `gate` and
 //! `readiness` against a real Prometheus).
 
 mod anchors;
 mod bounds;
 mod cli;
+mod corpus;
 mod generate;
 mod proptest_rules;
 mod report;

@@ -115,6 +115,7 @@ pub(super) fn slo(
             slo,
             product: product.clone(),
             span: at,
+            policy: None,
         });
     }
 }

@@ -142,6 +142,7 @@ pub(super) fn slo(
             slo,
             product: None,
             span,
+            policy: None,
         });
     }
 }

@@ -1,38 +1,48 @@
 //! Sloth specs: `version: prometheus/v1` files (snake_case keys) and Kubernetes
 //! `sloth.slok.dev/v1` `PrometheusServiceLevel` manifests (camelCase keys under `spec`), plus
-//! Sloth's `AlertWindows` documents. Every field Sloth knows is accepted; unknown keys are errors,
-//! where Sloth silently ignores them. What slokit cannot do (Go SLI plugins, most SLO plugins) is
-//! an error that says how to rewrite the spec, never a silent drop.
+//! Sloth's `AlertWindows` documents ([`windows`]). Every field Sloth knows is read; an unknown key
+//! is a warning, because Sloth silently ignores it and a file Sloth runs must load here too.
+//!
+//! SLIs ([`sli`]) are `events`, `raw` or a plugin: the common `sloth-common` plugins are built in
+//! ([`sli_plugins`]), any other plugin is Go code slokit cannot run, an error that shows the
+//! `slo.dev/v1` template that would replace it ([`stub`]). SLO plugin chains ([`slo_plugins`]) are
+//! mapped onto what they mean in slokit.
 //!
 //! Sloth has no period per SLO: it picks one for the whole run by command-line flag (30 days by
 //! default). slokit has no such flag, so every Sloth SLO gets [`DEFAULT_PERIOD`]. An `AlertWindows`
 //! table whose `sloPeriod` is that period replaces the default alert tiers of every Sloth SLO in the
 //! run; tables for other periods are validated but cannot apply, which a warning says.
+//!
+//! Alert labels and annotations are copied as written, Go templates included
+//! (`{{$labels.request_host}}`, `{{ $value }}`): Prometheus expands them when the alert fires, as
+//! it does for the alerts Sloth writes.
+
+mod sli;
+mod sli_plugins;
+mod slo_plugins;
+mod stub;
+mod windows;
+
+pub use stub::{template_yaml, PluginStub};
 
 use super::{common, Budget, Drafts, Registry as All, SloDraft};
-use crate::conventions::{burn_factor, DEFAULT_PERIOD};
+use crate::conventions::DEFAULT_PERIOD;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::duration::Duration;
 use crate::load::decode::{Field, Map};
 use crate::load::source::Span;
 use crate::load::yaml::{Document, Node, NodeKind};
-use crate::model::{
-    AlertTier, Alerting, BurnWindow, Counted, EventSource, Indicator, Origin, RatioIndicator,
-    Review, Slo, SpecFormat,
-};
+use crate::model::{AlertTier, Alerting, Indicator, Origin, Review, Slo, SpecFormat, WindowQuery};
 use crate::promql;
+use sli::Sli;
+use slo_plugins::Chain;
 use std::collections::BTreeMap;
+use windows::WindowTable;
 
 /// Alert tables declared by `AlertWindows` documents, filled by the first pass.
 #[derive(Default)]
 pub struct Registry {
     windows: Vec<WindowTable>,
-}
-
-struct WindowTable {
-    period: Duration,
-    tiers: Vec<AlertTier>,
-    span: Span,
 }
 
 impl Registry {
@@ -66,123 +76,8 @@ fn peek<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
 /// whichever file order the SLOs come in.
 pub fn register(doc: &Document, reg: &mut Registry, diags: &mut Diagnostics) {
     if peek(&doc.root, "kind") == Some("AlertWindows") {
-        alert_windows(doc, reg, diags);
+        windows::alert_windows(doc, reg, diags);
     }
-}
-
-fn alert_windows(doc: &Document, reg: &mut Registry, diags: &mut Diagnostics) {
-    let Some(mut root) = Field::new(&doc.root, "").map(diags) else {
-        return;
-    };
-    root.ignore(&["apiVersion", "kind", "metadata"]);
-    let spec = root.required("spec", diags);
-    root.finish(diags);
-    let Some(mut spec) = spec.and_then(|f| f.map(diags)) else {
-        return;
-    };
-    let period_field = spec.required("sloPeriod", diags);
-    let period = period_field
-        .as_ref()
-        .and_then(|f| common::duration(f, diags));
-    let mut tiers = Vec::new();
-    for severity in ["page", "ticket"] {
-        let Some(mut tier_map) = spec.required(severity, diags).and_then(|f| f.map(diags)) else {
-            continue;
-        };
-        let mut windows = Vec::new();
-        for speed in ["quick", "slow"] {
-            if let Some(field) = tier_map.required(speed, diags) {
-                if let Some(window) = alert_window(&field, period, diags) {
-                    windows.push(window);
-                }
-            }
-        }
-        tier_map.finish(diags);
-        tiers.push(AlertTier {
-            severity: severity.to_string(),
-            windows,
-            labels: BTreeMap::new(),
-            annotations: BTreeMap::new(),
-        });
-    }
-    spec.finish(diags);
-    let (Some(period), Some(period_field)) = (period, period_field) else {
-        return;
-    };
-    if let Some(first) = reg.windows.iter().find(|t| t.period == period) {
-        diags.push(
-            period_field
-                .error(format!(
-                    "alert windows for the period `{period}` are defined twice"
-                ))
-                .note_at("first defined", first.span)
-                .help("keep one `AlertWindows` document per period"),
-        );
-        return;
-    }
-    if period != DEFAULT_PERIOD {
-        diags.push(
-            period_field
-                .warning(format!(
-                    "alert windows for `{period}` are not used: every Sloth SLO has a {DEFAULT_PERIOD} period"
-                ))
-                .note("Sloth picks the period of all SLOs by command-line flag; slokit has no such flag and reads Sloth SLOs as 30 days")
-                .help("to measure an SLO over another period, write it in the `slo.dev/v1` format, which sets a window per SLO"),
-        );
-    }
-    reg.windows.push(WindowTable {
-        period,
-        tiers,
-        span: period_field.span(),
-    });
-}
-
-/// One `quick` or `slow` window: alert when `errorBudgetPercent` of the period's budget would be
-/// spent within `longWindow`, so the burn-rate factor is `share * period / longWindow`.
-fn alert_window(
-    field: &Field<'_>,
-    period: Option<Duration>,
-    diags: &mut Diagnostics,
-) -> Option<BurnWindow> {
-    let mut map = field.map(diags)?;
-    let percent_field = map.required("errorBudgetPercent", diags);
-    let short_field = map.required("shortWindow", diags);
-    let long_field = map.required("longWindow", diags);
-    map.finish(diags);
-    let percent_field = percent_field?;
-    let percent = percent_field.number(diags)?;
-    if !(percent > 0.0 && percent <= 100.0) {
-        diags.push(percent_field.error(format!(
-            "`errorBudgetPercent` is {}; it must be above 0 and at most 100",
-            common::trim_float(percent)
-        )));
-        return None;
-    }
-    let short = common::duration(&short_field?, diags)?;
-    let long_field = long_field?;
-    let long = common::duration(&long_field, diags)?;
-    if short >= long {
-        diags.push(
-            long_field
-                .error(format!(
-                    "`longWindow` `{long}` must be longer than `shortWindow` `{short}`"
-                ))
-                .help("the short window confirms that the long window's burn is still going on; swap them"),
-        );
-        return None;
-    }
-    let period = period?;
-    if long > period {
-        diags.push(long_field.error(format!(
-            "`longWindow` `{long}` is longer than the SLO period `{period}`"
-        )));
-        return None;
-    }
-    Some(BurnWindow {
-        long,
-        short,
-        factor: crate::conventions::tiers::round_factor(burn_factor(percent / 100.0, period, long)),
-    })
 }
 
 /// The spelling of a key: Kubernetes manifests use camelCase, `prometheus/v1` files snake_case.
@@ -201,6 +96,8 @@ struct Context<'r> {
     service: Option<String>,
     labels: BTreeMap<String, String>,
     tiers: Vec<AlertTier>,
+    /// The file's SLO plugin chain (`slo_plugins`).
+    chain: Chain,
 }
 
 /// The second pass: a `prometheus/v1` file or a `PrometheusServiceLevel` manifest becomes one
@@ -236,7 +133,7 @@ pub fn decode(
     // `status` is written by the Sloth controller into the cluster's copy of the manifest.
     map.ignore(&["status"]);
     let spec = map.required("spec", diags);
-    map.finish(diags);
+    map.finish_ignoring_unknown("Sloth", diags);
     if let Some(spec) = spec.and_then(|f| f.map(diags)) {
         service_level(spec, kube, file, reg, drafts, diags);
     }
@@ -266,7 +163,7 @@ fn kube_metadata(field: &Field<'_>, diags: &mut Diagnostics) {
         "ownerReferences",
         "finalizers",
     ]);
-    meta.finish(diags);
+    meta.finish_ignoring_unknown("Kubernetes", diags);
 }
 
 /// The body both formats share: `service`, `labels`, `slos` and the SLO plugin chain.
@@ -284,11 +181,12 @@ fn service_level(
         common::check_file_safe_name(&f, &name, "service", diags).then_some(name)
     });
     let labels = common::optional_labels(&mut map, "labels", diags);
-    if let Some(plugins) = map.get(key(kube, "slo_plugins", "sloPlugins")) {
-        slo_plugins(&plugins, diags);
-    }
+    let chain = map
+        .get(key(kube, "slo_plugins", "sloPlugins"))
+        .map(|f| slo_plugins::chain(&f, diags))
+        .unwrap_or_default();
     let slos = map.required("slos", diags);
-    map.finish(diags);
+    map.finish_ignoring_unknown("Sloth", diags);
     let Some(slos) = slos else {
         return;
     };
@@ -305,6 +203,7 @@ fn service_level(
         service,
         labels,
         tiers: reg.tiers(),
+        chain,
     };
     for item in items {
         slo(&item, &context, budget, drafts, diags);
@@ -335,27 +234,42 @@ fn slo(
         .and_then(|f| common::objective_percent(&f, diags));
     let description = map.get("description").and_then(|f| f.string(diags));
     let own_labels = common::optional_labels(&mut map, "labels", diags);
-    let indicator = map
+    let sli = map
         .required("sli", diags)
-        .and_then(|f| sli(&f, kube, diags));
-    if let Some(plugins) = map.get("plugins") {
-        slo_plugins(&plugins, diags);
-    }
+        .and_then(|f| sli::sli(&f, kube, objective, diags));
+    let own_chain = map.get("plugins").map(|f| slo_plugins::chain(&f, diags));
+    let applied = slo_plugins::apply(&context.chain, own_chain.as_ref());
     let alerting = match map.get("alerting") {
-        Some(f) => alerting(&f, kube, context.tiers.clone(), diags),
+        Some(f) => alerting(
+            &f,
+            kube,
+            context.tiers.clone(),
+            applied.effects.alert_for,
+            diags,
+        ),
         None => Some(alerting_from(context.tiers.clone(), None)),
     };
-    map.finish(diags);
+    map.finish_ignoring_unknown("Sloth", diags);
 
-    let (Some(service), Some(name), Some(objective), Some(indicator), Some(alerting)) = (
-        context.service.clone(),
-        name,
-        objective,
-        indicator,
-        alerting,
-    ) else {
+    let (Some(service), Some(name), Some(objective), Some(sli), Some(mut alerting)) =
+        (context.service.clone(), name, objective, sli, alerting)
+    else {
         return;
     };
+    if let Some(span) = applied.alerts_dropped {
+        diags.push(
+            Diagnostic::warning("Sloth writes no alerts for this SLO, so neither does slokit")
+                .at(span)
+                .field(&item.path)
+                .note(format!(
+                    "`overridePrevious` drops Sloth's default plugins, and the chain does not add `{}` back",
+                    "sloth.dev/core/alert_rules/v1"
+                ))
+                .help("to keep the alerts, add `sloth.dev/core/alert_rules/v1` to the chain"),
+        );
+        alerting.enabled = false;
+    }
+    alerting.budget_exhausted |= applied.effects.budget_exhausted;
     // Cloned only for an SLO that is built (and charged to the budget): the shared labels may be
     // large and the `slos` list long.
     let mut labels = context.labels.clone();
@@ -363,11 +277,30 @@ fn slo(
     // `owner` and `tier` are common Sloth labels; the model has fields for them.
     let owner = labels.remove("owner");
     let tier = labels.remove("tier");
+    // `info_labels` puts its labels on Sloth's info series, which is where slokit writes an SLO's
+    // descriptive labels (and on its alerts).
+    labels.extend(applied.effects.info_labels);
     common::check_tiers(&alerting.tiers, objective, item.span(), &item.path, diags);
     let format = if kube {
         SpecFormat::SlothKubernetes
     } else {
         SpecFormat::Sloth
+    };
+    let (indicator, group_by, custom) = match sli {
+        Sli::Indicator {
+            indicator,
+            group_by,
+        } => (indicator, group_by, None),
+        // A placeholder: the SLO goes to the stubs, never into the catalog.
+        Sli::Custom(custom) => (
+            Indicator::Raw {
+                error_ratio: WindowQuery {
+                    template: "vector(0)".into(),
+                },
+            },
+            Vec::new(),
+            Some(custom),
+        ),
     };
     let slo = Slo {
         name,
@@ -378,7 +311,7 @@ fn slo(
         objective,
         period: DEFAULT_PERIOD,
         indicator,
-        group_by: Vec::new(),
+        group_by,
         labels,
         owner,
         tier,
@@ -391,6 +324,16 @@ fn slo(
             format,
         },
     };
+    if let Some(custom) = custom {
+        drafts.stubs.push(PluginStub {
+            slo,
+            plugin: custom.id,
+            template: custom.template,
+            params: custom.params,
+            diagnostic: custom.diagnostic,
+        });
+        return;
+    }
     if !budget.slo(&slo, item.span(), &item.path, diags) {
         return;
     }
@@ -398,152 +341,18 @@ fn slo(
         slo,
         product: None,
         span: item.span(),
+        policy: None,
     });
 }
 
-/// `sli`: exactly one of `events`, `raw` and `plugin`.
-fn sli(field: &Field<'_>, kube: bool, diags: &mut Diagnostics) -> Option<Indicator> {
-    let mut map = field.map(diags)?;
-    let events = map.get("events");
-    let raw = map.get("raw");
-    let plugin = map.get("plugin");
-    map.finish(diags);
-    let given: Vec<&Field<'_>> = [&events, &raw, &plugin].into_iter().flatten().collect();
-    match given.len() {
-        0 => {
-            diags.push(
-                field
-                    .error("`sli` must define one of `events`, `raw` or `plugin`")
-                    .help(format!(
-                        "add `events:` with `{}` and `{}`",
-                        key(kube, "error_query", "errorQuery"),
-                        key(kube, "total_query", "totalQuery")
-                    )),
-            );
-            return None;
-        }
-        1 => {}
-        _ => {
-            diags.push(
-                field
-                    .error("`sli` defines more than one of `events`, `raw` and `plugin`")
-                    .help("keep exactly one"),
-            );
-            return None;
-        }
-    }
-    if let Some(events) = events {
-        let mut map = events.map(diags)?;
-        let error = map.required(key(kube, "error_query", "errorQuery"), diags);
-        let total = map.required(key(kube, "total_query", "totalQuery"), diags);
-        map.finish(diags);
-        let error = common::window_query(&error?, diags);
-        let total = common::window_query(&total?, diags);
-        return Some(Indicator::Ratio(RatioIndicator {
-            counts: Counted::Bad,
-            numerator: EventSource::Query(error?),
-            total: EventSource::Query(total?),
-        }));
-    }
-    if let Some(raw) = raw {
-        let mut map = raw.map(diags)?;
-        let query = map.required(key(kube, "error_ratio_query", "errorRatioQuery"), diags);
-        map.finish(diags);
-        let error_ratio = common::window_query(&query?, diags)?;
-        diags.push(
-            raw.warning("a `raw` SLI's long windows are averages of its 5m ratios, not exact ratios")
-                .note("an average of ratios weighs a quiet minute as much as a busy one, so long windows drift from the true error ratio when traffic is uneven")
-                .help(format!(
-                    "if the ratio comes from two counters, use `events` with `{}` and `{}` instead",
-                    key(kube, "error_query", "errorQuery"),
-                    key(kube, "total_query", "totalQuery")
-                )),
-        );
-        return Some(Indicator::Raw { error_ratio });
-    }
-    if let Some(plugin) = plugin {
-        let id = plugin.map(diags).and_then(|mut map| {
-            let id = map.required("id", diags).and_then(|f| f.string(diags));
-            map.ignore(&["options"]);
-            map.finish(diags);
-            id
-        });
-        diags.push(
-            plugin
-                .error(format!(
-                    "SLI plugin `{}` cannot run in slokit",
-                    id.unwrap_or_default()
-                ))
-                .note("Sloth SLI plugins are Go code that Sloth interprets at generation time")
-                .help(format!(
-                    "rewrite the SLI as `events` with the PromQL the plugin produces, in `{}` and `{}` over `{{{{.window}}}}`",
-                    key(kube, "error_query", "errorQuery"),
-                    key(kube, "total_query", "totalQuery")
-                )),
-        );
-    }
-    None
-}
-
-/// Sloth's SLO plugin chains (`slo_plugins` for the file, `plugins` per SLO). The core plugins only
-/// do what slokit's generator does itself, so they are accepted with a warning. Contrib plugins
-/// change the generated rules in ways slokit does not reproduce and are errors, except
-/// `denominator_corrected_rules`, whose traffic weighting slokit's long windows already have.
-fn slo_plugins(field: &Field<'_>, diags: &mut Diagnostics) {
-    let Some(mut map) = field.map(diags) else {
-        return;
-    };
-    if let Some(f) = map.get("overridePrevious") {
-        f.boolean(diags);
-    }
-    let chain = map.get("chain");
-    map.finish(diags);
-    for item in chain.map(|c| c.list(diags)).unwrap_or_default() {
-        let Some(mut plugin) = item.map(diags) else {
-            continue;
-        };
-        let id_field = plugin.required("id", diags);
-        if let Some(f) = plugin.get("priority") {
-            f.number(diags);
-        }
-        plugin.ignore(&["config"]);
-        plugin.finish(diags);
-        let Some(id_field) = id_field else {
-            continue;
-        };
-        let Some(id) = id_field.non_empty(diags) else {
-            continue;
-        };
-        let diagnostic = if id.starts_with("sloth.dev/core/") {
-            id_field
-                .warning(format!("Sloth plugin `{id}` is not needed in slokit"))
-                .note("slokit's generator writes the SLI, metadata and alert rules itself")
-                .help("remove the plugin from the chain")
-        } else if id.starts_with("sloth.dev/contrib/denominator_corrected_rules/") {
-            id_field
-                .warning(format!("Sloth plugin `{id}` is not needed in slokit"))
-                .note("slokit's long windows divide summed event rates, so they are already weighted by traffic")
-                .help("remove the plugin from the chain")
-        } else {
-            let mut d = id_field
-                .error(format!("Sloth plugin `{id}` cannot run in slokit"))
-                .note("Sloth SLO plugins are Go code that rewrites the generated rules");
-            d = if id.starts_with("sloth.dev/contrib/info_labels/") {
-                d.help("remove the plugin and move its labels into the SLO's `labels`")
-            } else {
-                d.help("remove the plugin from the chain; slokit generates the rules itself")
-            };
-            d
-        };
-        diags.push(diagnostic);
-    }
-}
-
 /// `alerting`: the alert name, shared labels and annotations, and the page and ticket alerts.
+/// `alert_for` says whether the `alert_for` plugin is in the SLO's chain, without which Sloth
+/// ignores the alerts' `for`.
 fn alerting(
     field: &Field<'_>,
     kube: bool,
     tiers: Vec<AlertTier>,
+    alert_for: bool,
     diags: &mut Diagnostics,
 ) -> Option<Alerting> {
     let mut map = field.map(diags)?;
@@ -567,8 +376,9 @@ fn alerting(
         .and_then(|f| tier_override(&f, diags));
     let ticket = alert_key(&mut map, kube, "ticket_alert", "ticketAlert", diags)
         .and_then(|f| tier_override(&f, diags));
-    map.finish(diags);
+    map.finish_ignoring_unknown("Sloth", diags);
     let mut tiers = tiers;
+    let mut waits: Vec<(Duration, Field<'_>)> = Vec::new();
     for (severity, over) in [("page", page), ("ticket", ticket)] {
         let Some(over) = over else {
             continue;
@@ -581,11 +391,47 @@ fn alerting(
             tier.labels.extend(over.labels);
             tier.annotations.extend(over.annotations);
         }
+        waits.extend(over.wait);
     }
     let mut out = alerting_from(tiers, name);
     out.labels = labels;
     out.annotations = annotations;
+    out.for_duration = alert_wait(&waits, alert_for, diags);
     Some(out)
+}
+
+/// The `for` of the alerts. Sloth uses the page and ticket alerts' `for` only when the
+/// `alert_for` plugin is in the chain; slokit has one `for` for all of an SLO's alerts, so two
+/// different ones become the shorter, which never fires later than Sloth would.
+fn alert_wait(
+    waits: &[(Duration, Field<'_>)],
+    alert_for: bool,
+    diags: &mut Diagnostics,
+) -> Option<Duration> {
+    if !alert_for {
+        for (_, field) in waits {
+            diags.push(
+                field
+                    .warning("`for` is ignored without the `alert_for` plugin, as Sloth ignores it")
+                    .help("add `sloth.dev/contrib/alert_for/v1` to the SLO's `plugins` chain to use it"),
+            );
+        }
+        return None;
+    }
+    let shortest = waits.iter().map(|(d, _)| *d).min()?;
+    if let Some((longest, field)) = waits.iter().max_by_key(|(d, _)| *d) {
+        if *longest != shortest {
+            diags.push(
+                field
+                    .warning(format!(
+                        "every alert of the SLO waits {shortest}, the shorter of the page and ticket alerts' `for`"
+                    ))
+                    .note("slokit has one `for` for all the burn-rate alerts of an SLO")
+                    .help("give both alerts the same `for`"),
+            );
+        }
+    }
+    Some(shortest)
 }
 
 /// Alerting with the given tiers; disabling both of Sloth's alerts disables alerting.
@@ -610,7 +456,7 @@ fn alert_key<'a>(
     if let Some(found) = map.get(ours) {
         return Some(found);
     }
-    let key_span = map.keys().find(|k| k.name == theirs).map(|k| k.span)?;
+    let key_span: Span = map.keys().find(|k| k.name == theirs).map(|k| k.span)?;
     let found = map.get(theirs)?;
     let format = if kube {
         "`PrometheusServiceLevel` manifests"
@@ -629,13 +475,15 @@ fn alert_key<'a>(
     Some(found)
 }
 
-struct TierOverride {
+struct TierOverride<'a> {
     disable: bool,
     labels: BTreeMap<String, String>,
     annotations: BTreeMap<String, String>,
+    /// `for`, with its field.
+    wait: Option<(Duration, Field<'a>)>,
 }
 
-fn tier_override(field: &Field<'_>, diags: &mut Diagnostics) -> Option<TierOverride> {
+fn tier_override<'a>(field: &Field<'a>, diags: &mut Diagnostics) -> Option<TierOverride<'a>> {
     if matches!(field.node.kind, NodeKind::Null) {
         return None;
     }
@@ -646,11 +494,15 @@ fn tier_override(field: &Field<'_>, diags: &mut Diagnostics) -> Option<TierOverr
         .unwrap_or(false);
     let labels = common::optional_labels(&mut map, "labels", diags);
     let annotations = common::optional_annotations(&mut map, "annotations", diags);
-    map.finish(diags);
+    let wait = map
+        .get("for")
+        .and_then(|f| common::duration(&f, diags).map(|d| (d, f)));
+    map.finish_ignoring_unknown("Sloth", diags);
     Some(TierOverride {
         disable,
         labels,
         annotations,
+        wait,
     })
 }
 
@@ -776,7 +628,7 @@ mod tests {
    = field: slos[0].sli.events
    = help: add `error_query:` here
 
-error: unknown field `errorQuery`
+warning: unknown field `errorQuery` is ignored, as Sloth ignores it
   --> test.yaml:8:7
    |
  8 |       errorQuery: x
@@ -800,39 +652,195 @@ error: unknown field `errorQuery`
         );
         check(
             &spec("- name: s\n  objective: 99\n  sli:\n    plugin:\n      id: getting_started_availability\n      options: {job: x}\n"),
-            "error: SLI plugin `getting_started_availability` cannot run in slokit
-  --> test.yaml:8:7
+            "error: SLI plugin `getting_started_availability` cannot run in slokit: it is Go code, and slokit does not run Go code
+  --> test.yaml:8:11
    |
  8 |       id: getting_started_availability
-   |       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
-   = field: slos[0].sli.plugin
-   = note: Sloth SLI plugins are Go code that Sloth interprets at generation time
-   = help: rewrite the SLI as `events` with the PromQL the plugin produces, in `error_query` and `total_query` over `{{.window}}`",
+   |           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+   = field: slos[0].sli.plugin.id
+   = note: slokit ships the sloth-common plugins under their own ids; any other plugin has to be written as PromQL once
+   = help: replace the plugin with an SLI template that counts the same events, and use it as `indicator: {template: sloth-getting-started-availability, params: ...}`; `slo convert` writes this stub and the SLO using it:
+        apiVersion: slo.dev/v1
+        kind: SLITemplate
+        metadata:
+          name: \"sloth-getting-started-availability\"
+        spec:
+          description: \"Replaces the Sloth SLI plugin `getting_started_availability`: write the PromQL it computed in both queries\"
+          parameters:
+          - name: job
+          indicator:
+            type: ratio
+            ratio:
+              bad:
+                query: \"TODO: the rate of bad events over {{.window}}, using {{ .job }}\"
+              total:
+                query: \"TODO: the rate of all events over {{.window}}, using {{ .job }}\"",
         );
     }
 
     #[test]
-    fn plugins_are_warnings_for_core_and_errors_for_contrib() {
+    fn plugin_ids_close_to_a_builtin_and_misplaced_ids_get_a_hint() {
         check(
-            &spec(&format!("- name: s\n  objective: 99\n{EVENTS}  plugins:\n    chain:\n    - id: sloth.dev/core/debug/v1\n      priority: -10\n      config: {{msg: hi}}\n    - id: sloth.dev/contrib/validate_victoria_metrics/v1\n")),
+            &spec("- name: s\n  objective: 99\n  sli:\n    plugin:\n      id: sloth-common/noop\n"),
+            "error: unknown SLI plugin `sloth-common/noop`
+  --> test.yaml:8:11
+   |
+ 8 |       id: sloth-common/noop
+   |           ^^^^^^^^^^^^^^^^^
+   = field: slos[0].sli.plugin.id
+   = help: did you mean `sloth_common/noop`?",
+        );
+        // The noop plugin's README indents `id` next to `plugin:` instead of under it.
+        check(
+            &spec("- name: s\n  objective: 99\n  sli:\n    plugin:\n    id: sloth_common/noop\n"),
+            "error: `plugin` is empty
+  --> test.yaml:7:11
+   |
+ 7 |     plugin:
+   |           ^
+   = field: slos[0].sli.plugin
+   = help: `id` is next to `plugin:` instead of under it; indent `id` (and `options`) below `plugin:`
+
+warning: unknown field `id` is ignored, as Sloth ignores it
+  --> test.yaml:8:5
+   |
+ 8 |     id: sloth_common/noop
+   |     ^^
+   = field: slos[0].sli.id
+   = help: expected one of `events`, `plugin`, `raw`",
+        );
+    }
+
+    #[test]
+    fn slo_plugins_are_mapped_warned_about_or_refused() {
+        check(
+            &spec(&format!("- name: s\n  objective: 99\n{EVENTS}  plugins:\n    chain:\n    - id: sloth.dev/core/debug/v1\n      priority: -10\n      config: {{msg: hi}}\n    - id: sloth.dev/contrib/validate_victoria_metrics/v1\n    - id: sloth.dev/contrib/rule_intervals/v1\n      config: {{interval: {{default: 5m}}}}\n    - id: sloth.dev/contrib/info_label/v1\n    - id: acme/rewrite/v1\n")),
             "warning: Sloth plugin `sloth.dev/core/debug/v1` is not needed in slokit
   --> test.yaml:12:11
     |
  12 |     - id: sloth.dev/core/debug/v1
     |           ^^^^^^^^^^^^^^^^^^^^^^^
     = field: slos[0].plugins.chain[0].id
-    = note: slokit's generator writes the SLI, metadata and alert rules itself
+    = note: slokit's generator validates the SLO and writes the SLI, metadata and alert rules itself
     = help: remove the plugin from the chain
 
-error: Sloth plugin `sloth.dev/contrib/validate_victoria_metrics/v1` cannot run in slokit
+warning: Sloth plugin `sloth.dev/contrib/validate_victoria_metrics/v1` is not needed in slokit
   --> test.yaml:15:11
     |
  15 |     - id: sloth.dev/contrib/validate_victoria_metrics/v1
     |           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
     = field: slos[0].plugins.chain[1].id
-    = note: Sloth SLO plugins are Go code that rewrites the generated rules
-    = help: remove the plugin from the chain; slokit generates the rules itself",
+    = note: slokit checks every query as PromQL, which VictoriaMetrics also runs; MetricsQL-only functions are reported where they are used
+    = help: remove the plugin from the chain, and write the queries in PromQL
+
+warning: Sloth plugin `sloth.dev/contrib/rule_intervals/v1` has no effect in slokit
+  --> test.yaml:16:11
+    |
+ 16 |     - id: sloth.dev/contrib/rule_intervals/v1
+    |           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+    = field: slos[0].plugins.chain[2].id
+    = note: slokit sets the interval of its rule groups itself: each SLO's fast group runs at the server's evaluation interval, and its slow group, which reads hourly windows, every 2m30s
+    = help: remove the plugin from the chain
+
+error: unknown Sloth plugin `sloth.dev/contrib/info_label/v1`
+  --> test.yaml:18:11
+    |
+ 18 |     - id: sloth.dev/contrib/info_label/v1
+    |           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+    = field: slos[0].plugins.chain[3].id
+    = help: did you mean `sloth.dev/contrib/info_labels/v1`?
+
+error: SLO plugin `acme/rewrite/v1` cannot run in slokit
+  --> test.yaml:19:11
+    |
+ 19 |     - id: acme/rewrite/v1
+    |           ^^^^^^^^^^^^^^^
+    = field: slos[0].plugins.chain[4].id
+    = note: it is Go code that Sloth runs to rewrite the generated rules, and slokit cannot run Go code
+    = help: remove it from the chain; slokit's generated rules may already do what it did, see the `slo.dev/v1` format for what an SLO can set",
         );
+    }
+
+    #[test]
+    fn contrib_plugins_that_mean_something_become_slo_fields() {
+        let chain = "  plugins:\n    chain:\n    - id: sloth.dev/contrib/info_labels/v1\n      config: {labels: {team: a, owner: b}}\n    - id: sloth.dev/contrib/alert_for/v1\n    - id: sloth.dev/contrib/error_budget_exhausted_alert/v1\n";
+        let yaml = spec(&format!("- name: s\n  objective: 99\n  labels: {{team: x}}\n{EVENTS}{chain}  alerting:\n    page_alert: {{for: 5m}}\n    ticket_alert: {{for: 5m}}\n"));
+        let (rendered, catalog) = test_load(&[("test.yaml", &yaml)]);
+        assert_eq!(rendered, "");
+        let slo = catalog.slos().next().expect("one SLO");
+        // The plugin's labels win over the SLO's, as the plugin merges them over Sloth's.
+        assert_eq!(slo.labels["team"], "a");
+        assert_eq!(slo.labels["owner"], "b");
+        assert_eq!(slo.alerting.for_duration, Some(Duration::from_mins(5)));
+        assert!(slo.alerting.budget_exhausted);
+
+        // Without `alert_for`, Sloth ignores `for`; so does slokit, with a warning.
+        let yaml = spec(&format!(
+            "- name: s\n  objective: 99\n{EVENTS}  alerting:\n    page_alert: {{for: 5m}}\n"
+        ));
+        let (rendered, catalog) = test_load(&[("test.yaml", &yaml)]);
+        assert!(
+            rendered.starts_with("warning: `for` is ignored without the `alert_for` plugin, as Sloth ignores it\n  --> test.yaml:11:23\n"),
+            "{rendered}"
+        );
+        assert_eq!(catalog.slos().next().unwrap().alerting.for_duration, None);
+    }
+
+    #[test]
+    fn overriding_the_chain_without_alert_rules_disables_alerting() {
+        let yaml = format!("version: prometheus/v1\nservice: svc\nslo_plugins:\n  overridePrevious: true\n  chain:\n  - id: sloth.dev/core/sli_rules/v1\nslos:\n- name: s\n  objective: 99\n{EVENTS}");
+        let (rendered, catalog) = test_load(&[("test.yaml", &yaml)]);
+        assert!(
+            rendered.contains("warning: Sloth writes no alerts for this SLO, so neither does slokit\n  --> test.yaml:4:21\n"),
+            "{rendered}"
+        );
+        assert!(!catalog.slos().next().unwrap().alerting.enabled);
+        // An SLO's own chain that adds the alert rules back keeps them.
+        let yaml =
+            format!("{yaml}  plugins:\n    chain:\n    - id: sloth.dev/core/alert_rules/v1\n");
+        let (_, catalog) = test_load(&[("test.yaml", &yaml)]);
+        assert!(catalog.slos().next().unwrap().alerting.enabled);
+    }
+
+    #[test]
+    fn queries_aggregated_by_labels_make_a_grouped_slo() {
+        let yaml = spec("- name: s\n  objective: 99\n  sli:\n    events:\n      error_query: sum(rate(e{code=~\"5..\"}[{{.window}}])) by (host)\n      total_query: sum by (host) (rate(e[{{.window}}]))\n  alerting:\n    annotations: {summary: 'High errors on {{$labels.host}} ({{ $value }})'}\n");
+        let (rendered, catalog) = test_load(&[("test.yaml", &yaml)]);
+        assert_eq!(rendered, "");
+        let slo = catalog.slos().next().expect("one SLO");
+        assert_eq!(slo.group_by, ["host"]);
+        // Go templates in annotations are kept as written, for Prometheus to expand.
+        assert_eq!(
+            slo.alerting.annotations["summary"],
+            "High errors on {{$labels.host}} ({{ $value }})"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_warnings_because_sloth_ignores_them() {
+        // `ticker_alert` and `disabled` are real typos from a user's spec: Sloth ignores them and
+        // keeps both alerts, and so does slokit.
+        let yaml = spec(&format!("- name: s\n  objective: 99\n{EVENTS}  alerting:\n    page_alert:\n      disabled: true\n    ticker_alert:\n      disable: true\n"));
+        let (rendered, catalog) = test_load(&[("test.yaml", &yaml)]);
+        assert_eq!(
+            rendered.trim_end(),
+            "warning: unknown field `disabled` is ignored, as Sloth ignores it
+  --> test.yaml:12:7
+    |
+ 12 |       disabled: true
+    |       ^^^^^^^^
+    = field: slos[0].alerting.page_alert.disabled
+    = help: did you mean `disable`?
+
+warning: unknown field `ticker_alert` is ignored, as Sloth ignores it
+  --> test.yaml:13:5
+    |
+ 13 |     ticker_alert:
+    |     ^^^^^^^^^^^^
+    = field: slos[0].alerting.ticker_alert
+    = help: did you mean `ticket_alert`?"
+        );
+        assert_eq!(catalog.slos().next().unwrap().alerting.tiers.len(), 2);
     }
 
     #[test]
