@@ -95,13 +95,12 @@ fn inputs(dir: &Path, prefix: &str, skip: &[&str]) -> Vec<Input> {
         .collect()
 }
 
-/// What one format's corpus must do: inputs, the ones refused (input name → a substring of one
-/// of its errors), and the generated promtool tests known to fail (input name → why).
+/// What one format's corpus must do: inputs, and the ones refused (input name → a substring of
+/// one of its errors). Every other input loads and its generated promtool tests pass.
 struct Corpus<'a> {
     format: &'a str,
     inputs: Vec<Input>,
     refused: &'a [(&'a str, &'a str)],
-    failing_tests: &'a [(&'a str, &'a str)],
 }
 
 /// Loads every input, checks it against the tables, generates what loaded into one tree and runs
@@ -265,18 +264,8 @@ fn promtool(corpus: &Corpus<'_>, owners: &[(PathBuf, String)]) -> Vec<String> {
                 .unwrap_or_else(|| file.display().to_string())
         })
         .collect();
-    let known: BTreeSet<String> = corpus
-        .failing_tests
-        .iter()
-        .map(|(name, _)| name.to_string())
-        .collect();
-    for name in failed.difference(&known) {
+    for name in failed {
         problems.push(format!("{name}: its generated promtool tests fail"));
-    }
-    for name in known.difference(&failed) {
-        problems.push(format!(
-            "{name}: listed as a known promtool test failure, but its tests pass now; remove it from the table"
-        ));
     }
     if !problems.is_empty() {
         problems.push(format!("promtool test rules said:\n{report}"));
@@ -313,19 +302,6 @@ fn wrapped(fragment: Input) -> Input {
         text: format!("version: prometheus/v1\nservice: readme\nslos:\n- name: example\n  objective: 99.9\n{indented}"),
     }
 }
-
-// The promtool tests slokit generates fail today for three kinds of SLO, whatever format they come
-// from (a `slo.dev/v1` spec fails alike). They are listed per input so that a fix shows up here.
-// FIXME(render): remove the entries once `render::promtool_tests` handles them.
-/// A no-data alert shorter than the 5m base window: the test expects silence before the 5m rate
-/// has gone, and the alert fires earlier.
-const SHORT_NO_DATA: &str = "no-data alert under 5m";
-/// A grouped SLO whose groups all vanish: three no-data alerts fire (the SLO-wide one and one per
-/// group) where the test expects one.
-const GROUPED_NO_DATA: &str = "grouped SLO with a no-data alert";
-/// An objective so low that a tier can never fire: the synthetic good series would need negative
-/// increments, which promtool cannot parse.
-const UNREACHABLE_TIER: &str = "objective below the fastest tier's reach";
 
 #[test]
 fn sloth_corpus() {
@@ -372,7 +348,6 @@ fn sloth_corpus() {
             ("fixtures/prometheus/testdata/validate/bad/bad-multi.yaml", "`sli` must define one of `events`, `raw` or `plugin`"),
             ("fixtures/prometheus/testdata/validate_with_duplicates/bad-prom-multi-duplicates.yaml", "is defined twice"),
         ],
-        failing_tests: &[],
     });
 }
 
@@ -397,28 +372,6 @@ fn pyrra_corpus() {
         refused: &[],
         // Pyrra turns its absent alert on by default, and its delay is a few minutes for high
         // objectives, so Pyrra SLOs meet the renderer's known gaps more often than others.
-        failing_tests: &[
-            ("corpus/grafanafans__play-with-pyrra__config__slos__myservice.yaml", SHORT_NO_DATA),
-            ("corpus/pyrra-dev__pyrra__examples__kustomize-generator__krm.yaml", SHORT_NO_DATA),
-            ("corpus/qoega__pyrra__examples__clickhouse__slos__http-errors.yaml", GROUPED_NO_DATA),
-            ("corpus/qoega__pyrra__examples__clickhouse__slos__http-latency.yaml", GROUPED_NO_DATA),
-            ("corpus/qoega__pyrra__examples__clickhouse__slos__probe-success.yaml", GROUPED_NO_DATA),
-            ("corpus/rhobs__configuration__resources__observability__prometheusrules__pyrra__mst-production-api-metrics-read-1M-latency-slo.yaml", UNREACHABLE_TIER),
-            ("corpus/rhobs__configuration__resources__observability__prometheusrules__pyrra__mst-stage-api-logs-write-latency-slo.yaml", UNREACHABLE_TIER),
-            ("corpus/rhobs__configuration__resources__observability__prometheusrules__pyrra__rhelemeter-production-rhobs-rhelemeter-server-metrics-receive-latency-slo.yaml", UNREACHABLE_TIER),
-            ("examples/caddy-response-latency.yaml", UNREACHABLE_TIER),
-            ("examples/docker-compose/pyrra-prometheus-http.yaml", SHORT_NO_DATA),
-            ("examples/nginx.yaml", UNREACHABLE_TIER),
-            ("examples/prometheus-probe-success.yaml", GROUPED_NO_DATA),
-            ("examples/pyrra-connect-errors.yaml", GROUPED_NO_DATA),
-            ("examples/pyrra-filesystem-errors.yaml", SHORT_NO_DATA),
-            ("examples/pyrra-kubernetes-errors.yaml", SHORT_NO_DATA),
-            ("examples/slos-k8s/slo-coredns-response-errors.yaml", SHORT_NO_DATA),
-            ("examples/slos-k8s/slo-prometheus-operator-http-errors.yaml", SHORT_NO_DATA),
-            ("examples/slos-k8s/slo-prometheus-operator-reconcile-errors.yaml", GROUPED_NO_DATA),
-            ("examples/slos-k8s/slo-prometheus-rule-evaluation-failures.yaml", SHORT_NO_DATA),
-            ("examples/thanos-grpc.yaml", SHORT_NO_DATA),
-        ],
     });
 }
 
@@ -507,7 +460,6 @@ fn slo_generator_corpus() {
             ("fixtures/slo_report_v1.json", "this is an slo-generator report, not an SLO config"),
             ("fixtures/slo_report_v2.json", "this is an slo-generator report, not an SLO config"),
         ],
-        failing_tests: &[],
     });
 }
 

@@ -98,13 +98,20 @@ pub fn slo_tests(slo: &Slo) -> Result<SloTests, String> {
             } else {
                 (TEST_EVAL_INTERVAL, &mut out.fast)
             };
+            // A burn needs an error ratio of `burn * budget`: above 1 no traffic can produce it
+            // (the pair can never fire; loading warned), so those scenarios are not written.
+            let possible = |burn: f64| burn * slo.error_budget() <= 1.0;
             for (pair_index, pair) in tier.windows.iter().enumerate() {
                 let key = format!("tier{index}/pair{pair_index}");
-                groups.push(above(slo, &synth, tier, pair, eval, &key));
-                groups.push(below(slo, &synth, tier, pair, eval, &key));
+                if possible(pair.factor * ABOVE) {
+                    groups.push(above(slo, &synth, tier, pair, eval, &key));
+                }
+                if possible(pair.factor * BELOW) {
+                    groups.push(below(slo, &synth, tier, pair, eval, &key));
+                }
             }
-            if index == 0 && !tier.windows.is_empty() {
-                let fastest = tier.windows.iter().map(|w| w.factor).fold(0.0, f64::max);
+            let fastest = tier.windows.iter().map(|w| w.factor).fold(0.0, f64::max);
+            if index == 0 && !tier.windows.is_empty() && possible(round(fastest * ABOVE)) {
                 groups.push(recovery(slo, &synth, tier, eval, round(fastest * ABOVE)));
             }
         }

@@ -282,14 +282,19 @@ pub(super) fn recovery(
 /// An hour of traffic, then the source series stop: the no-data alert fires once `after` has
 /// passed (plus the 5m the base rate keeps seeing the last samples), and not at half of it.
 pub(super) fn no_data(slo: &Slo, synth: &Synth, after: Duration) -> Scenario {
+    // `max`, not `count`: a grouped SLO fires one no-data alert per group that went quiet.
     let query = format!(
-        "count(ALERTS{{alertname={},alertstate=\"firing\",{}}})",
+        "max(ALERTS{{alertname={},alertstate=\"firing\",{}}})",
         quote(&crate::render::alerts::no_data_name(slo)),
         identity_matchers(slo)
     );
     let stop = Duration::from_hours(1);
     let phases = [Phase::steady(stop, 0.0)];
-    let quiet = add(stop, round_down(ms(after) * 0.5, TEST_EVAL_INTERVAL));
+    // Silent at half the duration, or when the source stops if half is less than one
+    // evaluation: the 5m rate itself outlives its source by up to 5m, so a no-data duration
+    // shorter than that cannot be told apart from the rate's own lag.
+    let half = (ms(after) * 0.5 / ms(TEST_EVAL_INTERVAL)).floor() * ms(TEST_EVAL_INTERVAL);
+    let quiet = add(stop, Duration::from_millis(half as u64));
     let fired = add(
         stop,
         round_up(
