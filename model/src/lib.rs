@@ -260,6 +260,38 @@ pub struct Slo {
 }
 
 impl Slo {
+    /// An SLO with what every SLO must have, and nothing else: no product yet (assembly gives
+    /// it one), display name, description, grouping, labels, owner, tier, phases or review.
+    /// Loaders add what their format says with struct update syntax.
+    pub fn new(
+        name: String,
+        service: String,
+        objective: f64,
+        period: Duration,
+        indicator: Indicator,
+        alerting: Alerting,
+        origin: Origin,
+    ) -> Slo {
+        Slo {
+            name,
+            product: String::new(),
+            service,
+            display_name: None,
+            description: None,
+            objective,
+            period,
+            indicator,
+            group_by: Vec::new(),
+            labels: BTreeMap::new(),
+            owner: None,
+            tier: None,
+            alerting,
+            phases: None,
+            review: Review::default(),
+            origin,
+        }
+    }
+
     /// The error budget as a ratio of events: `1 - objective`.
     pub fn error_budget(&self) -> f64 {
         1.0 - self.objective

@@ -91,6 +91,15 @@ pub struct Registry<'a> {
     pub budget: Budget,
 }
 
+/// One document for the second pass to decode: the document, the file it came from, and what the
+/// first pass registered from every document.
+#[derive(Clone, Copy)]
+pub struct Doc<'a> {
+    pub doc: &'a Document,
+    pub file: &'a str,
+    pub all: &'a Registry<'a>,
+}
+
 /// The most SLOs one run may define. Catalogs have tens to hundreds; each SLO renders about 40 KB
 /// of rules, tests and dashboards, so this many already means some 400 MB of output.
 pub const MAX_SLOS: usize = 10_000;
@@ -399,17 +408,17 @@ fn decode_all_with_stubs(
     }
     let mut drafts = Drafts::default();
     for (format, doc) in &classified {
-        let origin_file = sources.path(doc.root.span.file);
+        let input = Doc {
+            doc,
+            file: sources.path(doc.root.span.file),
+            all: &registry,
+        };
         match format {
-            Format::Native => native::decode(doc, origin_file, &registry, &mut drafts, diags),
-            Format::Sloth | Format::SlothKubernetes => {
-                sloth::decode(doc, origin_file, &registry, &mut drafts, diags)
-            }
-            Format::OpenSlo => openslo::decode(doc, origin_file, &registry, &mut drafts, diags),
-            Format::Pyrra => pyrra::decode(doc, origin_file, &registry, &mut drafts, diags),
-            Format::SloGenerator => {
-                slo_generator::decode(doc, origin_file, &registry, &mut drafts, diags)
-            }
+            Format::Native => native::decode(input, &mut drafts, diags),
+            Format::Sloth | Format::SlothKubernetes => sloth::decode(input, &mut drafts, diags),
+            Format::OpenSlo => openslo::decode(input, &mut drafts, diags),
+            Format::Pyrra => pyrra::decode(input, &mut drafts, diags),
+            Format::SloGenerator => slo_generator::decode(input, &mut drafts, diags),
         }
     }
     let stubs = std::mem::take(&mut drafts.stubs);

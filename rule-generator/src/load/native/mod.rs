@@ -101,13 +101,8 @@ pub fn register<'a>(doc: &'a Document, registry: &mut Registry<'a>, diags: &mut 
     );
 }
 
-pub fn decode(
-    doc: &Document,
-    file: &str,
-    all: &All<'_>,
-    drafts: &mut Drafts,
-    diags: &mut Diagnostics,
-) {
+pub fn decode(input: super::Doc<'_>, drafts: &mut Drafts, diags: &mut Diagnostics) {
+    let super::Doc { doc, file, all } = input;
     let Some((mut root, kind)) = header(doc, diags) else {
         return;
     };

@@ -87,22 +87,23 @@ pub(super) fn slo(
             _ => meta.name.clone(),
         };
         let slo = Slo {
-            name,
-            product: String::new(),
-            service: service.clone(),
             display_name: display_name.clone().or_else(|| meta.display_name.clone()),
             description: description.clone(),
-            objective,
-            period,
-            indicator: indicator.clone(),
             group_by: group_by.clone(),
             labels: descriptive.clone(),
             owner: owner.clone(),
             tier: tier.clone(),
-            alerting,
             phases: phases.clone(),
             review,
-            origin: origin.clone(),
+            ..Slo::new(
+                name,
+                service.clone(),
+                objective,
+                period,
+                indicator.clone(),
+                alerting,
+                origin.clone(),
+            )
         };
         let (at, path) = match several {
             true => (span, "spec.objectives"),

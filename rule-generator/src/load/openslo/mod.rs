@@ -9,7 +9,7 @@
 //! budgeting, calendar windows) is an error that says so, never a silent drop. Each objective of an
 //! SLO becomes an SLO of its own, since objectives may use different indicators.
 
-use super::{common, Budget, Drafts, Registry as All, SloDraft};
+use super::{common, Budget, Drafts, SloDraft};
 use crate::conventions::DEFAULT_PERIOD;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::duration::Duration;
@@ -18,7 +18,7 @@ use crate::load::source::Span;
 use crate::load::yaml::{Document, Node, NodeKind};
 use crate::model::{
     AlertTier, Alerting, BurnWindow, Comparison, Counted, EventSource, Indicator, Origin,
-    RatioIndicator, Review, Selector, Slo, SpecFormat, ThresholdIndicator, WindowQuery,
+    RatioIndicator, Selector, Slo, SpecFormat, ThresholdIndicator, WindowQuery,
 };
 use crate::promql;
 use std::collections::BTreeMap;
@@ -190,13 +190,8 @@ fn labels(field: &Field<'_>, diags: &mut Diagnostics) -> BTreeMap<String, String
 }
 
 /// The second pass: every document is decoded and checked; SLOs become drafts.
-pub fn decode(
-    doc: &Document,
-    file: &str,
-    all: &All<'_>,
-    drafts: &mut Drafts,
-    diags: &mut Diagnostics,
-) {
+pub fn decode(input: super::Doc<'_>, drafts: &mut Drafts, diags: &mut Diagnostics) {
+    let super::Doc { doc, file, all } = input;
     let reg = &all.openslo;
     let Some(mut root) = Field::new(&doc.root, "").map(diags) else {
         return;

@@ -110,30 +110,29 @@ pub(super) fn slo(
         let tier = labels.remove("tier");
         common::check_tiers(&alerting.tiers, objective.target, span, &item.path, diags);
         let slo = Slo {
-            name: slo_name,
-            product: String::new(),
-            service,
             display_name: if several {
                 objective.display_name.or_else(|| meta.display_name.clone())
             } else {
                 meta.display_name.clone()
             },
             description: description.clone(),
-            objective: objective.target,
-            period,
-            indicator: objective.indicator,
             group_by: objective.group_by,
             labels,
             owner,
             tier,
-            alerting,
-            phases: None,
-            review: Review::default(),
-            origin: Origin {
-                file: file.to_string(),
-                line: span.start.line,
-                format: SpecFormat::OpenSlo,
-            },
+            ..Slo::new(
+                slo_name,
+                service,
+                objective.target,
+                period,
+                objective.indicator,
+                alerting,
+                Origin {
+                    file: file.to_string(),
+                    line: span.start.line,
+                    format: SpecFormat::OpenSlo,
+                },
+            )
         };
         if !context.budget.slo(&slo, span, &item.path, diags) {
             return;

@@ -18,25 +18,20 @@
 mod alerting;
 mod indicator;
 
-use super::{common, Drafts, Registry as All, SloDraft};
+use super::{common, Drafts, SloDraft};
 use crate::diag::Diagnostics;
 use crate::duration::Duration;
 use crate::load::decode::{Field, Map};
-use crate::load::yaml::{Document, NodeKind};
-use crate::model::{Origin, Review, Slo, SpecFormat};
+use crate::load::yaml::NodeKind;
+use crate::model::{Origin, Slo, SpecFormat};
 use std::collections::BTreeMap;
 
 /// The prefix of the labels and annotations Pyrra copies onto its rules and alerts.
 const PROPAGATED: &str = "pyrra.dev/";
 
 /// Decodes one Pyrra document into an SLO.
-pub fn decode(
-    doc: &Document,
-    file: &str,
-    all: &All<'_>,
-    drafts: &mut Drafts,
-    diags: &mut Diagnostics,
-) {
+pub fn decode(input: super::Doc<'_>, drafts: &mut Drafts, diags: &mut Diagnostics) {
+    let super::Doc { doc, file, all } = input;
     let Some(mut root) = Field::new(&doc.root, "").map(diags) else {
         return;
     };
@@ -108,26 +103,24 @@ pub fn decode(
     let owner = labels.remove("owner");
     let tier = labels.remove("tier");
     let slo = Slo {
-        name: meta.name,
-        product: String::new(),
-        service: meta.service,
-        display_name: None,
         description,
-        objective,
-        period,
-        indicator,
         group_by,
         labels,
         owner,
         tier,
-        alerting,
-        phases: None,
-        review: Review::default(),
-        origin: Origin {
-            file: file.to_string(),
-            line: doc.root.span.start.line,
-            format: SpecFormat::Pyrra,
-        },
+        ..Slo::new(
+            meta.name,
+            meta.service,
+            objective,
+            period,
+            indicator,
+            alerting,
+            Origin {
+                file: file.to_string(),
+                line: doc.root.span.start.line,
+                format: SpecFormat::Pyrra,
+            },
+        )
     };
     if !all.budget.slo(&slo, at, "metadata.name", diags) {
         return;

@@ -23,11 +23,11 @@ mod indicator;
 mod policy;
 mod slo;
 
-use super::{Drafts, Registry as All};
+use super::Drafts;
 use crate::diag::Diagnostics;
 use crate::duration::Duration;
 use crate::load::decode::Field;
-use crate::load::yaml::{Document, Node, NodeKind};
+use crate::load::yaml::{Node, NodeKind};
 
 /// The period slo-generator SLOs are measured over: 28 days, the longest window of the default
 /// error-budget policy slo-generator ships (1 hour, 12 hours, 7 days, 28 days).
@@ -94,13 +94,8 @@ pub fn is_config_map(node: &Node) -> bool {
 }
 
 /// Decodes one slo-generator document.
-pub fn decode(
-    doc: &Document,
-    file: &str,
-    all: &All<'_>,
-    drafts: &mut Drafts,
-    diags: &mut Diagnostics,
-) {
+pub fn decode(input: super::Doc<'_>, drafts: &mut Drafts, diags: &mut Diagnostics) {
+    let super::Doc { doc, file, all } = input;
     let root = Field::new(&doc.root, "");
     if is_policy_list(&doc.root) {
         policy::v1_policy(&root, file, drafts, diags);

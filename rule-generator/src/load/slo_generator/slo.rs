@@ -12,7 +12,7 @@ use super::{indicator, policy, PERIOD};
 use crate::diag::Diagnostics;
 use crate::load::decode::{Field, Map};
 use crate::load::source::Span;
-use crate::model::{Origin, Review, Slo, SpecFormat};
+use crate::model::{Origin, Slo, SpecFormat};
 use std::collections::BTreeMap;
 
 /// The parts of an SLO config, whatever its layout.
@@ -235,26 +235,23 @@ fn build(
     let owner = labels.remove("owner");
     let tier = labels.remove("tier");
     let slo = Slo {
-        name,
-        product: String::new(),
-        service,
-        display_name: None,
         description,
-        objective,
-        period: PERIOD,
-        indicator,
-        group_by: Vec::new(),
         labels,
         owner,
         tier,
-        alerting,
-        phases: None,
-        review: Review::default(),
-        origin: Origin {
-            file: file.to_string(),
-            line: parts.line,
-            format: SpecFormat::SloGenerator,
-        },
+        ..Slo::new(
+            name,
+            service,
+            objective,
+            PERIOD,
+            indicator,
+            alerting,
+            Origin {
+                file: file.to_string(),
+                line: parts.line,
+                format: SpecFormat::SloGenerator,
+            },
+        )
     };
     if !all.budget.slo(&slo, at, parts.path, diags) {
         return;

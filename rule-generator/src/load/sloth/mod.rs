@@ -32,7 +32,7 @@ use crate::duration::Duration;
 use crate::load::decode::{Field, Map};
 use crate::load::source::Span;
 use crate::load::yaml::{Document, Node, NodeKind};
-use crate::model::{AlertTier, Alerting, Indicator, Origin, Review, Slo, SpecFormat, WindowQuery};
+use crate::model::{AlertTier, Alerting, Indicator, Origin, Slo, SpecFormat, WindowQuery};
 use crate::promql;
 use sli::Sli;
 use slo_plugins::Chain;
@@ -102,13 +102,12 @@ struct Context<'r> {
 
 /// The second pass: a `prometheus/v1` file or a `PrometheusServiceLevel` manifest becomes one
 /// [`SloDraft`] per SLO. `AlertWindows` were handled by [`register`].
-pub fn decode(
-    doc: &Document,
-    file: &str,
-    reg: &All<'_>,
-    drafts: &mut Drafts,
-    diags: &mut Diagnostics,
-) {
+pub fn decode(input: super::Doc<'_>, drafts: &mut Drafts, diags: &mut Diagnostics) {
+    let super::Doc {
+        doc,
+        file,
+        all: reg,
+    } = input;
     let root = Field::new(&doc.root, "");
     let Some(mut map) = root.map(diags) else {
         return;
@@ -303,26 +302,24 @@ fn slo(
         ),
     };
     let slo = Slo {
-        name,
-        product: String::new(),
-        service,
-        display_name: None,
         description,
-        objective,
-        period: DEFAULT_PERIOD,
-        indicator,
         group_by,
         labels,
         owner,
         tier,
-        alerting,
-        phases: None,
-        review: Review::default(),
-        origin: Origin {
-            file: context.file.to_string(),
-            line: item.span().start.line,
-            format,
-        },
+        ..Slo::new(
+            name,
+            service,
+            objective,
+            DEFAULT_PERIOD,
+            indicator,
+            alerting,
+            Origin {
+                file: context.file.to_string(),
+                line: item.span().start.line,
+                format,
+            },
+        )
     };
     if let Some(custom) = custom {
         drafts.stubs.push(PluginStub {
