@@ -8,9 +8,11 @@
 //! specs fail validation until someone has written what the plugin measured; a stub that loaded
 //! would generate rules that measure nothing.
 
+// YAML strings are quoted in one place for everything slokit writes.
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::load::decode::Field;
 use crate::model::Slo;
+use crate::render::emit::quoted;
 
 /// A plugin use found while decoding, before the SLO around it is known.
 pub(super) struct CustomPlugin {
@@ -153,24 +155,6 @@ pub fn template_yaml(plugin: &str, template: &str, params: &[(&str, Option<&str>
         quoted(&format!("TODO: the rate of bad events over {{{{.window}}}}{uses}")),
         quoted(&format!("TODO: the rate of all events over {{{{.window}}}}{uses}")),
     ));
-    out
-}
-
-/// A YAML double-quoted string: the one quoting that can hold any text.
-fn quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
     out
 }
 
