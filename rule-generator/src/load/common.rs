@@ -193,6 +193,19 @@ pub fn default_tiers(period: Duration) -> Vec<AlertTier> {
     tiers
 }
 
+/// An alert's `for:` duration. `0s` (or `0m`...) is valid in Prometheus and means what no `for:`
+/// means, fire at once, so it reads as none.
+pub fn for_duration(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Duration> {
+    let text = field.string(diags)?;
+    let zero = text
+        .trim()
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    if !zero.is_empty() && zero.chars().all(|c| c == '0') && Duration::parse(&text).is_err() {
+        return None;
+    }
+    duration(field, diags)
+}
+
 /// Alerting on the default tiers for `period` and nothing else, what an SLO gets when its spec
 /// says nothing about alerts.
 pub fn default_alerting(period: Duration) -> Alerting {

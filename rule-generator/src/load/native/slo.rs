@@ -214,7 +214,7 @@ pub(super) fn alerting(
         .and_then(|f| f.boolean(diags))
         .unwrap_or(true);
     out.name = map.get("name").and_then(|f| f.non_empty(diags));
-    out.for_duration = map.get("for").and_then(|f| duration(&f, diags));
+    out.for_duration = map.get("for").and_then(|f| common::for_duration(&f, diags));
     out.labels = map
         .get("labels")
         .map(|f| labels(&f, diags))
