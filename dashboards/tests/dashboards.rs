@@ -46,9 +46,10 @@ fn small() -> Catalog {
     catalog(&["small.yaml"])
 }
 
-/// `small()` and a larger product: grouped, custom tiers, a 7-day period, no alerts.
+/// `small()`, a larger product (grouped, custom tiers, a 7-day period, no alerts) and a product
+/// of SLOs alike (one repeated row).
 fn both() -> Catalog {
-    catalog(&["small.yaml", "larger.yaml"])
+    catalog(&["small.yaml", "larger.yaml", "uniform.yaml"])
 }
 
 /// A larger product alone.
@@ -487,6 +488,7 @@ fn files_and_uids_are_stable() {
             "grafana/dashboards/overview.json",
             "grafana/dashboards/payments-and-a-very-long-product-name.json",
             "grafana/dashboards/shop.json",
+            "grafana/dashboards/uniform.json",
             "grafana/provisioning/dashboards/slokit.yaml",
             "grafana/provisioning/datasources/slokit.yaml",
         ]
@@ -678,7 +680,10 @@ fn both_flavours_show_the_policy_step_in_force_and_the_review() {
             if flavour == Flavour::Plugin {
                 expected.insert("/^unknown$/".into(), "yellow".into());
             }
-            if path.ends_with("payments-and-a-very-long-product-name.json") {
+            // Products without a policy colour only `none` (and the plugin's `unknown`).
+            if path.ends_with("payments-and-a-very-long-product-name.json")
+                || path.ends_with("uniform.json")
+            {
                 expected.retain(|text, _| text == "none" || text.starts_with('/'));
             }
             assert_eq!(colours, expected, "{what}");
@@ -724,7 +729,9 @@ fn both_flavours_show_the_policy_step_in_force_and_the_review() {
                     let field = format!("Value #{}", policy["refId"].as_str().unwrap());
                     assert_eq!(organize["excludeByName"][&field], json!(true), "{what}");
                     assert!(!expr.contains("$1"), "{what}: Grafana would read `$1`");
-                    if path.ends_with("payments-and-a-very-long-product-name.json") {
+                    if path.ends_with("payments-and-a-very-long-product-name.json")
+                        || path.ends_with("uniform.json")
+                    {
                         assert!(!expr.contains("topk"), "{what}: no policy, no steps");
                         continue;
                     }
@@ -882,5 +889,38 @@ fn golden_files() {
                 .iter()
                 .map(|f| (f.path.as_path(), f.contents.as_str())),
         );
+    }
+}
+
+/// A product whose SLOs differ only by name gets one row, repeated over the `slo` variable, whose
+/// queries select `$slo`; a product of SLOs that differ gets a row per SLO.
+#[test]
+fn alike_slos_share_one_repeated_row() {
+    for flavour in [Flavour::Plugin, Flavour::Prometheus] {
+        let catalog = both();
+        let files = render(&input(flavour, &catalog));
+        let rows = |name: &str| -> Vec<Value> {
+            let (_, dashboard) = dashboards(&files)
+                .into_iter()
+                .find(|(path, _)| path.ends_with(format!("{name}.json")))
+                .expect("the dashboard");
+            dashboard["panels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["type"] == "row")
+                .cloned()
+                .collect()
+        };
+        let uniform = rows("uniform");
+        assert_eq!(uniform.len(), 1, "{flavour:?}");
+        assert_eq!(uniform[0]["repeat"], json!("slo"), "{flavour:?}");
+        assert!(
+            uniform[0]["title"].as_str().unwrap().contains("$slo"),
+            "{flavour:?}"
+        );
+        let larger = rows("payments-and-a-very-long-product-name");
+        assert_eq!(larger.len(), 3, "{flavour:?}");
+        assert!(larger.iter().all(|r| r.get("repeat").is_none()));
     }
 }

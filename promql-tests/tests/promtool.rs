@@ -123,3 +123,25 @@ fn the_bundled_examples_generate_rules_and_tests_that_pass() {
     check_rules(&tree.rules()).unwrap_or_else(|e| panic!("promtool check rules failed:\n{e}"));
     test_rules(&tree.tests()).unwrap_or_else(|e| panic!("promtool test rules failed:\n{e}"));
 }
+
+/// SLOs alike share one folded set of checks (`render::promtool_tests`): it passes as is, and a
+/// broken alert of one of them fails it, naming the checks that lost that SLO's sample.
+#[test]
+fn folded_checks_of_slos_alike_still_catch_one_broken_slo() {
+    require_promtool();
+    let catalog = promql_tests::load_specs(&[promql_tests::spec_file("alike.yaml")]);
+    let tree = Tree::generate(&catalog);
+    let tests = std::fs::read_to_string(&tree.tests()[0]).expect("the test file");
+    assert!(
+        tests.contains("slokit_slo=~\"jobs-a|jobs-b|jobs-c\""),
+        "the checks are folded"
+    );
+    test_rules(&tree.tests()).unwrap_or_else(|e| panic!("the folded tests fail:\n{e}"));
+    tree.mutate_rules(|text| {
+        promql_tests::remove_rules(text, |group, rule| {
+            group == "slokit:queue:jobs-b" && rule.starts_with("alert:")
+        })
+    });
+    let report = test_rules(&tree.tests()).expect_err("a broken SLO fails the folded tests");
+    assert!(report.contains("slokit_slo=\"jobs-b\""), "{report}");
+}

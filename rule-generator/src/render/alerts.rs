@@ -261,10 +261,10 @@ fn budget_lasts(period: Duration, factor: f64) -> String {
     Duration::from_mins(minutes).to_string()
 }
 
-/// A Go-template `printf` call that writes the PromQL `build` returns for this alert's own
-/// series: every selector gets the identity and grouping labels from `$labels`, so the query
-/// works for every group.
-fn query_printf(slo: &Slo, build: impl Fn(&dyn Fn(&str) -> String) -> String) -> String {
+/// The Go-template variable `$s`, defined at the start of an annotation: the matchers of this
+/// alert's own series, the identity and grouping labels taken from `$labels`, so that the
+/// annotation's queries work for every group and spell the matchers once.
+fn selector_variable(slo: &Slo) -> String {
     let mut labels = vec![
         LABEL_PRODUCT.to_string(),
         LABEL_SERVICE.to_string(),
@@ -272,23 +272,32 @@ fn query_printf(slo: &Slo, build: impl Fn(&dyn Fn(&str) -> String) -> String) ->
     ];
     labels.extend(slo.group_by.iter().cloned());
     let matchers: Vec<String> = labels.iter().map(|l| format!("{l}=%q")).collect();
+    let args: Vec<String> = labels.iter().map(|l| format!("$labels.{l}")).collect();
+    format!(
+        "{{{{ $s := printf \"{}\" {} }}}}",
+        matchers.join(","),
+        args.join(" ")
+    )
+}
+
+/// A Go-template `printf` call that writes the PromQL `build` returns, every selector matching
+/// `$s` ([`selector_variable`]).
+fn query_printf(build: impl Fn(&dyn Fn(&str) -> String) -> String) -> String {
     let selectors = std::cell::Cell::new(0);
     let format = build(&|name| {
         selectors.set(selectors.get() + 1);
-        format!("{name}{{{}}}", matchers.join(","))
+        format!("{name}{{%s}}")
     });
-    let args: Vec<String> = (0..selectors.get())
-        .flat_map(|_| labels.iter().map(|l| format!("$labels.{l}")))
-        .collect();
-    format!("printf \"{format}\" {}", args.join(" "))
+    let args = vec!["$s"; selectors.get()].join(" ");
+    format!("printf \"{format}\" {args}")
 }
 
 fn fired_pairs(slo: &Slo, windows: &[BurnWindow]) -> String {
-    windows
+    let pairs: Vec<String> = windows
         .iter()
         .map(|w| {
             let factor = number(w.factor);
-            let query = query_printf(slo, |select| {
+            let query = query_printf(|select| {
                 format!(
                     "{} > {factor} and {} > {factor}",
                     burn_rate(slo, w.long, select),
@@ -300,23 +309,24 @@ fn fired_pairs(slo: &Slo, windows: &[BurnWindow]) -> String {
                 w.long, w.short
             )
         })
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect();
+    format!("{}{}", selector_variable(slo), pairs.join(" "))
 }
 
 fn current_burn_rates(slo: &Slo, windows: &[BurnWindow]) -> String {
     let mut all: Vec<Duration> = windows.iter().flat_map(|w| [w.short, w.long]).collect();
     all.sort();
     all.dedup();
-    all.iter()
+    let rates: Vec<String> = all
+        .iter()
         .map(|w| {
-            let query = query_printf(slo, |select| burn_rate(slo, *w, select));
+            let query = query_printf(|select| burn_rate(slo, *w, select));
             format!(
                 "{w} {{{{ with {query} | query }}}}{{{{ . | first | value | printf \"%.2f\" }}}}{{{{ else }}}}n/a{{{{ end }}}}"
             )
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    format!("{}{}", selector_variable(slo), rates.join(", "))
 }
 
 /// Absent for `after`: the whole SLO (`absent_over_time` only sees equality matchers, so it cannot
@@ -350,7 +360,7 @@ mod unit {
     #[test]
     fn tiers_or_their_window_pairs() {
         let slo = fixtures::slo("api-service-availability");
-        let id = r#"{slokit_product="shop",slokit_service="api-service",slokit_slo="api-service-availability"}"#;
+        let id = r#"{slokit_product="shop",slokit_slo="api-service-availability"}"#;
         check(
             tier_expr(&slo, &slo.alerting.tiers[0]),
             &format!(
@@ -364,12 +374,12 @@ mod unit {
         let mut slo = fixtures::slo("api-routes-availability");
         check(
             no_data_expr(&slo, Duration::from_mins(30)),
-            r#"absent_over_time(slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-routes-availability"}[30m])
+            r#"absent_over_time(slokit:events_total:rate5m{slokit_product="shop",slokit_slo="api-routes-availability"}[30m])
 or
 (
-  group by (route) (last_over_time(slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-routes-availability"}[1d]))
+  group by (route) (last_over_time(slokit:events_total:rate5m{slokit_product="shop",slokit_slo="api-routes-availability"}[1d]))
   unless on (route)
-  group by (route) (last_over_time(slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-routes-availability"}[30m]))
+  group by (route) (last_over_time(slokit:events_total:rate5m{slokit_product="shop",slokit_slo="api-routes-availability"}[30m]))
 )"#,
         );
         slo.group_by.clear();

@@ -62,12 +62,13 @@ pub fn hourly_window(slo: &Slo, window: Option<Duration>) -> bool {
     hourly(window.unwrap_or(slo.period))
 }
 
-/// The identity matchers of one SLO's series: `slokit_product="p",slokit_service="s",slokit_slo="x"`.
+/// The matchers that select one SLO's series: `slokit_product="p",slokit_slo="x"`. SLO names are
+/// unique within a product, so the service (also on every series) would add nothing to the match;
+/// leaving it out keeps the rule files a fifth shorter at scale.
 pub fn identity_matchers(slo: &Slo) -> String {
     format!(
-        "{LABEL_PRODUCT}={},{LABEL_SERVICE}={},{LABEL_SLO}={}",
+        "{LABEL_PRODUCT}={},{LABEL_SLO}={}",
         quote(&slo.product),
-        quote(&slo.service),
         quote(&slo.name)
     )
 }

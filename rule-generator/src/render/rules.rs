@@ -484,17 +484,17 @@ mod base_expressions {
             r#"sum (rate(http_requests_total{job="api"}[5m]))"#,
             r#"sum (rate(http_requests_total{job="api",status_code=~"5.."}[5m]))
 or on ()
-0 * sum(slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-service-availability"})"#,
+0 * sum(slokit:events_total:rate5m{slokit_product="shop",slokit_slo="api-service-availability"})"#,
         );
         check(
             fixtures::slo("api-routes-availability"),
             r#"sum by (route) (rate(http_requests_total{job="api"}[5m]))"#,
             r#"clamp_min(
-  slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-routes-availability"}
+  slokit:events_total:rate5m{slokit_product="shop",slokit_slo="api-routes-availability"}
   - on (route)
   (
     sum by (route) (rate(http_requests_total{job="api",status_code!~"5.."}[5m]))
-    or on (route) 0 * sum by (route) (slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-routes-availability"})
+    or on (route) 0 * sum by (route) (slokit:events_total:rate5m{slokit_product="shop",slokit_slo="api-routes-availability"})
   ),
   0
 )"#,
@@ -507,7 +507,7 @@ or on ()
   * (1 - histogram_fraction(0, 1, sum (rate(http_request_duration_seconds{job="api"}[5m]))))
 ) >= 0
 or on ()
-0 * sum(slokit:events_total:rate5m{slokit_product="shop",slokit_service="api-service",slokit_slo="api-service-latency-native"})"#,
+0 * sum(slokit:events_total:rate5m{slokit_product="shop",slokit_slo="api-service-latency-native"})"#,
         );
         check(
             fixtures::slo("frontend-probe"),

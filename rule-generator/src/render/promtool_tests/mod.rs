@@ -24,9 +24,10 @@
 
 use super::common::{alert_name, identity_matchers, number, series};
 use crate::conventions::{
-    rule_group_name, slow_rule_group_name, window_error_ratio, BASE_WINDOW, LONG_WINDOW_STEP,
-    SERIES_BUDGET_REMAINING, SERIES_BURN_RATE_THRESHOLD, SERIES_SLI, SHORT_WINDOW_LIMIT,
-    TEST_EVAL_INTERVAL, TEST_INPUT_INTERVAL, TEST_SLOW_EVAL_INTERVAL,
+    is_recorded_everywhere, reads_hourly, rule_group_name, slow_rule_group_name,
+    window_error_ratio, BASE_WINDOW, LONG_WINDOW_STEP, RECORDED_WINDOWS, SERIES_BUDGET_REMAINING,
+    SERIES_BURN_RATE_THRESHOLD, SERIES_SLI, SHORT_WINDOW_LIMIT, TEST_EVAL_INTERVAL,
+    TEST_INPUT_INTERVAL, TEST_SLOW_EVAL_INTERVAL,
 };
 use crate::duration::Duration;
 use crate::model::{
@@ -37,6 +38,7 @@ use crate::promql::quote;
 use crate::render::emit::Value;
 use std::collections::BTreeMap;
 
+mod fold;
 mod scenarios;
 mod synth;
 use scenarios::*;
@@ -205,7 +207,9 @@ pub struct ProductTests {
 
 pub fn product_tests(slos: &[Slo]) -> ProductTests {
     let mut out = ProductTests::default();
-    // SLOs whose synthetic series no other SLO of the set selects share test groups.
+    // SLOs share test groups when no other SLO of the set selects their synthetic series, or
+    // when they read the same series and their scenarios write them alike (SLOs of one service
+    // over the same metrics, say): the inputs are then written once for all of them.
     let mut sets: Vec<Vec<(&Slo, Synth, SloTests)>> = Vec::new();
     for slo in slos {
         let tests = match (Synth::new(slo), slo_tests(slo)) {
@@ -216,8 +220,9 @@ pub fn product_tests(slos: &[Slo]) -> ProductTests {
             }
         };
         let place = sets.iter().position(|set| {
-            set.iter()
-                .all(|(other, other_synth, _)| independent(slo, &tests.0, other, other_synth))
+            set.iter().all(|(other, other_synth, other_tests)| {
+                independent(slo, &tests.0, other, other_synth) || same_inputs(&tests.1, other_tests)
+            })
         });
         match place {
             Some(i) => sets[i].push((slo, tests.0, tests.1)),
@@ -225,9 +230,22 @@ pub fn product_tests(slos: &[Slo]) -> ProductTests {
         }
     }
     for set in sets {
+        // SLOs alike (the same tests but for their names) fold into one SLO's tests whose
+        // checks cover them all.
+        let mut classes: Vec<(&Slo, SloTests, Vec<&Slo>)> = Vec::new();
+        for (slo, _, tests) in set {
+            match classes
+                .iter_mut()
+                .find(|(first, first_tests, _)| fold::alike(first, first_tests, slo, &tests))
+            {
+                Some((_, _, others)) => others.push(slo),
+                None => classes.push((slo, tests, Vec::new())),
+            }
+        }
         let mut fast: Vec<Vec<Scenario>> = Vec::new();
         let mut slow: Vec<Vec<Scenario>> = Vec::new();
-        for (_, _, tests) in set {
+        for (first, tests, others) in classes {
+            let tests = fold::fold(first, tests, &others);
             fast.push(tests.fast);
             slow.push(tests.slow);
         }
@@ -245,7 +263,11 @@ fn merge(per_slo: Vec<Vec<Scenario>>) -> Vec<Value> {
             match merged.iter_mut().find(|m| m.key == scenario.key) {
                 Some(m) => {
                     m.name = format!("{}; {}", m.name, scenario.name);
-                    m.series.extend(scenario.series);
+                    for series in scenario.series {
+                        if !m.series.contains(&series) {
+                            m.series.push(series);
+                        }
+                    }
                     m.checks.extend(scenario.checks);
                 }
                 None => merged.push(scenario),
@@ -262,6 +284,21 @@ fn merge(per_slo: Vec<Vec<Scenario>>) -> Vec<Value> {
                 .with("promql_expr_test", m.checks)
         })
         .collect()
+}
+
+/// Whether two SLOs' scenarios write the same input series wherever they share a key, so that
+/// one copy of the inputs serves both.
+fn same_inputs(a: &SloTests, b: &SloTests) -> bool {
+    fn scenarios(t: &SloTests) -> impl Iterator<Item = &Scenario> {
+        t.fast.iter().chain(&t.slow)
+    }
+    let others: Vec<&Scenario> = scenarios(b).collect();
+    scenarios(a).all(|scenario| {
+        others
+            .iter()
+            .filter(|other| other.key == scenario.key)
+            .all(|other| other.series == scenario.series)
+    })
 }
 
 /// Whether neither SLO's selectors pick up the other's synthetic series.
