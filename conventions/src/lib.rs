@@ -35,6 +35,11 @@ pub const LABEL_PHASE: &str = "slokit_phase";
 pub const LABEL_SOURCE: &str = "slokit_source";
 pub const LABEL_INDICATOR: &str = "slokit_indicator";
 pub const LABEL_DISPLAY_NAME: &str = "slokit_display_name";
+/// On the info series of a composite SLO (whose `slokit_indicator` is `composite`): how the
+/// members combine (`events`, `weighted` or `all-good`) and the members, `product/slo` with their
+/// weights (`storefront/catalog-availability*1,storefront/checkout-availability*2`).
+pub const LABEL_COMPOSITE_METHOD: &str = "slokit_composite_method";
+pub const LABEL_COMPOSITE_MEMBERS: &str = "slokit_composite_members";
 /// The error-budget policy the SLO's product follows (its name), and the date the product's next
 /// SLO review is due (`YYYY-MM-DD`; an SLO with its own review cadence and last review uses its
 /// own); absent when the product names no policy or review cadence.
@@ -85,6 +90,8 @@ pub const RESERVED_LABELS: &[&str] = &[
     LABEL_SOURCE,
     LABEL_INDICATOR,
     LABEL_DISPLAY_NAME,
+    LABEL_COMPOSITE_METHOD,
+    LABEL_COMPOSITE_MEMBERS,
     LABEL_POLICY,
     LABEL_REVIEW_DUE,
     LABEL_LONG_WINDOW,

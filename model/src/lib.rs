@@ -327,6 +327,58 @@ pub enum Indicator {
     Raw {
         error_ratio: WindowQuery,
     },
+    /// An SLO made of other SLOs (a user journey across services, or a product's own SLO). It
+    /// reads only its members' recorded series, never raw metrics.
+    Composite(CompositeIndicator),
+}
+
+/// How a composite SLO's members combine into its error ratio.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompositeMethod {
+    /// Good and bad events summed across members, each member's events scaled by its weight:
+    /// the exact share of good events across the journey.
+    Events,
+    /// The weighted mean of the members' error ratios: each member counts by its weight, whatever
+    /// its traffic, so a quiet but critical service is not drowned out.
+    Weighted,
+    /// The share of 5m slices in which every member meets its own objective: a time-slice
+    /// composite.
+    AllGood,
+}
+
+impl CompositeMethod {
+    pub const ALL: [(&'static str, CompositeMethod); 3] = [
+        ("events", CompositeMethod::Events),
+        ("weighted", CompositeMethod::Weighted),
+        ("all-good", CompositeMethod::AllGood),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompositeMethod::Events => "events",
+            CompositeMethod::Weighted => "weighted",
+            CompositeMethod::AllGood => "all-good",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompositeIndicator {
+    pub method: CompositeMethod,
+    /// At least one; each an SLO of the catalog (possibly another composite, never in a cycle).
+    pub members: Vec<CompositeMember>,
+}
+
+/// One member of a composite SLO, resolved: which SLO, how much it counts, and (for `all-good`)
+/// the error budget it must stay within.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompositeMember {
+    pub product: String,
+    pub slo: String,
+    /// Positive; 1 unless the spec says otherwise.
+    pub weight: f64,
+    /// The member's own objective.
+    pub objective: f64,
 }
 
 impl Indicator {
@@ -336,6 +388,7 @@ impl Indicator {
             Indicator::Latency(_) => "latency",
             Indicator::Threshold(_) => "threshold",
             Indicator::Raw { .. } => "raw",
+            Indicator::Composite(_) => "composite",
         }
     }
 }

@@ -26,6 +26,9 @@ pub fn to_native(catalog: &Catalog) -> String {
 }
 
 fn slo_document(slo: &Slo, product: Option<&str>) -> Value {
+    if let Indicator::Composite(composite) = &slo.indicator {
+        return composite_document(slo, composite);
+    }
     let mut metadata = Value::map().with("name", &slo.name);
     metadata = metadata.with_opt("displayName", slo.display_name.as_ref());
     if !slo.labels.is_empty() {
@@ -59,6 +62,44 @@ fn slo_document(slo: &Slo, product: Option<&str>) -> Value {
         .with("spec", spec)
 }
 
+/// A composite as `kind: CompositeSLO`: its product, members (written `product/slo`, which reads
+/// back whatever product they are in) and method.
+fn composite_document(slo: &Slo, composite: &crate::model::CompositeIndicator) -> Value {
+    let mut metadata = Value::map().with("name", &slo.name);
+    metadata = metadata.with_opt("displayName", slo.display_name.as_ref());
+    if !slo.labels.is_empty() {
+        metadata = metadata.with("labels", string_map(&slo.labels));
+    }
+    let members: Vec<Value> = composite
+        .members
+        .iter()
+        .map(|m| {
+            Value::map()
+                .with("slo", format!("{}/{}", m.product, m.slo))
+                .with("weight", m.weight)
+        })
+        .collect();
+    let spec = Value::map()
+        .with("product", &slo.product)
+        .with_opt("description", slo.description.as_ref())
+        .with_opt("owner", slo.owner.as_ref())
+        .with_opt("tier", slo.tier.as_ref())
+        .with(
+            "objectives",
+            vec![Value::map()
+                .with("window", slo.period.to_string())
+                .with("target", slo.objective)],
+        )
+        .with("method", composite.method.as_str())
+        .with("members", members)
+        .with("alerting", alerting(&slo.alerting));
+    Value::map()
+        .with("apiVersion", "slo.dev/v1")
+        .with("kind", "CompositeSLO")
+        .with("metadata", metadata)
+        .with("spec", spec)
+}
+
 fn indicator(indicator: &Indicator) -> Value {
     let body = match indicator {
         Indicator::Ratio(ratio) => {
@@ -85,6 +126,8 @@ fn indicator(indicator: &Indicator) -> Value {
         Indicator::Raw { error_ratio } => {
             Value::map().with("errorRatioQuery", &error_ratio.template)
         }
+        // Written as a document of its own (`composite_document`).
+        Indicator::Composite(_) => Value::Null,
     };
     Value::map()
         .with("type", indicator.kind())

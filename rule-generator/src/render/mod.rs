@@ -22,6 +22,7 @@
 
 pub mod alerts;
 pub mod common;
+pub mod composite;
 pub mod convert;
 pub mod emit;
 #[cfg(test)]

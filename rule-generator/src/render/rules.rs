@@ -59,20 +59,34 @@ pub fn recording_rules(slo: &Slo, context: &Context) -> Split {
         bad,
         identity_labels(slo),
     ));
-    for name in [SERIES_TOTAL, SERIES_BAD] {
+    // A `weighted` composite reads its 1h and period rates from its members' over the same
+    // windows, so that they are the exact weighted mean (see `composite`); every other SLO
+    // averages its own 5m and 1h rates.
+    let members = super::composite::reads_members_per_window(slo);
+    let hour = match members {
+        Some(c) => super::composite::weighted_rates(c, LONG_WINDOW_STEP),
+        None => (
+            window_average(slo, SERIES_TOTAL, LONG_WINDOW_STEP),
+            window_average(slo, SERIES_BAD, LONG_WINDOW_STEP),
+        ),
+    };
+    let whole = match members {
+        Some(c) => super::composite::weighted_rates(c, slo.period),
+        None => (
+            period_average(slo, SERIES_TOTAL),
+            period_average(slo, SERIES_BAD),
+        ),
+    };
+    for (name, expr) in [(SERIES_TOTAL, hour.0), (SERIES_BAD, hour.1)] {
         rules.fast.push(record(
             &rate_series(name, Some(LONG_WINDOW_STEP)),
-            window_average(slo, name, LONG_WINDOW_STEP),
+            expr,
             identity_labels(slo),
         ));
     }
     let period = rules.list(hourly_window(slo, None));
-    for name in [SERIES_TOTAL, SERIES_BAD] {
-        period.push(record(
-            &rate_series(name, None),
-            period_average(slo, name),
-            identity_labels(slo),
-        ));
+    for (name, expr) in [(SERIES_TOTAL, whole.0), (SERIES_BAD, whole.1)] {
+        period.push(record(&rate_series(name, None), expr, identity_labels(slo)));
     }
     period.push(record(
         SERIES_SLI,
@@ -135,6 +149,7 @@ fn base_rates(slo: &Slo) -> (String, String) {
         )
     };
     match &slo.indicator {
+        Indicator::Composite(composite) => super::composite::base_rates(composite),
         Indicator::Ratio(ratio) => {
             let total = source_rate(&ratio.total, by);
             let numerator = source_rate(&ratio.numerator, by);

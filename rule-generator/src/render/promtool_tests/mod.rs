@@ -83,8 +83,8 @@ pub struct SloTests {
 }
 
 /// The test groups of one SLO, or why none can be generated.
-pub fn slo_tests(slo: &Slo) -> Result<SloTests, String> {
-    let synth = Synth::new(slo)?;
+pub fn slo_tests(slo: &Slo, siblings: &[Slo]) -> Result<SloTests, String> {
+    let synth = Synth::new(slo, siblings)?;
     if synth.gauge.is_some() {
         return Ok(gauge_tests(slo, &synth));
     }
@@ -212,7 +212,7 @@ pub fn product_tests(slos: &[Slo]) -> ProductTests {
     // over the same metrics, say): the inputs are then written once for all of them.
     let mut sets: Vec<Vec<(&Slo, Synth, SloTests)>> = Vec::new();
     for slo in slos {
-        let tests = match (Synth::new(slo), slo_tests(slo)) {
+        let tests = match (Synth::new(slo, slos), slo_tests(slo, slos)) {
             (Ok(synth), Ok(tests)) => (synth, tests),
             (Err(reason), _) | (_, Err(reason)) => {
                 out.skipped.push((slo.name.clone(), reason));
@@ -221,7 +221,8 @@ pub fn product_tests(slos: &[Slo]) -> ProductTests {
         };
         let place = sets.iter().position(|set| {
             set.iter().all(|(other, other_synth, other_tests)| {
-                independent(slo, &tests.0, other, other_synth) || same_inputs(&tests.1, other_tests)
+                independent(slo, &tests.0, other, other_synth, slos)
+                    || same_inputs(&tests.1, other_tests)
             })
         });
         match place {
@@ -302,9 +303,9 @@ fn same_inputs(a: &SloTests, b: &SloTests) -> bool {
 }
 
 /// Whether neither SLO's selectors pick up the other's synthetic series.
-fn independent(a: &Slo, a_synth: &Synth, b: &Slo, b_synth: &Synth) -> bool {
+fn independent(a: &Slo, a_synth: &Synth, b: &Slo, b_synth: &Synth, siblings: &[Slo]) -> bool {
     let picks = |slo: &Slo, synth: &Synth| {
-        let selectors = selectors(slo);
+        let selectors = selectors(slo, siblings);
         synth.labelled().iter().any(|(metric, labels)| {
             selectors
                 .iter()
@@ -315,8 +316,19 @@ fn independent(a: &Slo, a_synth: &Synth, b: &Slo, b_synth: &Synth) -> bool {
 }
 
 /// The raw selectors an SLO reads (for testable kinds).
-fn selectors(slo: &Slo) -> Vec<Selector> {
+fn selectors(slo: &Slo, siblings: &[Slo]) -> Vec<Selector> {
     match &slo.indicator {
+        // A composite reads what its members read.
+        Indicator::Composite(composite) => composite
+            .members
+            .iter()
+            .filter_map(|m| {
+                siblings
+                    .iter()
+                    .find(|s| s.product == m.product && s.name == m.slo)
+            })
+            .flat_map(|member| selectors(member, siblings))
+            .collect(),
         Indicator::Ratio(ratio) => [&ratio.numerator, &ratio.total]
             .into_iter()
             .filter_map(|source| match source {
@@ -371,7 +383,11 @@ pub fn test_file(
 /// such lag: the fast group has long written the value at the hour by the time the slow group
 /// reads it.
 pub fn group_eval_order(slos: &[Slo]) -> Vec<String> {
-    slos.iter()
+    // A composite's groups read its members' series written in the same step: members first.
+    let mut ordered: Vec<&Slo> = slos.iter().collect();
+    ordered.sort_by_key(|slo| composite_depth(slo, slos, 0));
+    ordered
+        .into_iter()
         .flat_map(|slo| {
             [
                 slow_rule_group_name(&slo.product, &slo.name),
@@ -379,6 +395,26 @@ pub fn group_eval_order(slos: &[Slo]) -> Vec<String> {
             ]
         })
         .collect()
+}
+
+/// 0 for an SLO, 1 + its deepest member's depth for a composite (members outside `slos` count 0;
+/// cycles are refused when loading, and the depth is capped all the same).
+fn composite_depth(slo: &Slo, slos: &[Slo], seen: usize) -> usize {
+    match &slo.indicator {
+        Indicator::Composite(composite) if seen < slos.len() => {
+            1 + composite
+                .members
+                .iter()
+                .filter_map(|m| {
+                    slos.iter()
+                        .find(|s| s.product == m.product && s.name == m.slo)
+                })
+                .map(|member| composite_depth(member, slos, seen + 1))
+                .max()
+                .unwrap_or(0)
+        }
+        _ => 0,
+    }
 }
 
 /// A check that `expr` is within `tolerance` of `expected` at `at`, for the group the scenario
@@ -465,7 +501,7 @@ mod unit {
 
     #[test]
     fn synthesised_series_have_the_right_roles() {
-        let synth = Synth::new(&fixtures::slo("api-service-availability")).unwrap();
+        let synth = Synth::new(&fixtures::slo("api-service-availability"), &[]).unwrap();
         let roles: Vec<(String, Role)> = synth
             .series
             .iter()
@@ -485,6 +521,6 @@ mod unit {
                 ),
             ]
         );
-        assert!(Synth::new(&fixtures::slo("frontend-raw")).is_err());
+        assert!(Synth::new(&fixtures::slo("frontend-raw"), &[]).is_err());
     }
 }

@@ -58,9 +58,12 @@ pub(super) struct Synth {
 }
 
 impl Synth {
-    pub(super) fn new(slo: &Slo) -> Result<Synth, String> {
+    /// The inputs of `slo`; `siblings` are the SLOs of its product (a composite's members are
+    /// among them).
+    pub(super) fn new(slo: &Slo, siblings: &[Slo]) -> Result<Synth, String> {
         let mut gauge = None;
         let series = match &slo.indicator {
+            Indicator::Composite(composite) => composite_series(composite, siblings)?,
             Indicator::Ratio(ratio) => {
                 let (EventSource::Counter(numerator), EventSource::Counter(total)) =
                     (&ratio.numerator, &ratio.total)
@@ -326,6 +329,59 @@ pub(super) fn ratio_series(
     };
     if seen(total) != TOTAL || seen(numerator) != numerator_role {
         return Err("the synthesised series do not add up to the SLI's events".into());
+    }
+    Ok(out)
+}
+
+/// A composite's inputs: its members' own, each written once. Every member then sees the same
+/// traffic and error ratio, so that the composite's error ratio is the members' whatever its
+/// method and weights (for `events`, `Σ w·r·T / Σ w·T`; for `weighted`, `Σ w·r / Σ w`), and the
+/// scenarios of any SLO prove its alerts. Members must be in the composite's product, ungrouped
+/// (a healthy group would dilute the burn) and testable themselves.
+fn composite_series(
+    composite: &crate::model::CompositeIndicator,
+    siblings: &[Slo],
+) -> Result<Vec<SyntheticSeries>, String> {
+    if composite.method == crate::model::CompositeMethod::AllGood {
+        return Err(
+            "an `all-good` composite counts whole 5m slices; the end-to-end accuracy test covers it"
+                .into(),
+        );
+    }
+    let mut out: Vec<SyntheticSeries> = Vec::new();
+    for member in &composite.members {
+        let Some(slo) = siblings
+            .iter()
+            .find(|s| s.product == member.product && s.name == member.slo)
+        else {
+            return Err(format!(
+                "member `{}/{}` is in another product, whose rules this test file does not load",
+                member.product, member.slo
+            ));
+        };
+        if !slo.group_by.is_empty() {
+            return Err(format!("member `{}` is grouped", member.slo));
+        }
+        let synth = Synth::new(slo, siblings)
+            .map_err(|reason| format!("member `{}`: {reason}", member.slo))?;
+        if synth.gauge.is_some() {
+            return Err(format!("member `{}` is a threshold SLI", member.slo));
+        }
+        for series in synth.series {
+            match out
+                .iter()
+                .find(|(m, l, _)| *m == series.0 && *l == series.1)
+            {
+                Some((_, _, role)) if *role != series.2 => {
+                    return Err(format!(
+                        "members count the same series `{}` differently",
+                        series.0
+                    ))
+                }
+                Some(_) => {}
+                None => out.push(series),
+            }
+        }
     }
     Ok(out)
 }

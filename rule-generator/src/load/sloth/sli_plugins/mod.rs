@@ -277,7 +277,7 @@ mod tests {
             }
             Some(Indicator::Threshold(t)) => vec![render_selector(&t.gauge, &[])],
             Some(Indicator::Raw { error_ratio }) => vec![error_ratio.template.clone()],
-            None => Vec::new(),
+            Some(Indicator::Composite(_)) | None => Vec::new(),
         };
         (rendered, selectors)
     }
