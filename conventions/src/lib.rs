@@ -40,6 +40,9 @@ pub const LABEL_DISPLAY_NAME: &str = "slokit_display_name";
 /// weights (`storefront/catalog-availability*1,storefront/checkout-availability*2`).
 pub const LABEL_COMPOSITE_METHOD: &str = "slokit_composite_method";
 pub const LABEL_COMPOSITE_MEMBERS: &str = "slokit_composite_members";
+/// `"true"` on the info series of a product's own SLO (the composite its `Product` declares with
+/// `objectives`), the one its policy and release gate act on by default.
+pub const LABEL_PRODUCT_SLO: &str = "slokit_product_slo";
 /// The error-budget policy the SLO's product follows (its name), and the date the product's next
 /// SLO review is due (`YYYY-MM-DD`; an SLO with its own review cadence and last review uses its
 /// own); absent when the product names no policy or review cadence.
@@ -92,6 +95,7 @@ pub const RESERVED_LABELS: &[&str] = &[
     LABEL_DISPLAY_NAME,
     LABEL_COMPOSITE_METHOD,
     LABEL_COMPOSITE_MEMBERS,
+    LABEL_PRODUCT_SLO,
     LABEL_POLICY,
     LABEL_REVIEW_DUE,
     LABEL_LONG_WINDOW,

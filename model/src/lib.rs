@@ -67,9 +67,14 @@ pub struct Product {
     pub approvers: Vec<String>,
     /// The name of the [`ErrorBudgetPolicy`] this product follows; it exists in the catalog.
     pub policy: Option<String>,
-    /// Declared services, sorted; every SLO's service is among them.
+    /// Declared services, sorted; every SLO's service is among them (a composite's service is
+    /// the product itself, and is not listed).
     pub services: Vec<String>,
-    /// Sorted by (service, name).
+    /// The product's own SLO (a composite among `slos`), when the product declares objectives:
+    /// the one its policy and release gate act on by default.
+    pub slo: Option<String>,
+    /// The product's own SLO first, then its other composites by name, then the rest by
+    /// (service, name).
     pub slos: Vec<Slo>,
     /// `None` when no `Product` document exists and the product was made from an SLO's service, as
     /// happens for Sloth and OpenSLO specs.

@@ -571,6 +571,7 @@ fn stub_slo(stub: &load::PluginStub) -> String {
             approvers: Vec::new(),
             policy: None,
             services: vec![slo.service.clone()],
+            slo: None,
             slos: vec![slo],
             origin: None,
         }],

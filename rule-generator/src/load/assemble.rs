@@ -1,12 +1,13 @@
 //! Linking drafts into the catalog: SLOs join their product (named explicitly, found through a
-//! product's `services`, or a product made from the service's name), names are checked for
+//! product's `services`, or a product made from the service's name), composites are linked to
+//! their members (see [`super::composites`]), names are checked for
 //! uniqueness (of SLOs and of the rule groups they write), policy references are resolved, and
 //! review dates are checked against today.
 
 use super::{Drafts, Options};
 use crate::conventions::{rule_group_name, SLOW_GROUP_SUFFIX};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::model::{Catalog, Maturity, Product, Review};
+use crate::model::{Catalog, Indicator, Maturity, Product, Review};
 use std::collections::BTreeMap;
 
 pub fn assemble(drafts: Drafts, options: Options, diags: &mut Diagnostics) -> Catalog {
@@ -143,6 +144,8 @@ pub fn assemble(drafts: Drafts, options: Options, diags: &mut Diagnostics) -> Ca
         product.slos.push(slo);
     }
 
+    super::composites::link(drafts.composites, &mut products, &mut seen, diags);
+
     // Each SLO writes two rule groups, `slokit:<product>:<slo>` and the same with `:slow`; an SLO
     // named after another's slow group would share its group name, which Prometheus rejects.
     for ((product, name), span) in &seen {
@@ -165,9 +168,16 @@ pub fn assemble(drafts: Drafts, options: Options, diags: &mut Diagnostics) -> Ca
     }
 
     for product in products.values_mut() {
-        product
-            .slos
-            .sort_by(|a, b| (&a.service, &a.name).cmp(&(&b.service, &b.name)));
+        // The product's own SLO opens its rules and dashboards, its journeys (composites) next.
+        let own = product.slo.clone();
+        product.slos.sort_by_cached_key(|slo| {
+            let rank = match (&slo.indicator, Some(&slo.name) == own.as_ref()) {
+                (_, true) => 0,
+                (Indicator::Composite(_), false) => 1,
+                _ => 2,
+            };
+            (rank, slo.service.clone(), slo.name.clone())
+        });
         if product.maturity == Maturity::SloDriven && product.policy.is_none() {
             diags.push(
                 Diagnostic::warning(format!(
@@ -194,6 +204,7 @@ fn implicit_product(name: &str) -> Product {
         approvers: Vec::new(),
         policy: None,
         services: Vec::new(),
+        slo: None,
         slos: Vec::new(),
         origin: None,
     }

@@ -8,6 +8,7 @@
 
 mod assemble;
 pub mod common;
+mod composites;
 pub mod decode;
 pub mod native;
 pub mod openslo;
@@ -64,6 +65,19 @@ pub struct SloDraft {
     pub policy: Option<String>,
 }
 
+/// A composite SLO as decoded, before its members are resolved: they may be in products and files
+/// decoded later.
+pub struct CompositeDraft {
+    /// Its indicator lists the members as written: `product` empty when the spec names only the
+    /// SLO (the composite's own product), `objective` 0 until resolved.
+    pub slo: Slo,
+    pub product: (String, Span),
+    /// Where each member is written (span and field path), in the indicator's order. Empty for a
+    /// product's own SLO without `members`: it is made of all the product's SLOs.
+    pub members: Vec<(Span, String)>,
+    pub span: Span,
+}
+
 pub struct ProductDraft {
     pub product: Product,
     pub span: Span,
@@ -76,6 +90,7 @@ pub struct ProductDraft {
 pub struct Drafts {
     pub slos: Vec<SloDraft>,
     pub products: Vec<ProductDraft>,
+    pub composites: Vec<CompositeDraft>,
     pub policies: Vec<(ErrorBudgetPolicy, Span)>,
     /// SLOs whose SLI is a Sloth plugin slokit cannot run, kept for `slo convert`'s stubs.
     pub stubs: Vec<sloth::PluginStub>,

@@ -23,7 +23,7 @@ use crate::conventions::{
     LABEL_SEVERITY, LABEL_SLO, SERIES_BUDGET_REMAINING, SERIES_TOTAL,
 };
 use crate::duration::Duration;
-use crate::model::{AlertTier, BurnWindow, Slo};
+use crate::model::{AlertTier, BurnWindow, Indicator, Slo};
 use crate::render::emit::Value;
 use std::collections::BTreeMap;
 
@@ -236,7 +236,14 @@ fn annotations(
 
 fn title(slo: &Slo) -> String {
     let name = slo.display_name.as_deref().unwrap_or(&slo.name);
-    format!("SLO {name} ({}/{})", slo.product, slo.service)
+    match &slo.indicator {
+        Indicator::Composite(c) => format!(
+            "SLO {name} ({}, composite of {} SLOs)",
+            slo.product,
+            c.members.len()
+        ),
+        _ => format!("SLO {name} ({}/{})", slo.product, slo.service),
+    }
 }
 
 fn group_text(slo: &Slo) -> String {

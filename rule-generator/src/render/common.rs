@@ -9,11 +9,13 @@ use crate::model::{Catalog, Date, ErrorBudgetPolicy, Slo};
 use crate::promql::quote;
 
 /// What an SLO's rules need from outside the SLO itself: the error-budget policy its product
-/// follows and the date its next review is due. Both are empty for SLOs rendered on their own.
+/// follows, the date its next review is due, and whether it is its product's own SLO. All are
+/// empty for SLOs rendered on their own.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Context<'a> {
     pub policy: Option<&'a ErrorBudgetPolicy>,
     pub review_due: Option<Date>,
+    pub product_slo: bool,
 }
 
 impl<'a> Context<'a> {
@@ -29,6 +31,7 @@ impl<'a> Context<'a> {
                 .review
                 .due()
                 .or_else(|| product.and_then(|p| p.review.due())),
+            product_slo: product.is_some_and(|p| p.slo.as_ref() == Some(&slo.name)),
         }
     }
 }

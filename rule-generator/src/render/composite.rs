@@ -58,11 +58,16 @@ fn sum_of(terms: Vec<String>) -> String {
     format!("sum(\n  {joined}\n)")
 }
 
+/// A member's rate `name` over `window`, summed over its groups.
+fn member_rate(member: &CompositeMember, name: &str, window: Duration) -> String {
+    per_member(&window_rate(name, window, |n| member_series(member, n)))
+}
+
 /// A member's error ratio over `window`, summed over its groups, 0 without events:
 /// `(bad / (total > 0)) or (0 * total)`, each rate read by the window rule (the recorded 5m or 1h
 /// rate, or their average over a longer window).
 fn member_ratio(member: &CompositeMember, window: Duration) -> String {
-    let rate = |name: &str| per_member(&window_rate(name, window, |n| member_series(member, n)));
+    let rate = |name: &str| member_rate(member, name, window);
     let (bad, total) = (rate(SERIES_BAD), rate(SERIES_TOTAL));
     format!("(({bad} / ({total} > 0)) or (0 * {total}))")
 }
@@ -122,7 +127,13 @@ pub fn weighted_rates(composite: &CompositeIndicator, window: Duration) -> (Stri
     let total = sum_of(
         members
             .iter()
-            .map(|m| format!("{} * 0 + {}", member_ratio(m, window), number(m.weight)))
+            .map(|m| {
+                format!(
+                    "{} * 0 + {}",
+                    member_rate(m, SERIES_TOTAL, window),
+                    number(m.weight)
+                )
+            })
             .collect(),
     );
     let bad = sum_of(
@@ -141,4 +152,18 @@ pub fn reads_members_per_window(slo: &Slo) -> Option<&CompositeIndicator> {
         crate::model::Indicator::Composite(c) if c.method == CompositeMethod::Weighted => Some(c),
         _ => None,
     }
+}
+
+/// The members as the info series lists them: `product/slo`, with `*weight` unless 1, joined by
+/// commas in the spec's order.
+pub fn members_label(composite: &CompositeIndicator) -> String {
+    composite
+        .members
+        .iter()
+        .map(|m| match m.weight == 1.0 {
+            true => format!("{}/{}", m.product, m.slo),
+            false => format!("{}/{}*{}", m.product, m.slo, number(m.weight)),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -19,11 +19,12 @@ use super::common::{
     Split,
 };
 use crate::conventions::{
-    rate_series, BASE_WINDOW, GAUGE_STEP, LABEL_DISPLAY_NAME, LABEL_INDICATOR, LABEL_LONG_WINDOW,
-    LABEL_OWNER, LABEL_PHASE, LABEL_POLICY, LABEL_POLICY_ACTION, LABEL_POLICY_BLOCKS,
-    LABEL_POLICY_CONDITION, LABEL_POLICY_ORDER, LABEL_POLICY_STEP, LABEL_POLICY_WINDOW,
-    LABEL_REVIEW_DUE, LABEL_SEVERITY, LABEL_SHORT_WINDOW, LABEL_SOURCE, LABEL_TIER,
-    LONG_WINDOW_STEP, POLICY_CONDITION_BUDGET_EXHAUSTED, POLICY_CONDITION_BUDGET_REMAINING_BELOW,
+    rate_series, BASE_WINDOW, GAUGE_STEP, LABEL_COMPOSITE_MEMBERS, LABEL_COMPOSITE_METHOD,
+    LABEL_DISPLAY_NAME, LABEL_INDICATOR, LABEL_LONG_WINDOW, LABEL_OWNER, LABEL_PHASE, LABEL_POLICY,
+    LABEL_POLICY_ACTION, LABEL_POLICY_BLOCKS, LABEL_POLICY_CONDITION, LABEL_POLICY_ORDER,
+    LABEL_POLICY_STEP, LABEL_POLICY_WINDOW, LABEL_PRODUCT_SLO, LABEL_REVIEW_DUE, LABEL_SEVERITY,
+    LABEL_SHORT_WINDOW, LABEL_SOURCE, LABEL_TIER, LONG_WINDOW_STEP,
+    POLICY_CONDITION_BUDGET_EXHAUSTED, POLICY_CONDITION_BUDGET_REMAINING_BELOW,
     POLICY_CONDITION_BURN_RATE_ABOVE, SERIES_BAD, SERIES_BUDGET_REMAINING,
     SERIES_BURN_RATE_THRESHOLD, SERIES_INFO, SERIES_OBJECTIVE, SERIES_PERIOD, SERIES_POLICY_STEP,
     SERIES_SLI, SERIES_TOTAL,
@@ -312,12 +313,28 @@ pub fn info_labels(slo: &Slo, context: &Context) -> Vec<(String, Value)> {
         .as_ref()
         .and_then(|p| p.list.get(p.current))
         .map(|p| p.name.clone());
+    let composite = match &slo.indicator {
+        Indicator::Composite(c) => Some(c),
+        _ => None,
+    };
     let ours = [
+        (
+            LABEL_COMPOSITE_MEMBERS,
+            composite.map(super::composite::members_label),
+        ),
+        (
+            LABEL_COMPOSITE_METHOD,
+            composite.map(|c| c.method.as_str().to_string()),
+        ),
         (LABEL_DISPLAY_NAME, slo.display_name.clone()),
         (LABEL_INDICATOR, Some(slo.indicator.kind().to_string())),
         (LABEL_OWNER, slo.owner.clone()),
         (LABEL_PHASE, phase),
         (LABEL_POLICY, context.policy.map(|p| p.name.clone())),
+        (
+            LABEL_PRODUCT_SLO,
+            context.product_slo.then(|| "true".to_string()),
+        ),
         (LABEL_REVIEW_DUE, context.review_due.map(|d| d.to_string())),
         (LABEL_SOURCE, Some(slo.origin.file.clone())),
         (LABEL_TIER, slo.tier.clone()),

@@ -1,6 +1,6 @@
-//! Our own format, `apiVersion: slo.dev/v1`, with four kinds: `ServiceLevelObjective`, `Product`,
-//! `SLITemplate` and `ErrorBudgetPolicy`. It accepts the customers' original template as written,
-//! including its swapped `shortWindow`/`longWindow`, which is normalised with a warning.
+//! Our own format, `apiVersion: slo.dev/v1`, with five kinds: `ServiceLevelObjective`,
+//! `CompositeSLO`, `Product`, `SLITemplate` and `ErrorBudgetPolicy`. It accepts the customers'
+//! original template as written, including its swapped `shortWindow`/`longWindow`, which is normalised with a warning.
 //!
 //! Templates are registered in the first pass; an SLO that uses one gets a copy of the template's
 //! indicator with `{{ .param }}` placeholders filled, decoded as if written inline, so a mistake
@@ -23,10 +23,12 @@ use crate::promql;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
+mod composite;
 mod indicator;
 mod product;
 mod slo;
 mod template;
+use composite::*;
 use indicator::*;
 use product::*;
 use slo::*;
@@ -34,6 +36,7 @@ use template::*;
 
 const KINDS: &[&str] = &[
     "ServiceLevelObjective",
+    "CompositeSLO",
     "Product",
     "SLITemplate",
     "ErrorBudgetPolicy",
@@ -122,7 +125,8 @@ pub fn decode(input: super::Doc<'_>, drafts: &mut Drafts, diags: &mut Diagnostic
     };
     match kind.as_str() {
         "ServiceLevelObjective" => slo(meta, &mut spec, origin, all, drafts, diags),
-        "Product" => product(meta, &mut spec, origin, drafts, diags),
+        "CompositeSLO" => composite(meta, &mut spec, origin, all, drafts, diags),
+        "Product" => product(meta, &mut spec, origin, &all.budget, drafts, diags),
         "SLITemplate" => template(&mut spec, &all.budget, diags),
         _ => policy(meta, &mut spec, origin, drafts, diags),
     }

@@ -1,4 +1,5 @@
-//! `kind: Product` (a set of services with owners, a policy and a review cadence) and
+//! `kind: Product` (a set of services with owners, a policy, a review cadence and, with
+//! `objectives`, an SLO of its own: see [`super::composite`]) and
 //! `kind: ErrorBudgetPolicy` (ordered steps: a condition on the budget or a burn rate, an action,
 //! and whether releases are blocked).
 
@@ -8,6 +9,7 @@ pub(super) fn product(
     meta: crate::load::Metadata,
     spec: &mut Map<'_>,
     origin: Origin,
+    budget: &Budget,
     drafts: &mut Drafts,
     diags: &mut Diagnostics,
 ) {
@@ -76,6 +78,15 @@ pub(super) fn product(
     if !name_ok {
         return;
     }
+    let slo = composite::product_slo(
+        &meta,
+        spec,
+        description.clone(),
+        origin.clone(),
+        budget,
+        drafts,
+        diags,
+    );
     let product = Product {
         name: meta.name,
         display_name,
@@ -87,6 +98,7 @@ pub(super) fn product(
         approvers,
         policy,
         services,
+        slo,
         slos: Vec::new(),
         origin: Some(origin),
     };

@@ -19,45 +19,14 @@ pub(super) fn slo(
     let product = spec
         .get("product")
         .and_then(|f| Some((f.non_empty(diags)?, f.span())));
-    let description = spec.get("description").and_then(|f| f.string(diags));
-    let owner = spec.get("owner").and_then(|f| f.string(diags));
-    let tier = spec.get("tier").and_then(|f| f.string(diags));
     let group_by = spec
         .get("groupBy")
         .map(|f| group_by(&f, diags))
         .unwrap_or_default();
-    let mut descriptive = meta.labels.clone();
-    if let Some(f) = spec.get("labels") {
-        descriptive.extend(labels(&f, diags));
-    }
     let indicator = spec
         .required("indicator", diags)
         .and_then(|f| indicator(&f, templates, budget, &meta.name, diags));
-    let phases = spec.get("phases").and_then(|f| phases(&f, diags));
-    let review = spec
-        .get("review")
-        .map(|f| review(&f, diags).0)
-        .unwrap_or_default();
-    let objectives = match spec.get("objectives") {
-        Some(f) => objectives(&f, phases.as_ref(), diags),
-        None if phases.is_some() => vec![(
-            None,
-            DEFAULT_PERIOD,
-            phases.as_ref().map(|p| p.list[p.current].target),
-            spec.field.span(),
-        )],
-        None => {
-            diags.push(spec.missing("objectives").help(
-                "add `objectives: [{displayName: availability, window: 30d, target: 0.999}]`",
-            ));
-            Vec::new()
-        }
-    };
-    // Alerting is decoded once, even when objectives are broken, so its problems are reported too.
-    let alerting_spec = match spec.get("alerting") {
-        Some(f) => alerting(&f, diags),
-        None => Some((common::default_alerting(DEFAULT_PERIOD), None)),
-    };
+    let shared = Shared::decode(&meta, spec, diags);
     let (Some(service), Some(indicator)) = (service, indicator) else {
         return;
     };
@@ -69,55 +38,141 @@ pub(super) fn slo(
                 .help("use a `ratio` indicator with good (or bad) and total counters when you can"),
         );
     }
-    let several = objectives.len() > 1;
-    for (index, (display_name, period, target, span)) in objectives.into_iter().enumerate() {
-        let (Some(objective), Some((alerting, explicit))) = (target, &alerting_spec) else {
-            continue;
-        };
-        let mut alerting = alerting.clone();
-        match explicit {
-            Some((span, path)) => {
-                common::check_tiers(&alerting.tiers, objective, *span, path, diags)
-            }
-            None => alerting.tiers = common::default_tiers(period),
-        }
-        let name = match (&display_name, several) {
-            (Some(d), true) => format!("{}-{}", meta.name, d),
-            (None, true) => format!("{}-{}", meta.name, index),
-            _ => meta.name.clone(),
-        };
-        let slo = Slo {
-            display_name: display_name.clone().or_else(|| meta.display_name.clone()),
-            description: description.clone(),
-            group_by: group_by.clone(),
-            labels: descriptive.clone(),
-            owner: owner.clone(),
-            tier: tier.clone(),
-            phases: phases.clone(),
-            review,
-            ..Slo::new(
-                name,
-                service.clone(),
-                objective,
-                period,
-                indicator.clone(),
-                alerting,
-                origin.clone(),
-            )
-        };
-        let (at, path) = match several {
-            true => (span, "spec.objectives"),
-            false => (meta.name_span, "metadata.name"),
-        };
-        if !budget.slo(&slo, at, path, diags) {
-            return;
-        }
+    for (slo, span) in shared.expand(&meta, &service, &indicator, origin, budget, diags) {
         drafts.slos.push(SloDraft {
-            slo,
+            slo: Slo {
+                group_by: group_by.clone(),
+                ..slo
+            },
             product: product.clone(),
-            span: at,
+            span,
             policy: None,
         });
+    }
+}
+
+/// What an SLO and a composite SLO declare alike, besides what they measure: descriptions,
+/// labels, phases, review, objectives (one SLO each) and alerting.
+pub(super) struct Shared {
+    pub(super) description: Option<String>,
+    pub(super) owner: Option<String>,
+    pub(super) tier: Option<String>,
+    pub(super) labels: BTreeMap<String, String>,
+    pub(super) phases: Option<Phases>,
+    pub(super) review: Review,
+    pub(super) objectives: Vec<(Option<String>, Duration, Option<f64>, Span)>,
+    /// `None` when the section is broken; the default tiers (by period) when it is absent.
+    pub(super) alerting: Option<(Alerting, Option<(Span, String)>)>,
+}
+
+impl Shared {
+    pub(super) fn decode(
+        meta: &crate::load::Metadata,
+        spec: &mut Map<'_>,
+        diags: &mut Diagnostics,
+    ) -> Shared {
+        let description = spec.get("description").and_then(|f| f.string(diags));
+        let owner = spec.get("owner").and_then(|f| f.string(diags));
+        let tier = spec.get("tier").and_then(|f| f.string(diags));
+        let mut labels_ = meta.labels.clone();
+        if let Some(f) = spec.get("labels") {
+            labels_.extend(labels(&f, diags));
+        }
+        let phases = spec.get("phases").and_then(|f| phases(&f, diags));
+        let review = spec
+            .get("review")
+            .map(|f| review(&f, diags).0)
+            .unwrap_or_default();
+        let objectives = match spec.get("objectives") {
+            Some(f) => objectives(&f, phases.as_ref(), diags),
+            None if phases.is_some() => vec![(
+                None,
+                DEFAULT_PERIOD,
+                phases.as_ref().map(|p| p.list[p.current].target),
+                spec.field.span(),
+            )],
+            None => {
+                diags.push(spec.missing("objectives").help(
+                    "add `objectives: [{displayName: availability, window: 30d, target: 0.999}]`",
+                ));
+                Vec::new()
+            }
+        };
+        // Alerting is decoded even when objectives are broken, so its problems are reported too.
+        let alerting = match spec.get("alerting") {
+            Some(f) => alerting(&f, diags),
+            None => Some((common::default_alerting(DEFAULT_PERIOD), None)),
+        };
+        Shared {
+            description,
+            owner,
+            tier,
+            labels: labels_,
+            phases,
+            review,
+            objectives,
+            alerting,
+        }
+    }
+
+    /// One SLO per objective (named `<name>-<displayName>` when there are several), each charged
+    /// to the run's budget, with where the spec asks for it.
+    pub(super) fn expand(
+        self,
+        meta: &crate::load::Metadata,
+        service: &str,
+        indicator: &Indicator,
+        origin: Origin,
+        budget: &Budget,
+        diags: &mut Diagnostics,
+    ) -> Vec<(Slo, Span)> {
+        let mut out = Vec::new();
+        let several = self.objectives.len() > 1;
+        for (index, (display_name, period, target, span)) in self.objectives.into_iter().enumerate()
+        {
+            let (Some(objective), Some((alerting, explicit))) = (target, &self.alerting) else {
+                continue;
+            };
+            let mut alerting = alerting.clone();
+            match explicit {
+                Some((span, path)) => {
+                    common::check_tiers(&alerting.tiers, objective, *span, path, diags)
+                }
+                None => alerting.tiers = common::default_tiers(period),
+            }
+            let name = match (&display_name, several) {
+                (Some(d), true) => format!("{}-{}", meta.name, d),
+                (None, true) => format!("{}-{}", meta.name, index),
+                _ => meta.name.clone(),
+            };
+            let slo = Slo {
+                display_name: display_name.clone().or_else(|| meta.display_name.clone()),
+                description: self.description.clone(),
+                labels: self.labels.clone(),
+                owner: self.owner.clone(),
+                tier: self.tier.clone(),
+                phases: self.phases.clone(),
+                review: self.review,
+                ..Slo::new(
+                    name,
+                    service.to_string(),
+                    objective,
+                    period,
+                    indicator.clone(),
+                    alerting,
+                    origin.clone(),
+                )
+            };
+            let (at, path) = match several {
+                true => (span, "spec.objectives"),
+                false => (meta.name_span, "metadata.name"),
+            };
+            if !budget.slo(&slo, at, path, diags) {
+                break;
+            }
+            out.push((slo, at));
+        }
+        out
     }
 }
 
