@@ -116,6 +116,17 @@ impl Selection {
 /// `label="value"` for one value, `label=~"a|b"` (each value escaped for RE2) for several.
 pub use slokit_conventions::promql::one_of as matcher;
 
+/// The figures of a status row an alert rule can read (`alertValue`), by name.
+pub const ALERT_VALUES: [&str; 7] = [
+    "budget_remaining",
+    "budget_remaining_minutes",
+    "sli",
+    "objective",
+    "burn_rate_1h",
+    "burn_rate_6h",
+    "burn_rate_3d",
+];
+
 /// A parsed query.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SloQuery {
@@ -123,6 +134,12 @@ pub struct SloQuery {
     pub selection: Selection,
     /// `None` is the SLO's period.
     pub window: Option<Duration>,
+    /// Which figure of the status table an alert rule reads (one of [`ALERT_VALUES`];
+    /// `budget_remaining` unless the query says `alertValue`).
+    pub alert_value: &'static str,
+    /// Whether Grafana's alerting sent the query (the `FromAlert` header). It is not part of the
+    /// query's JSON: the service sets it from the request.
+    pub from_alert: bool,
 }
 
 /// How a failed query is reported, mapped onto the HTTP-like status of a data response.
@@ -253,10 +270,31 @@ pub fn parse(query_type: &str, json: &Value) -> Result<SloQuery, QueryError> {
             ))
         }
     };
+    let alert_value = match json.get("alertValue") {
+        None | Some(Value::Null) => ALERT_VALUES[0],
+        Some(Value::String(s)) if s.trim().is_empty() => ALERT_VALUES[0],
+        Some(Value::String(s)) => ALERT_VALUES
+            .into_iter()
+            .find(|v| *v == s.trim())
+            .ok_or_else(|| {
+                QueryError::bad_request(format!(
+                    "`alertValue` `{}` is unknown: expected one of {}",
+                    s.trim(),
+                    ALERT_VALUES.map(|v| format!("`{v}`")).join(", ")
+                ))
+            })?,
+        Some(_) => {
+            return Err(QueryError::bad_request(
+                "`alertValue` must be a string such as `budget_remaining`",
+            ))
+        }
+    };
     Ok(SloQuery {
         kind,
         selection,
         window,
+        alert_value,
+        from_alert: false,
     })
 }
 
@@ -349,6 +387,10 @@ mod tests {
             "`window` `4h` is not a recorded window: use one of `5m`, `30m`, `1h`, `2h`, `6h`, `1d`, `3d`, `period`",
         );
         check_error(json!([1]), "the query must be a JSON object");
+        check_error(
+            json!({"queryType": "status", "alertValue": "burn"}),
+            "`alertValue` `burn` is unknown: expected one of `budget_remaining`, `budget_remaining_minutes`, `sli`, `objective`, `burn_rate_1h`, `burn_rate_6h`, `burn_rate_3d`",
+        );
     }
 
     #[test]

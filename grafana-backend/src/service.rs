@@ -159,9 +159,11 @@ impl backend::DataQueryError for DataError {
 async fn answer(
     upstream: Result<Arc<Upstream>, String>,
     query: backend::DataQuery<Value>,
+    from_alert: bool,
 ) -> Result<Vec<Frame>, QueryError> {
     let upstream = upstream.map_err(QueryError::bad_request)?;
-    let parsed = query::parse(&query.query_type, &query.query)?;
+    let mut parsed = query::parse(&query.query_type, &query.query)?;
+    parsed.from_alert = from_alert;
     let range = TimeRange {
         from: query.time_range.from.timestamp_millis() as f64 / 1000.0,
         to: query.time_range.to.timestamp_millis() as f64 / 1000.0,
@@ -182,6 +184,7 @@ impl backend::DataService for SlokitPlugin {
         request: backend::QueryDataRequest<Self::Query, Self>,
     ) -> Self::Stream {
         let upstream = self.upstream(request.plugin_context.instance_settings.as_ref());
+        let from_alert = from_alert(&request.headers);
         let plugin = self.clone();
         Box::pin(
             request
@@ -194,7 +197,7 @@ impl backend::DataService for SlokitPlugin {
                         let started = Instant::now();
                         let ref_id = query.ref_id.clone();
                         let query_type = query_type_name(&query.query_type, &query.query);
-                        let result = AssertUnwindSafe(answer(upstream, query))
+                        let result = AssertUnwindSafe(answer(upstream, query, from_alert))
                             .catch_unwind()
                             .await
                             .unwrap_or_else(|_| {
@@ -225,6 +228,14 @@ impl backend::DataService for SlokitPlugin {
                 .collect::<FuturesOrdered<_>>(),
         )
     }
+}
+
+/// Whether Grafana's alerting sent the request: its query service sets the `FromAlert` header to
+/// `true` (header names are compared without case, as HTTP's are).
+fn from_alert(headers: &HashMap<String, String>) -> bool {
+    headers
+        .iter()
+        .any(|(name, value)| name.eq_ignore_ascii_case("FromAlert") && value.trim() == "true")
 }
 
 /// Replaces NaN and ±Inf in the frame's number fields with nulls, and adds a warning notice to the

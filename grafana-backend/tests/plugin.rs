@@ -666,3 +666,103 @@ async fn faults_are_reported_per_query() {
         "{message}"
     );
 }
+
+/// Every query kind, as Grafana's alerting reads it: over two SLOs of two services, one of them
+/// in two groups, each answer is a set of series whose label sets are non-empty and unique (Grafana
+/// rejects an alert query otherwise), every series names its SLO and group by label, and the kinds
+/// that answer two series per SLO and group tell them apart with `series`. The time series kinds
+/// answer alike with and without the `FromAlert` header; the status table becomes one figure per
+/// row for alerting (a table of many number columns is not something alerting can read, which the
+/// answer without the header shows).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerting_reads_labelled_series() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let prometheus = shop_prometheus(dir.path());
+    let plugin = Plugin::start();
+    let url = prometheus.url.clone();
+    let ctx = || context(&url, json!({"timeout": "10"}), &[]);
+    let to = now();
+    let every = json!({"product": ["shop"], "service": "*", "slo": "*"});
+    let kinds: [(&str, serde_json::Value, Option<[&str; 2]>); 8] = [
+        ("sli", json!({}), None),
+        ("sli", json!({"window": "1h"}), None),
+        ("burn_rate", json!({"window": "5m"}), None),
+        ("burn_rate", json!({"window": "period"}), None),
+        ("budget_remaining", json!({}), None),
+        ("budget_burndown", json!({}), Some(["remaining", "ideal"])),
+        ("events", json!({}), Some(["good", "total"])),
+        ("status", json!({"alertValue": "burn_rate_1h"}), None),
+    ];
+    let slos: Vec<(String, String, String)> = vec![
+        ("api".into(), "availability".into(), String::new()),
+        ("search".into(), "search-success".into(), "/a".into()),
+        ("search".into(), "search-success".into(), "/b".into()),
+    ];
+    for (kind, extra, pair) in kinds {
+        for from_alert in [false, true] {
+            let mut json = every.clone();
+            json["queryType"] = json!(kind);
+            for (key, value) in extra.as_object().expect("an object") {
+                json[key] = value.clone();
+            }
+            let headers: &[(&str, &str)] = if from_alert {
+                &[("FromAlert", "true")]
+            } else {
+                &[]
+            };
+            // The last two minutes, as the other tests read the live series; the burn-down over
+            // 20 hours of backfilled history.
+            let from = if kind == "budget_burndown" {
+                (to / 3600.0).floor() * 3600.0 - 20.0 * 3600.0
+            } else {
+                to - 120.0
+            };
+            let query = data_query("A", json.clone(), from, to);
+            let responses = query_data_with_headers(&plugin, ctx(), vec![query], headers).await;
+            let frames = frames(&responses["A"]);
+            let what = format!("{json} (FromAlert: {from_alert})");
+            if kind == "status" && !from_alert {
+                assert_eq!(
+                    alert_series(&frames),
+                    Err("input data must be a wide series but got type not: frame `status`".into()),
+                    "{what}"
+                );
+                continue;
+            }
+            let series = alert_series(&frames).unwrap_or_else(|e| panic!("{what}: {e}"));
+            // Each SLO and group once, or twice (one per `series` value) for the pairs.
+            let mut expected = Vec::new();
+            for (service, slo, route) in &slos {
+                let names: Vec<Option<&str>> = match (pair, kind) {
+                    (Some(pair), _) => pair.iter().map(|p| Some(*p)).collect(),
+                    (None, "status") => vec![Some("burn_rate_1h")],
+                    (None, _) => vec![None],
+                };
+                for name in names {
+                    let mut labels = std::collections::BTreeMap::from([
+                        ("slokit_product".to_string(), "shop".to_string()),
+                        ("slokit_service".to_string(), service.clone()),
+                        ("slokit_slo".to_string(), slo.clone()),
+                    ]);
+                    // A number table has every text column in every row: rows of an ungrouped
+                    // SLO have an empty `route`.
+                    if !route.is_empty() || kind == "status" {
+                        labels.insert("route".into(), route.clone());
+                    }
+                    if let Some(name) = name {
+                        labels.insert("series".into(), name.into());
+                    }
+                    expected.push(labels);
+                }
+            }
+            let mut actual: Vec<_> = series.iter().map(|s| s.labels.clone()).collect();
+            actual.sort();
+            expected.sort();
+            assert_eq!(actual, expected, "{what}");
+            assert!(
+                series.iter().all(|s| s.number == (kind == "status")),
+                "{what}: {series:?}"
+            );
+        }
+    }
+}

@@ -14,9 +14,13 @@
 //! - `policy`: error-budget policies rebuilt from their step series, the policy and review
 //!   columns, and the extra burn rates a policy needs.
 //!
-//! Frames are built around a bug in grafana-plugin-sdk 0.5: a field that has both labels and a
-//! config loses its labels in the Arrow encoding. So every series gets its own frame, its labels go
-//! into the display name, and fields carry only a config (unit, thresholds, display name).
+//! Every series gets its own frame, and its value fields carry the series' labels (the SLO's
+//! identity, its group, and `series` where one SLO and group has two series) as well as a config
+//! (unit, thresholds, display name). Grafana's alert evaluator identifies a series by its labels
+//! alone, so the labels of any two series of one answer differ. grafana-plugin-sdk 0.5.0 lost
+//! the labels of a field that also had a config; the workspace uses a patched copy
+//! (`vendor/README.md`). Each frame names the PromQL it was drawn from (`executedQueryString`),
+//! which Grafana's query inspector shows.
 
 mod alerts;
 mod policy;
@@ -26,7 +30,7 @@ mod status;
 use std::collections::BTreeMap;
 use std::time::{Duration as StdDuration, SystemTime, UNIX_EPOCH};
 
-use grafana_plugin_sdk::data::{FieldConfig, Frame};
+use grafana_plugin_sdk::data::{FieldConfig, Frame, Metadata};
 use serde_json::Value;
 use slokit_conventions::duration::Duration;
 use slokit_conventions::promql::regex_escape;
@@ -41,6 +45,20 @@ pub use alerts::{
 };
 pub use policy::{extra_burn_rates_query, policy_action, review_status};
 pub use status::{status_rows, StatusRow, ALERTS_SERIES, ALERTS_STATE_LABEL, STATUS_BURN_WINDOWS};
+
+/// A field's labels.
+pub type Labels = BTreeMap<String, String>;
+
+/// The frame label that tells apart two series of one SLO and group in one answer: `good` and
+/// `total` events, `remaining` and `ideal` budget, or the status figure of an alert query.
+pub const LABEL_SERIES: &str = "series";
+
+/// Frame metadata naming the PromQL sent to Prometheus, for Grafana's query inspector.
+fn executed_metadata(executed: &str) -> Metadata {
+    let mut meta = Metadata::default();
+    meta.executed_query_string = Some(executed.to_string());
+    meta
+}
 
 /// Prometheus refuses range queries of more than 11,000 points per series; stay below.
 const MAX_POINTS: f64 = 10_000.0;

@@ -1,8 +1,9 @@
 //! The time series query kinds: SLI, burn rate, budget remaining, budget burn-down and events.
 //! Each reads its series in a fixed number of Prometheus queries, answers as
 //! [`empty_result`](super::empty_result) says when nothing matched, and builds its frames through
-//! [`series_frames`] and [`frame`]: one frame per series (see the parent module for why), the
-//! kinds differing only in their display names and field configs.
+//! [`series_frames`] and [`frame`]: one frame per series, its value fields labelled with the
+//! series' labels (see the parent module), the kinds differing only in their display names, field
+//! configs and the `series` label that tells two series of one SLO apart.
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -18,8 +19,8 @@ use slokit_wire::Series;
 
 use super::alerts::{burn_threshold_steps, fetch_alert_windows};
 use super::{
-    config, constants, empty_result, range_query, selector, series_name, sort_series, time_of,
-    window_text, Identity, TimeRange,
+    config, constants, empty_result, executed_metadata, range_query, selector, series_name,
+    sort_series, time_of, window_text, Identity, Labels, TimeRange, LABEL_SERIES,
 };
 use crate::query::{QueryError, Selection, SloQuery};
 use crate::upstream::Upstream;
@@ -28,22 +29,26 @@ use crate::upstream::Upstream;
 /// series (30 days of 1h points is 720 points; of 5m points, 8,640).
 const BURNDOWN_FINE_LIMIT_SECS: f64 = 12.0 * 3600.0;
 
-/// A value field of a frame: its name, its values, and its config as JSON (see
+/// A value field of a frame: its name, its values, its labels, and its config as JSON (see
 /// [`config`](super::config)).
-type ValueField<'a> = (&'a str, Vec<f64>, Value);
+type ValueField<'a> = (&'a str, Vec<f64>, Labels, Value);
 
-/// A frame named `name` holding one series: a time field and `fields`. Every frame of a series
-/// kind is built here.
+/// A frame named `name` holding one series: a time field and `fields`, with `executed` (the PromQL
+/// sent) in its metadata for the query inspector. Every frame of a series kind is built here.
 fn frame(
     name: &str,
+    executed: &str,
     times: Vec<SystemTime>,
     fields: Vec<ValueField<'_>>,
 ) -> Result<Frame, QueryError> {
-    let mut frame = Frame::new(name).with_field(times.into_field("time"));
-    for (field_name, values, field_config) in fields {
+    let mut frame = Frame::new(name)
+        .with_field(times.into_field("time"))
+        .with_metadata(executed_metadata(executed));
+    for (field_name, values, labels, field_config) in fields {
         frame = frame.with_field(
             values
                 .into_field(field_name)
+                .with_labels(labels)
                 .with_config(config(field_config)?),
         );
     }
@@ -58,9 +63,13 @@ struct Drawing {
 }
 
 /// One frame per series, in the series' order, each a time field and a `value` field that `draw`
-/// names and configures from the series' name (`shop/search {route="/a"}`) and the series.
+/// names and configures from the series' name (`shop/search {route="/a"}`) and the series. The
+/// field is labelled with the series' labels, plus `series="<kind>"` when `kind` is given (for
+/// the kinds that answer two series per SLO and group); `executed` is the PromQL that was sent.
 fn series_frames(
     series: &[Series],
+    executed: &str,
+    kind: Option<&str>,
     draw: impl Fn(&str, &Series) -> Drawing,
 ) -> Result<Vec<Frame>, QueryError> {
     series
@@ -73,7 +82,13 @@ fn series_frames(
             field_config["displayNameFromDS"] = json!(display);
             let times = s.points.iter().map(|(t, _)| time_of(*t)).collect();
             let values = s.points.iter().map(|(_, v)| *v).collect();
-            frame(&display, times, vec![("value", values, field_config)])
+            let labels = field_labels(&s.labels, kind);
+            frame(
+                &display,
+                executed,
+                times,
+                vec![("value", values, labels, field_config)],
+            )
         })
         .collect()
 }
@@ -117,12 +132,13 @@ impl SeriesQuery<'_> {
     async fn drawn(
         &self,
         series: &[Series],
+        executed: &str,
         draw: impl Fn(&str, &Series) -> Drawing,
     ) -> Result<Vec<Frame>, QueryError> {
         if series.is_empty() {
             return self.empty().await;
         }
-        series_frames(series, draw)
+        series_frames(series, executed, None, draw)
     }
 
     async fn empty(&self) -> Result<Vec<Frame>, QueryError> {
@@ -148,7 +164,7 @@ impl SeriesQuery<'_> {
             ),
         )?;
         let window = window_text(self.query.window);
-        self.drawn(&series, |name, s| {
+        self.drawn(&series, &expr, |name, s| {
             let objective = objectives
                 .get(&Identity::of(&s.labels))
                 .and_then(|c| c.get(SERIES_OBJECTIVE));
@@ -178,7 +194,7 @@ impl SeriesQuery<'_> {
             fetch_alert_windows(self.upstream, self.selection(), self.range.to),
         )?;
         let window = window_text(self.query.window);
-        self.drawn(&series, |name, s| {
+        self.drawn(&series, &expr, |name, s| {
             let steps = match tiers.get(&Identity::of(&s.labels)) {
                 Some((windows, _)) => burn_threshold_steps(windows),
                 None => burn_threshold_steps(&[]),
@@ -192,8 +208,9 @@ impl SeriesQuery<'_> {
     }
 
     pub(super) async fn budget_remaining(&self) -> Result<Vec<Frame>, QueryError> {
-        let series = self.series(&self.selector(SERIES_BUDGET_REMAINING)).await?;
-        self.drawn(&series, |name, _| Drawing {
+        let expr = self.selector(SERIES_BUDGET_REMAINING);
+        let series = self.series(&expr).await?;
+        self.drawn(&series, &expr, |name, _| Drawing {
             display: format!("budget remaining {name}"),
             config: json!({"unit": "percentunit", "decimals": 1, "thresholds": budget_thresholds()}),
         })
@@ -286,6 +303,7 @@ impl SeriesQuery<'_> {
                 ideal.push(1.0 - elapsed / period);
             }
             let name = series_name(&labels);
+            let executed = format!("{bad_expr}\n{total_expr}");
             let remaining_config = json!({
                 "displayNameFromDS": format!("budget remaining {name}"),
                 "unit": "percentunit",
@@ -300,10 +318,21 @@ impl SeriesQuery<'_> {
             });
             frames.push(frame(
                 &name,
+                &executed,
                 times,
                 vec![
-                    ("remaining", remaining, remaining_config),
-                    ("ideal", ideal, ideal_config),
+                    (
+                        "remaining",
+                        remaining,
+                        field_labels(&labels, Some("remaining")),
+                        remaining_config,
+                    ),
+                    (
+                        "ideal",
+                        ideal,
+                        field_labels(&labels, Some("ideal")),
+                        ideal_config,
+                    ),
                 ],
             )?);
         }
@@ -321,8 +350,11 @@ impl SeriesQuery<'_> {
         }
         let window = window_text(self.query.window);
         let mut frames = Vec::new();
-        for (kind, list) in [("good", &good_series), ("total", &total_series)] {
-            frames.extend(series_frames(list, |name, _| Drawing {
+        for (kind, list, expr) in [
+            ("good", &good_series, &good),
+            ("total", &total_series, &total),
+        ] {
+            frames.extend(series_frames(list, expr, Some(kind), |name, _| Drawing {
                 display: format!("{kind} events/s {window} {name}"),
                 config: json!({"unit": "short"}),
             })?);
@@ -338,6 +370,17 @@ pub(super) fn budget_thresholds() -> Value {
         {"value": 0.0, "color": "orange"},
         {"value": 0.25, "color": "green"},
     ]})
+}
+
+/// The labels of a value field: the series' labels without its name (the SLO's identity and its
+/// group), and `series="<kind>"` when given. Grafana's alerting tells series apart by these
+/// labels alone, so they must differ between any two series of one answer.
+pub(super) fn field_labels(labels: &BTreeMap<String, String>, kind: Option<&str>) -> Labels {
+    let mut out = strip_name(labels.clone());
+    if let Some(kind) = kind {
+        out.insert(LABEL_SERIES.to_string(), kind.to_string());
+    }
+    out
 }
 
 fn strip_name(mut labels: BTreeMap<String, String>) -> BTreeMap<String, String> {

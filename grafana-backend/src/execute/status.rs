@@ -1,16 +1,23 @@
 //! The status table: one row per SLO and group with its objective, SLI, budget, burn rates,
 //! alert state, phase, owner, policy action and review status, read in a fixed number of instant
 //! queries whatever the number of SLOs, and the one frame that holds the rows.
+//!
+//! Grafana's alerting cannot read a table of many number columns: it reads a frame without a
+//! time field only when it has one number column, and takes each row's labels from the text
+//! columns, named after them. So when alerting asks (the `FromAlert` header), the answer is that
+//! form instead: the identity and group labels as text columns and the one figure the query names
+//! (`alertValue`, the budget remaining unless it says otherwise).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use grafana_plugin_sdk::data::Frame;
+use grafana_plugin_sdk::data::{Frame, VisType};
 use grafana_plugin_sdk::prelude::*;
 use serde_json::json;
 use slokit_conventions::duration::Duration;
 use slokit_conventions::{
-    LABEL_OWNER, LABEL_PHASE, LABEL_POLICY_WINDOW, LABEL_REVIEW_DUE, SERIES_BUDGET_REMAINING,
-    SERIES_INFO, SERIES_OBJECTIVE, SERIES_PERIOD, SERIES_POLICY_STEP, SERIES_SLI,
+    LABEL_OWNER, LABEL_PHASE, LABEL_POLICY_WINDOW, LABEL_PRODUCT, LABEL_REVIEW_DUE, LABEL_SERVICE,
+    LABEL_SLO, SERIES_BUDGET_REMAINING, SERIES_INFO, SERIES_OBJECTIVE, SERIES_PERIOD,
+    SERIES_POLICY_STEP, SERIES_SLI,
 };
 use slokit_wire::Sample;
 
@@ -21,7 +28,8 @@ use super::policy::{
 };
 use super::series::budget_thresholds;
 use super::{
-    config, describe_group, group_labels, name_regex_selector, no_such_slo, Identity, TimeRange,
+    config, describe_group, executed_metadata, group_labels, name_regex_selector, no_such_slo,
+    Identity, TimeRange, LABEL_SERIES,
 };
 use crate::query::{QueryError, Selection, SloQuery};
 use crate::upstream::Upstream;
@@ -42,7 +50,9 @@ pub const STATUS_BURN_WINDOWS: [Duration; 3] = [
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatusRow {
     pub identity: Option<Identity>,
+    /// The group described (`route="/a"`), and its labels.
     pub group: String,
+    pub group_labels: BTreeMap<String, String>,
     pub display_name: String,
     pub objective: Option<f64>,
     pub period: String,
@@ -69,11 +79,18 @@ pub(super) async fn status(
     query: &SloQuery,
     range: TimeRange,
 ) -> Result<Vec<Frame>, QueryError> {
-    let rows = status_rows(upstream, &query.selection, range.to).await?;
+    let (rows, executed) = read_status(upstream, &query.selection, range.to).await?;
     if rows.is_empty() {
         return Err(no_such_slo(&query.selection));
     }
-    Ok(vec![status_frame(&rows)?])
+    let mut meta = executed_metadata(&executed.join("\n"));
+    let frame = if query.from_alert {
+        alert_frame(&rows, query.alert_value)?
+    } else {
+        meta.preferred_visualisation = Some(VisType::Table);
+        status_frame(&rows)?
+    };
+    Ok(vec![frame.with_metadata(meta)])
 }
 
 /// The status rows at `time` (Unix seconds), which is also the day review dates are counted from.
@@ -82,6 +99,15 @@ pub async fn status_rows(
     selection: &Selection,
     time: f64,
 ) -> Result<Vec<StatusRow>, QueryError> {
+    Ok(read_status(upstream, selection, time).await?.0)
+}
+
+/// The status rows at `time`, and the PromQL sent to read them.
+async fn read_status(
+    upstream: &Upstream,
+    selection: &Selection,
+    time: f64,
+) -> Result<(Vec<StatusRow>, Vec<String>), QueryError> {
     let burn_names: Vec<String> = STATUS_BURN_WINDOWS
         .iter()
         .map(|w| format!("burn rate {w}"))
@@ -119,11 +145,16 @@ pub async fn status_rows(
     )?;
     let table = StatusSamples::read(&samples, &burn_names);
     let needed = table.extra_windows();
+    let mut executed = vec![series_expr, alerts_expr];
     let extra = match extra_burn_rates_query(&needed, selection) {
-        Some(expr) => read_extra_burn_rates(&upstream.instant(&expr, time).await?),
+        Some(expr) => {
+            let extra = read_extra_burn_rates(&upstream.instant(&expr, time).await?);
+            executed.push(expr);
+            extra
+        }
         None => BTreeMap::new(),
     };
-    Ok(table.rows(&alerts, &extra, time))
+    Ok((table.rows(&alerts, &extra, time), executed))
 }
 
 /// One SLO and one value combination of its grouping labels.
@@ -245,6 +276,7 @@ impl<'a> StatusSamples<'a> {
             rows.push(StatusRow {
                 display_name: label(slokit_conventions::LABEL_DISPLAY_NAME),
                 group: describe_group(group),
+                group_labels: group.clone(),
                 objective: self.constant(identity, SERIES_OBJECTIVE),
                 period: self
                     .period(identity)
@@ -318,6 +350,53 @@ fn alert_state(alerts: &[Sample], identity: &Identity, group: &BTreeMap<String, 
     } else {
         "ok".into()
     }
+}
+
+/// One figure of a row by its [`ALERT_VALUES`](crate::query::ALERT_VALUES) name.
+fn alert_value(row: &StatusRow, name: &str) -> Option<f64> {
+    match name {
+        "budget_remaining" => row.budget_remaining,
+        "budget_remaining_minutes" => row.budget_remaining_minutes,
+        "sli" => row.sli,
+        "objective" => row.objective,
+        "burn_rate_1h" => row.burn_rates[0],
+        "burn_rate_6h" => row.burn_rates[1],
+        "burn_rate_3d" => row.burn_rates[2],
+        _ => None,
+    }
+}
+
+/// The status as Grafana's alerting reads a table: a text column per label (the identity, every
+/// group label of any row, empty where a row has no such label, and `series` naming the figure)
+/// and one number column, `value`, holding the figure `value_name` of each row.
+fn alert_frame(rows: &[StatusRow], value_name: &str) -> Result<Frame, QueryError> {
+    let group_names: BTreeSet<&String> = rows.iter().flat_map(|r| r.group_labels.keys()).collect();
+    let identity = |f: fn(&Identity) -> &String| {
+        rows.iter()
+            .map(|r| r.identity.as_ref().map(f).cloned().unwrap_or_default())
+            .collect::<Vec<String>>()
+    };
+    let mut frame = Frame::new("status")
+        .with_field(identity(|i| &i.product).into_field(LABEL_PRODUCT))
+        .with_field(identity(|i| &i.service).into_field(LABEL_SERVICE))
+        .with_field(identity(|i| &i.slo).into_field(LABEL_SLO));
+    for name in group_names {
+        let values: Vec<String> = rows
+            .iter()
+            .map(|r| r.group_labels.get(name).cloned().unwrap_or_default())
+            .collect();
+        frame = frame.with_field(values.into_field(name));
+    }
+    let series: Vec<&str> = rows.iter().map(|_| value_name).collect();
+    Ok(frame
+        .with_field(series.into_field(LABEL_SERIES))
+        .with_field(
+            rows.iter()
+                .map(|r| alert_value(r, value_name))
+                .collect::<Vec<_>>()
+                .into_opt_field("value")
+                .with_config(config(json!({"displayNameFromDS": value_name}))?),
+        ))
 }
 
 fn status_frame(rows: &[StatusRow]) -> Result<Frame, QueryError> {

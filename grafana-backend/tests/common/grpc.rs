@@ -82,11 +82,25 @@ pub async fn query_data(
     context: pluginv2::PluginContext,
     queries: Vec<pluginv2::DataQuery>,
 ) -> HashMap<String, pluginv2::DataResponse> {
+    query_data_with_headers(plugin, context, queries, &[]).await
+}
+
+/// One QueryData request with the request headers Grafana adds (such as `FromAlert: true` for
+/// alert rules); the answers by refId.
+pub async fn query_data_with_headers(
+    plugin: &Grpc,
+    context: pluginv2::PluginContext,
+    queries: Vec<pluginv2::DataQuery>,
+    headers: &[(&str, &str)],
+) -> HashMap<String, pluginv2::DataResponse> {
     let mut client = pluginv2::data_client::DataClient::new(plugin.channel().await);
     client
         .query_data(pluginv2::QueryDataRequest {
             plugin_context: Some(context),
-            headers: HashMap::new(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             queries,
         })
         .await

@@ -13,6 +13,7 @@ mod history;
 pub use grpc::*;
 pub use history::*;
 
+use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -84,12 +85,16 @@ impl Plugin {
 #[derive(Debug)]
 pub struct Frame {
     pub name: String,
+    /// The frame's metadata (`executedQueryString`, `preferredVisualisationType`, notices), or
+    /// null.
+    pub meta: Value,
     pub fields: Vec<Field>,
 }
 
 #[derive(Debug)]
 pub struct Field {
     pub name: String,
+    pub labels: BTreeMap<String, String>,
     pub config: Value,
     pub values: Vec<Cell>,
 }
@@ -171,6 +176,11 @@ pub fn decode(bytes: &[u8]) -> Frame {
         .iter()
         .map(|f| Field {
             name: f.name.clone(),
+            labels: f
+                .metadata
+                .get("labels")
+                .map(|l| serde_json::from_str(l).expect("labels JSON"))
+                .unwrap_or_default(),
             config: f
                 .metadata
                 .get("config")
@@ -202,6 +212,11 @@ pub fn decode(bytes: &[u8]) -> Frame {
     }
     Frame {
         name: schema.metadata.get("name").cloned().unwrap_or_default(),
+        meta: schema
+            .metadata
+            .get("meta")
+            .map(|m| serde_json::from_str(m).expect("meta JSON"))
+            .unwrap_or(Value::Null),
         fields,
     }
 }
@@ -402,4 +417,77 @@ pub fn cell(frame: &Frame, key_field: &str, key: &str, field: &str) -> String {
         .position(|k| k == key)
         .unwrap_or_else(|| panic!("no row with {key_field} = {key}"));
     frame.field(field).texts()[row].clone()
+}
+
+/// One series or number as Grafana's alert evaluator reads it from an answer: its labels, and
+/// whether it is a number (a frame without time) or a time series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertSeries {
+    pub labels: BTreeMap<String, String>,
+    pub number: bool,
+}
+
+/// The answer of one query read as Grafana's server-side expressions read a datasource's frames
+/// for alerting (`pkg/expr`, `convertDataFramesToResults`, non-dataplane frames): one frame
+/// without a time field and with exactly one number column (the other columns text) is a set of
+/// numbers, one per row, labelled by the text columns (named after them); otherwise every frame
+/// must be a wide time series (a time field and number fields), each number field a series
+/// labelled by the field's labels. Then, as alert rules require, every label set must be
+/// non-empty and unique within the answer. The error says what Grafana would reject.
+pub fn alert_series(frames: &[Frame]) -> Result<Vec<AlertSeries>, String> {
+    let is_time =
+        |f: &Field| f.values.iter().all(|c| matches!(c, Cell::Time(_))) && !f.values.is_empty();
+    let is_number = |f: &Field| f.values.iter().all(|c| matches!(c, Cell::Number(_)));
+    let is_text = |f: &Field| f.values.iter().all(|c| matches!(c, Cell::Text(_)));
+    let mut out = Vec::new();
+    let number_table = frames.len() == 1
+        && !frames[0].fields.iter().any(&is_time)
+        && frames[0].fields.iter().filter(|f| is_number(f)).count() == 1
+        && frames[0].fields.iter().all(|f| is_number(f) || is_text(f));
+    if number_table {
+        let frame = &frames[0];
+        let texts: Vec<&Field> = frame.fields.iter().filter(|f| is_text(f)).collect();
+        let rows = frame.fields[0].values.len();
+        for row in 0..rows {
+            let labels = texts
+                .iter()
+                .map(|f| (f.name.clone(), f.texts()[row].clone()))
+                .collect();
+            out.push(AlertSeries {
+                labels,
+                number: true,
+            });
+        }
+    } else {
+        for frame in frames {
+            if !frame.fields.iter().any(&is_time) {
+                return Err(format!(
+                    "input data must be a wide series but got type not: frame `{}`",
+                    frame.name
+                ));
+            }
+            for field in frame.fields.iter().filter(|f| !is_time(f)) {
+                if !is_number(field) {
+                    continue;
+                }
+                out.push(AlertSeries {
+                    labels: field.labels.clone(),
+                    number: false,
+                });
+            }
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for series in &out {
+        if series.labels.is_empty() {
+            return Err("a series has no labels".into());
+        }
+        if !seen.insert(series.labels.clone()) {
+            return Err(format!(
+                "frame cannot uniquely be identified by its labels: {:?}",
+                series.labels
+            ));
+        }
+    }
+    Ok(out)
 }
