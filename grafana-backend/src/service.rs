@@ -337,11 +337,13 @@ impl backend::DiagnosticsService for SlokitPlugin {
     }
 }
 
-/// What the "Save & test" button shows.
+/// What the "Save & test" button shows: the message says whether slokit's series are there, and
+/// `jsonDetails.verboseMessage` (shown under "details") what is missing that some panels need.
 pub async fn health(upstream: &Upstream) -> backend::CheckHealthResponse {
     let url = &upstream.settings.url;
     let info = slokit_conventions::SERIES_INFO;
-    match upstream.instant(info, now_seconds()).await {
+    let time = now_seconds();
+    match upstream.instant(info, time).await {
         Ok(samples) if samples.is_empty() => backend::CheckHealthResponse::error(format!(
             "prometheus at `{url}` answered, but no SLO series found: `{info}` is absent; load the generated rules (`slo generate`) into it"
         )),
@@ -352,16 +354,139 @@ pub async fn health(upstream: &Upstream) -> backend::CheckHealthResponse {
                 .collect();
             products.sort();
             products.dedup();
-            backend::CheckHealthResponse::ok(format!(
+            let message = format!(
                 "found {} SLOs in {} products at `{url}`",
                 samples.len(),
                 products.len()
-            ))
+            );
+            // The details are a help, not the verdict: if their queries fail, say so there.
+            let verbose = match missing_series(upstream, time).await {
+                Ok(present) => describe_missing(&samples, &present),
+                Err(error) => format!("cannot check the other series: {error}"),
+            };
+            backend::CheckHealthResponse::ok(message)
+                .with_json_details(serde_json::json!({ "verboseMessage": verbose }))
         }
         Err(error @ UpstreamError::AuthFailed { .. }) => {
             backend::CheckHealthResponse::error(format!("authentication failed: {error}"))
         }
         Err(error) => backend::CheckHealthResponse::error(error.to_string()),
+    }
+}
+
+/// Which SLOs have burn-rate thresholds and policy steps, and which products have `ALERTS`
+/// series, each as a set of `product/slo` (or `product`) names.
+#[derive(Debug, Default)]
+pub struct PresentSeries {
+    pub thresholds: std::collections::BTreeSet<String>,
+    pub policy_steps: std::collections::BTreeSet<String>,
+    pub alerting_products: std::collections::BTreeSet<String>,
+}
+
+/// Three counting queries in parallel, each one series per SLO or product whatever the number of
+/// series behind it.
+async fn missing_series(upstream: &Upstream, time: f64) -> Result<PresentSeries, UpstreamError> {
+    use slokit_conventions::{
+        LABEL_PRODUCT, LABEL_SLO, SERIES_BURN_RATE_THRESHOLD, SERIES_POLICY_STEP,
+    };
+    let per_slo = |name: &str| format!("count by ({LABEL_PRODUCT}, {LABEL_SLO}) ({name})");
+    let alerts = format!(
+        "count by ({LABEL_PRODUCT}) ({}{{{LABEL_PRODUCT}!=\"\"}})",
+        execute::ALERTS_SERIES
+    );
+    let (thresholds_expr, steps_expr) = (
+        per_slo(SERIES_BURN_RATE_THRESHOLD),
+        per_slo(SERIES_POLICY_STEP),
+    );
+    let (thresholds, steps, alerts) = futures_util::try_join!(
+        upstream.instant(&thresholds_expr, time),
+        upstream.instant(&steps_expr, time),
+        upstream.instant(&alerts, time),
+    )?;
+    let slo_names = |samples: Vec<slokit_wire::Sample>| {
+        samples
+            .iter()
+            .map(|s| {
+                let identity = execute::Identity::of(&s.labels);
+                format!("{}/{}", identity.product, identity.slo)
+            })
+            .collect()
+    };
+    Ok(PresentSeries {
+        thresholds: slo_names(thresholds),
+        policy_steps: slo_names(steps),
+        alerting_products: alerts
+            .iter()
+            .map(|s| execute::Identity::of(&s.labels).product)
+            .collect(),
+    })
+}
+
+/// The details of a health check: for each series some panels need, the SLOs or products that
+/// lack it and what that means, or that everything is there. `info` are the info series.
+pub fn describe_missing(info: &[slokit_wire::Sample], present: &PresentSeries) -> String {
+    use slokit_conventions::{LABEL_POLICY, SERIES_BURN_RATE_THRESHOLD, SERIES_POLICY_STEP};
+    let mut slos = Vec::new();
+    let mut with_policy = Vec::new();
+    let mut products = std::collections::BTreeSet::new();
+    for sample in info {
+        let identity = execute::Identity::of(&sample.labels);
+        let name = format!("{}/{}", identity.product, identity.slo);
+        if sample
+            .labels
+            .get(LABEL_POLICY)
+            .is_some_and(|p| !p.is_empty())
+        {
+            with_policy.push(name.clone());
+        }
+        products.insert(identity.product);
+        slos.push(name);
+    }
+    slos.sort();
+    with_policy.sort();
+    let list = |names: &[&String]| {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut lines = Vec::new();
+    let no_thresholds: Vec<&String> = slos
+        .iter()
+        .filter(|s| !present.thresholds.contains(*s))
+        .collect();
+    if !no_thresholds.is_empty() {
+        lines.push(format!(
+            "missing burn-rate thresholds (`{SERIES_BURN_RATE_THRESHOLD}`) for {}: rules from an older slokit, or alerting disabled; burn-rate panels draw the default tiers",
+            list(&no_thresholds)
+        ));
+    }
+    let no_steps: Vec<&String> = with_policy
+        .iter()
+        .filter(|s| !present.policy_steps.contains(*s))
+        .collect();
+    if !no_steps.is_empty() {
+        lines.push(format!(
+            "missing policy steps (`{SERIES_POLICY_STEP}`) for {}, whose product names an error-budget policy: the policy action column reads `unknown`; load the rules generated with the policy",
+            list(&no_steps)
+        ));
+    }
+    let quiet: Vec<&String> = products
+        .iter()
+        .filter(|p| !present.alerting_products.contains(*p))
+        .collect();
+    if !quiet.is_empty() {
+        lines.push(format!(
+            "no `{}` series for {}: no alert of theirs is pending or firing now, or their alerting rules are not loaded (the alert state column reads `ok` either way)",
+            execute::ALERTS_SERIES,
+            list(&quiet)
+        ));
+    }
+    if lines.is_empty() {
+        "nothing missing: every SLO has its burn-rate thresholds, every SLO under a policy its policy steps, and every product series in `ALERTS`".into()
+    } else {
+        lines.join("\n")
     }
 }
 
@@ -476,6 +601,47 @@ mod tests {
     use super::*;
     use grafana_plugin_sdk::arrow2::array::PrimitiveArray;
     use grafana_plugin_sdk::data::FieldConfig;
+
+    fn info(product: &str, slo: &str, policy: Option<&str>) -> slokit_wire::Sample {
+        let mut labels = std::collections::BTreeMap::from([
+            ("slokit_product".to_string(), product.to_string()),
+            ("slokit_slo".to_string(), slo.to_string()),
+        ]);
+        if let Some(policy) = policy {
+            labels.insert("slokit_policy".into(), policy.into());
+        }
+        slokit_wire::Sample { labels, value: 1.0 }
+    }
+
+    #[test]
+    fn health_details_name_what_is_missing() {
+        let infos = [
+            info("shop", "a", None),
+            info("billing", "b", Some("p")),
+            info("billing", "c", Some("p")),
+        ];
+        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
+        let all = PresentSeries {
+            thresholds: names(&["shop/a", "billing/b", "billing/c"]),
+            policy_steps: names(&["billing/b", "billing/c"]),
+            alerting_products: names(&["shop", "billing"]),
+        };
+        assert_eq!(
+            describe_missing(&infos, &all),
+            "nothing missing: every SLO has its burn-rate thresholds, every SLO under a policy its policy steps, and every product series in `ALERTS`"
+        );
+        let some = PresentSeries {
+            thresholds: names(&["shop/a", "billing/c"]),
+            policy_steps: names(&["billing/b"]),
+            alerting_products: names(&["billing"]),
+        };
+        assert_eq!(
+            describe_missing(&infos, &some),
+            "missing burn-rate thresholds (`slokit:burn_rate_threshold:factor`) for `billing/b`: rules from an older slokit, or alerting disabled; burn-rate panels draw the default tiers\n\
+             missing policy steps (`slokit:policy_step:threshold`) for `billing/c`, whose product names an error-budget policy: the policy action column reads `unknown`; load the rules generated with the policy\n\
+             no `ALERTS` series for `shop`: no alert of theirs is pending or firing now, or their alerting rules are not loaded (the alert state column reads `ok` either way)"
+        );
+    }
 
     fn numbers(frame: &Frame, index: usize) -> Vec<Option<f64>> {
         frame.fields()[index]

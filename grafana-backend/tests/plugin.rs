@@ -25,8 +25,12 @@ async fn queries_against_real_prometheus() {
     let ctx = || context(&url, json!({"timeout": "10"}), &[]);
     let to = now();
 
-    // Health and catalog.
-    let (status, message) = check_health(&plugin, ctx()).await;
+    // Health and catalog. The shop's rules are complete and one of its alerts fires.
+    let (status, message, details) = check_health_details(&plugin, ctx()).await;
+    assert_eq!(
+        details["verboseMessage"],
+        "nothing missing: every SLO has its burn-rate thresholds, every SLO under a policy its policy steps, and every product series in `ALERTS`"
+    );
     assert_eq!(
         (status, message.as_str()),
         (
@@ -162,6 +166,16 @@ async fn queries_against_real_prometheus() {
     for (frame, expected) in period.iter().zip([0.9995, 0.995, 0.98]) {
         assert_close(frame.last_value(), expected, &frame.name);
     }
+    // The query inspector's PromQL is what was sent: asked of Prometheus directly, it gives the
+    // same series.
+    let executed = period[0].meta["executedQueryString"]
+        .as_str()
+        .expect("executedQueryString");
+    assert_eq!(executed, "slokit:sli:period{slokit_product=\"shop\"}");
+    assert_eq!(series_count(&prometheus, executed), period.len());
+    assert!(period
+        .iter()
+        .all(|f| f.meta["executedQueryString"] == executed));
 
     let burn = frames(&responses["B"]);
     assert_eq!(burn.len(), 2);
@@ -367,6 +381,15 @@ async fn status_table(
     let requests = prometheus_requests(plugin, ctx).await - before;
     let mut table = frames(&responses["S"]);
     assert_eq!(table.len(), 1);
+    // The query inspector shows the PromQL sent and the panel prefers a table.
+    assert_eq!(table[0].meta["preferredVisualisationType"], "table");
+    let executed = table[0].meta["executedQueryString"]
+        .as_str()
+        .expect("executedQueryString");
+    assert!(
+        executed.contains("slokit:slo:info") && executed.contains("ALERTS{"),
+        "{executed}"
+    );
     (table.remove(0), requests)
 }
 
@@ -440,6 +463,14 @@ async fn policy_actions_review_dates_and_recorded_thresholds() {
     let url = prometheus.url.clone();
     let ctx = || context(&url, json!({"timeout": "10"}), &[]);
     let to = now();
+
+    // Health names the SLO whose thresholds were stripped; the others' policy steps are there.
+    let (status, _, details) = check_health_details(&plugin, ctx()).await;
+    assert_eq!(status, 1);
+    assert_eq!(
+        details["verboseMessage"],
+        "missing burn-rate thresholds (`slokit:burn_rate_threshold:factor`) for `billing/ledger`: rules from an older slokit, or alerting disabled; burn-rate panels draw the default tiers"
+    );
 
     // The status table: the step in force per SLO, in three Prometheus queries (the policy's 2h
     // and 12h windows are not in the table: both come in the third).

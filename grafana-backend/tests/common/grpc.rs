@@ -111,6 +111,15 @@ pub async fn query_data_with_headers(
 
 /// The health check's status and message.
 pub async fn check_health(plugin: &Grpc, context: pluginv2::PluginContext) -> (i32, String) {
+    let (status, message, _) = check_health_details(plugin, context).await;
+    (status, message)
+}
+
+/// The health check's status, message and `jsonDetails` (null when there are none).
+pub async fn check_health_details(
+    plugin: &Grpc,
+    context: pluginv2::PluginContext,
+) -> (i32, String, Value) {
     let mut client = pluginv2::diagnostics_client::DiagnosticsClient::new(plugin.channel().await);
     let response = client
         .check_health(pluginv2::CheckHealthRequest {
@@ -120,7 +129,8 @@ pub async fn check_health(plugin: &Grpc, context: pluginv2::PluginContext) -> (i
         .await
         .expect("CheckHealth answers")
         .into_inner();
-    (response.status, response.message)
+    let details = serde_json::from_slice(&response.json_details).unwrap_or(Value::Null);
+    (response.status, response.message, details)
 }
 
 /// A GET of a resource (`slos?product=shop`): the answer's first message, or the gRPC error of
