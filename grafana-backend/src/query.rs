@@ -20,16 +20,18 @@ pub enum QueryKind {
     BudgetBurndown,
     Status,
     Events,
+    Annotations,
 }
 
 impl QueryKind {
-    pub const ALL: [QueryKind; 6] = [
+    pub const ALL: [QueryKind; 7] = [
         QueryKind::Sli,
         QueryKind::BurnRate,
         QueryKind::BudgetRemaining,
         QueryKind::BudgetBurndown,
         QueryKind::Status,
         QueryKind::Events,
+        QueryKind::Annotations,
     ];
 
     /// The `queryType` value.
@@ -41,6 +43,7 @@ impl QueryKind {
             QueryKind::BudgetBurndown => "budget_burndown",
             QueryKind::Status => "status",
             QueryKind::Events => "events",
+            QueryKind::Annotations => "annotations",
         }
     }
 
@@ -368,11 +371,11 @@ mod tests {
     fn bad_queries_name_the_field() {
         check_error(
             json!({"refId": "A"}),
-            "`queryType` is missing: expected one of `sli`, `burn_rate`, `budget_remaining`, `budget_burndown`, `status`, `events`",
+            "`queryType` is missing: expected one of `sli`, `burn_rate`, `budget_remaining`, `budget_burndown`, `status`, `events`, `annotations`",
         );
         check_error(
             json!({"queryType": "slis"}),
-            "`queryType` `slis` is unknown: expected one of `sli`, `burn_rate`, `budget_remaining`, `budget_burndown`, `status`, `events`",
+            "`queryType` `slis` is unknown: expected one of `sli`, `burn_rate`, `budget_remaining`, `budget_burndown`, `status`, `events`, `annotations`",
         );
         check_error(
             json!({"queryType": "sli", "slo": 3}),

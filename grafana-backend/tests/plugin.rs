@@ -301,7 +301,7 @@ async fn queries_against_real_prometheus() {
     .await;
     assert_eq!(frames(&responses["OK"]).len(), 1);
     let expect = [
-        ("U", 400, "`queryType` `latency` is unknown: expected one of `sli`, `burn_rate`, `budget_remaining`, `budget_burndown`, `status`, `events`"),
+        ("U", 400, "`queryType` `latency` is unknown: expected one of `sli`, `burn_rate`, `budget_remaining`, `budget_burndown`, `status`, `events`, `annotations`"),
         ("W", 400, "`window` `4h` is not a recorded window: use one of `5m`, `30m`, `1h`, `2h`, `6h`, `1d`, `3d`, `period`"),
         ("X", 400, "`slo` must be a string or a list of strings"),
         ("E", 400, "`slo` is an empty list: select at least one value, or `*` for all"),
@@ -796,4 +796,77 @@ async fn alerting_reads_labelled_series() {
             );
         }
     }
+}
+
+/// The annotations query over the shop's live series: one frame with the fields Grafana's
+/// annotation support reads by name (`time`, `timeEnd`, `title`, `text`, `tags`), an interval of
+/// exhausted budget for the overspent group only, and an interval for each alert Prometheus has
+/// firing, for that group only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn annotations_mark_firing_alerts_and_exhausted_budgets() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let prometheus = shop_prometheus(dir.path());
+    let plugin = Plugin::start();
+    let url = prometheus.url.clone();
+    let ctx = || context(&url, json!({"timeout": "10"}), &[]);
+    let to = now();
+    let firing =
+        |p: &Prometheus| series_count(p, "ALERTS{slokit_product=\"shop\",alertstate=\"firing\"}");
+    let firing_before = firing(&prometheus);
+    let query = data_query(
+        "N",
+        json!({"queryType": "annotations", "product": "shop", "slo": "*"}),
+        to - 60.0,
+        to,
+    );
+    let responses = query_data(&plugin, ctx(), vec![query]).await;
+    let frames = frames(&responses["N"]);
+    assert_eq!(frames.len(), 1);
+    let frame = &frames[0];
+    let names: Vec<&str> = frame.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["time", "timeEnd", "title", "text", "tags"]);
+    let (starts, ends) = (frame.field("time").times(), frame.field("timeEnd").times());
+    let titles = frame.field("title").texts();
+    let texts = frame.field("text").texts();
+    let tags = frame.field("tags").texts();
+    for row in 0..titles.len() {
+        assert!(starts[row] <= ends[row], "row {row}");
+        assert!(
+            starts[row] >= to - 61.0 && ends[row] <= to + 1.0,
+            "row {row}"
+        );
+        assert!(
+            texts[row].starts_with("shop/search-success {route=\"/b\"}"),
+            "only the overspent group: {}",
+            texts[row]
+        );
+    }
+    let exhausted: Vec<usize> = (0..titles.len())
+        .filter(|r| titles[*r] == "error budget exhausted")
+        .collect();
+    assert_eq!(exhausted.len(), 1, "{titles:?}");
+    assert_eq!(
+        tags[exhausted[0]],
+        "slokit,budget-exhausted,shop,search-success,route=\"/b\""
+    );
+    // Budget remaining is -1 from the rules' first evaluation on: the interval lasts until the
+    // end of the range (1s steps) and starts when the series first had a value.
+    assert!(
+        ends[exhausted[0]] >= to - 2.0,
+        "{} {to}",
+        ends[exhausted[0]]
+    );
+    assert!(ends[exhausted[0]] - starts[exhausted[0]] >= 3.0);
+    let alert_rows = titles.iter().filter(|t| t.ends_with(" firing")).count();
+    let firing_after = firing(&prometheus);
+    if firing_before == firing_after {
+        assert_eq!(alert_rows, firing_after, "{titles:?}");
+    }
+    assert!(
+        frame.meta["executedQueryString"]
+            .as_str()
+            .is_some_and(|q| q.starts_with("ALERTS{")),
+        "{:?}",
+        frame.meta
+    );
 }

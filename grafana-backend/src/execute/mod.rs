@@ -11,6 +11,7 @@
 //!   every one drawn through one series-to-frames helper;
 //! - `status`: the status table, its rows and its frame;
 //! - `alerts`: each SLO's alert windows and the burn-rate thresholds drawn from them;
+//! - `annotations`: alert firing and budget-exhausted intervals as Grafana annotations;
 //! - `policy`: error-budget policies rebuilt from their step series, the policy and review
 //!   columns, and the extra burn rates a policy needs.
 //!
@@ -23,6 +24,7 @@
 //! which Grafana's query inspector shows.
 
 mod alerts;
+mod annotations;
 mod policy;
 mod series;
 mod status;
@@ -201,6 +203,7 @@ pub async fn run(
         QueryKind::BudgetBurndown => series.budget_burndown().await,
         QueryKind::Events => series.events().await,
         QueryKind::Status => status::status(upstream, query, range).await,
+        QueryKind::Annotations => annotations::annotations_query(upstream, query, range).await,
     }
 }
 
