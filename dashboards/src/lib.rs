@@ -8,8 +8,9 @@
 //! Two flavours build the same dashboards: `Plugin` asks the slokit datasource plugin
 //! (`slokit-slo-datasource`) for SLO figures, `Prometheus` writes plain PromQL over the recorded
 //! `slokit:*` series for teams that cannot install an unsigned plugin. Both read the alert-state
-//! timeline, the firing-alert count and the alert annotations from Prometheus's `ALERTS` series,
-//! which the plugin does not serve.
+//! timeline and the firing-alert count from Prometheus's `ALERTS` series. The annotations differ:
+//! the plugin flavour asks the plugin's `annotations` query (firing and budget-exhausted intervals
+//! as regions), the Prometheus flavour reads `ALERTS` directly.
 
 mod overview;
 mod panel;
@@ -146,8 +147,9 @@ fn to_json(value: &serde_json::Value) -> String {
 }
 
 /// Every query of a dashboard with where it is: `(panel title, target)` for each panel target, and
-/// `("annotation <name>", annotation)` for each annotation query (whose PromQL is in `expr`). For
-/// tests and tools that check or run what the dashboards ask.
+/// `("annotation <name>", query)` for each annotation: its `target` when it has one (the plugin's
+/// `annotations` query, with the annotation's datasource), else the annotation itself (whose
+/// PromQL is in `expr`). For tests and tools that check or run what the dashboards ask.
 pub fn queries(dashboard: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
     let mut out = Vec::new();
     for panel in dashboard["panels"].as_array().into_iter().flatten() {
@@ -162,7 +164,15 @@ pub fn queries(dashboard: &serde_json::Value) -> Vec<(String, serde_json::Value)
         .flatten()
     {
         let name = annotation["name"].as_str().unwrap_or_default();
-        out.push((format!("annotation {name}"), annotation.clone()));
+        let query = match annotation.get("target") {
+            Some(target) => {
+                let mut target = target.clone();
+                target["datasource"] = annotation["datasource"].clone();
+                target
+            }
+            None => annotation.clone(),
+        };
+        out.push((format!("annotation {name}"), query));
     }
     out
 }

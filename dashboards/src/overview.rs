@@ -69,7 +69,7 @@ pub fn dashboard(catalog: &Catalog, products: &[&Product], flavour: Flavour) -> 
         tags: vec![DASHBOARD_TAG.to_string()],
         links,
         variables: vec![variable(flavour, DASHBOARD_VAR_PRODUCT, "Product", products_query)],
-        annotations: vec![alert_annotation(&scope)],
+        annotations: vec![alert_annotation(flavour, &scope)],
         panels,
     }
     .into_json()

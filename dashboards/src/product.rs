@@ -94,7 +94,7 @@ pub fn dashboard(product: &Product, policy: Option<&ErrorBudgetPolicy>, flavour:
             panel::tag_menu(DASHBOARD_TAG),
         ],
         variables: variables(product, flavour),
-        annotations: vec![alert_annotation(&scope)],
+        annotations: vec![alert_annotation(flavour, &scope)],
         panels,
     }
     .into_json()
@@ -190,8 +190,20 @@ pub fn variable(flavour: Flavour, name: &str, label: &str, query_value: Value) -
     variable
 }
 
-/// Firing alerts of the selected SLOs as annotations on every time series.
-pub fn alert_annotation(scope: &Scope) -> Value {
+/// Firing alerts of the selected SLOs as annotations on every time series. In the plugin flavour,
+/// the plugin's `annotations` query: each firing interval and each interval of exhausted budget
+/// as one region. In the Prometheus flavour, Prometheus's own `ALERTS` series, one mark per step.
+pub fn alert_annotation(flavour: Flavour, scope: &Scope) -> Value {
+    if flavour == Flavour::Plugin {
+        return json!({
+            "name": "Alerts firing and budgets exhausted",
+            "datasource": query::plugin_datasource(),
+            "enable": true,
+            "hide": false,
+            "iconColor": "red",
+            "target": query::plugin("Anno", "annotations", scope, None),
+        });
+    }
     json!({
         "name": "Alerts firing",
         "datasource": query::prometheus_datasource(),

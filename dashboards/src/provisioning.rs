@@ -3,8 +3,8 @@
 //! formats of Grafana's "Provision Grafana" documentation (`apiVersion: 1`).
 //!
 //! Datasources have fixed uids, the ones the dashboards name, so dashboards and datasources match
-//! without lookups. The plugin flavour provisions the plugin and Prometheus (alert timelines and
-//! annotations read `ALERTS` from it); the Prometheus flavour provisions Prometheus only, because a
+//! without lookups. The plugin flavour provisions the plugin and Prometheus (alert timelines read
+//! `ALERTS` from it); the Prometheus flavour provisions Prometheus only, because a
 //! datasource whose plugin is not installed is an error in Grafana. Every dashboard goes into one
 //! folder, "SLOs", next to the overview: products are found by the link menu and the overview, and
 //! one folder keeps permissions in one place. Strings are written as JSON strings, which are valid

@@ -410,6 +410,7 @@ fn check_queries(dashboard: &Value) -> Vec<String> {
         "budget_burndown",
         "status",
         "events",
+        "annotations",
     ];
     let windows: BTreeSet<String> = std::iter::once(BASE_WINDOW)
         .chain(STANDARD_WINDOWS)

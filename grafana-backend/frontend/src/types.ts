@@ -2,7 +2,14 @@
 // a list, or nothing for "all".
 import type { DataQuery, DataSourceJsonData } from '@grafana/data';
 
-export type QueryType = 'sli' | 'burn_rate' | 'budget_remaining' | 'budget_burndown' | 'status' | 'events';
+export type QueryType =
+  | 'sli'
+  | 'burn_rate'
+  | 'budget_remaining'
+  | 'budget_burndown'
+  | 'status'
+  | 'events'
+  | 'annotations';
 
 export type Selector = string | string[] | undefined;
 
@@ -34,6 +41,11 @@ export const QUERY_TYPES: Array<{ value: QueryType; label: string; description: 
   { value: 'budget_remaining', label: 'Budget remaining', description: 'Over the rolling period' },
   { value: 'budget_burndown', label: 'Budget burn-down', description: 'Across the time range, against the ideal line' },
   { value: 'events', label: 'Events', description: 'Good and total events per second' },
+  {
+    value: 'annotations',
+    label: 'Annotations',
+    description: 'Alert firing and budget-exhausted intervals (for annotations)',
+  },
 ];
 
 /** The windows the generated rules record for every SLO. */
