@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Grafana plugin folder `grafana-backend/dist/` (what goes into Grafana's plugin
 # directory as `slokit-slo-datasource/`): plugin.json, module.js (with its source map),
-# img/logo.svg, README.md, CHANGELOG.md and the backend executable `gpx_slokit_linux_amd64`.
+# img/logo.svg, README.md, CHANGELOG.md, LICENSE (the repository's, Apache-2.0) and the backend
+# executable `gpx_slokit_linux_amd64`.
 #
 # `module.js` is the TypeScript frontend (`frontend/`) built from source with npm, which must be on
 # the PATH (Node.js 20 or later); there is no prebuilt or hand-written copy.
@@ -41,7 +42,7 @@ fi
 
 rm -rf "$dist"
 mkdir -p "$dist/img"
-cp "$here/plugin.json" "$here/README.md" "$here/CHANGELOG.md" "$dist/"
+cp "$here/plugin.json" "$here/README.md" "$here/CHANGELOG.md" "$workspace/LICENSE" "$dist/"
 # The frontend, from source, as CI builds it: `npm install` rather than `npm ci`, since the lock file
 # cannot list swc's binaries for other platforms and `npm ci` refuses it without them; `--no-save`
 # leaves the checked-in lock file as it is.

@@ -22,8 +22,10 @@ use slokit_conventions::DIR_GRAFANA;
 use slokit_model::{Catalog, Product};
 use std::path::PathBuf;
 
-/// The Grafana dashboard schema version written: Grafana 11.6 reads and writes 41.
-pub const SCHEMA_VERSION: u32 = 41;
+/// The Grafana dashboard schema version written: 39, Grafana 10.4's, the oldest Grafana the plugin
+/// supports (`grafanaDependency`). Newer Grafanas migrate it on load (40 and 41 change only the
+/// time picker's and refresh's defaults, which these dashboards do not set).
+pub const SCHEMA_VERSION: u32 = 39;
 
 /// The Prometheus URL provisioned when none is given: the service name in `docker/compose.yaml`.
 pub const DEFAULT_PROMETHEUS_URL: &str = "http://prometheus:9090";

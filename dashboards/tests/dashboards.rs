@@ -6,7 +6,8 @@
 //!   `shared/anchors/grafana`), and every unit is one of Grafana's;
 //! - structure the schemas cannot express: unique panel ids, panels inside the 24-column grid and
 //!   not overlapping, unique refIds per panel, every datasource uid provisioned, every `$variable`
-//!   defined, stable uids, `schemaVersion` 41 and no dashboard `id`;
+//!   defined, stable uids, `schemaVersion` 39 (Grafana 10.4, the plugin's `grafanaDependency`) and
+//!   no dashboard `id`;
 //! - every PromQL expression parses (promql-parser), every plugin query names a query type and a
 //!   window the plugin accepts;
 //! - golden files for one small product (`UPDATE_GOLDEN=1` rewrites them).
@@ -254,7 +255,7 @@ fn check_structure(dashboard: &Value, provisioned: &BTreeSet<String>) -> Vec<Str
     if dashboard.get("id").is_some() {
         problems.push("the dashboard has an `id`".to_string());
     }
-    if dashboard["schemaVersion"] != json!(41) {
+    if dashboard["schemaVersion"] != json!(39) {
         problems.push(format!("schemaVersion is {}", dashboard["schemaVersion"]));
     }
     let uid = dashboard["uid"].as_str().unwrap_or_default();
@@ -860,7 +861,7 @@ fn checkers_catch_defects() {
         ),
         (
             "schemaVersion",
-            Box::new(|d| d["schemaVersion"] = json!(39)),
+            Box::new(|d| d["schemaVersion"] = json!(41)),
         ),
     ];
     for (what, mutate) in broken {
