@@ -1,18 +1,21 @@
 // The datasource: queries go to the backend (`DataSourceWithBackend`); selectors are interpolated
 // first, and variable queries list products, services or SLOs from the plugin's resources.
-// Annotations are `annotations` queries (see annotations.ts), whose frames Grafana's standard
+// Variables use `CustomVariableSupport` (variableSupport.tsx) with an editor; `metricFindQuery`
+// answers both its queries and text queries. Annotations are `annotations` queries (see annotations.ts), whose frames Grafana's standard
 // annotation processing reads.
 import type { DataSourceInstanceSettings, MetricFindValue, ScopedVars } from '@grafana/data';
 import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 
 import type { SloJsonData, SloQuery } from './types';
 import { prepareAnnotation, prepareAnnotationQuery } from './annotations';
+import { SloVariableSupport } from './variableSupport';
 import { interpolateSelector, resourceNames, toVariableQuery } from './variables';
 
 export class DataSource extends DataSourceWithBackend<SloQuery, SloJsonData> {
   constructor(instanceSettings: DataSourceInstanceSettings<SloJsonData>) {
     super(instanceSettings);
     this.annotations = { prepareAnnotation, prepareQuery: prepareAnnotationQuery };
+    this.variables = new SloVariableSupport(this);
   }
 
   getDefaultQuery(): Partial<SloQuery> {
