@@ -183,7 +183,9 @@ impl backend::DataService for SlokitPlugin {
         &self,
         request: backend::QueryDataRequest<Self::Query, Self>,
     ) -> Self::Stream {
-        let upstream = self.upstream(request.plugin_context.instance_settings.as_ref());
+        let upstream = self
+            .upstream(request.plugin_context.instance_settings.as_ref())
+            .map(|u| u.for_request(&request.headers));
         let from_alert = from_alert(&request.headers);
         let plugin = self.clone();
         Box::pin(
@@ -320,7 +322,7 @@ impl backend::DiagnosticsService for SlokitPlugin {
         request: backend::CheckHealthRequest<Self>,
     ) -> Result<backend::CheckHealthResponse, Self::CheckHealthError> {
         let upstream = match self.upstream(request.plugin_context.instance_settings.as_ref()) {
-            Ok(upstream) => upstream,
+            Ok(upstream) => upstream.for_request(&request.headers),
             Err(message) => return Ok(backend::CheckHealthResponse::error(message)),
         };
         Ok(health(&upstream).await)
@@ -500,7 +502,16 @@ impl backend::ResourceService for SlokitPlugin {
         &self,
         request: backend::CallResourceRequest<Self>,
     ) -> Result<(Self::InitialResponse, Self::Stream), Self::Error> {
-        let upstream = self.upstream(request.plugin_context.instance_settings.as_ref());
+        // Resource calls carry the user's request as HTTP headers.
+        let headers: HashMap<String, String> = request
+            .request
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect();
+        let upstream = self
+            .upstream(request.plugin_context.instance_settings.as_ref())
+            .map(|u| u.for_request(&headers));
         let answer = resources::call(
             request.request.method(),
             request.request.uri(),

@@ -31,6 +31,15 @@ pub struct Settings {
     pub tls_skip_verify: bool,
     /// A PEM bundle of extra trusted CAs.
     pub tls_ca_cert: Option<Secret>,
+    /// A client certificate and its private key (PEM), for servers that require one
+    /// (`jsonData.tlsAuth`, "TLS Client Auth" in Grafana's settings page).
+    pub tls_client: Option<(Secret, Secret)>,
+    /// Forward the Grafana user's `Authorization` (and `X-Id-Token`) header, which Grafana passes
+    /// with each request when `jsonData.oauthPassThru` ("Forward OAuth Identity") is on.
+    pub forward_oauth: bool,
+    /// Cookies to forward by name (`jsonData.keepCookies`, "Allowed cookies"); Grafana passes
+    /// these only.
+    pub keep_cookies: Vec<String>,
 }
 
 impl Settings {
@@ -65,6 +74,9 @@ impl Settings {
         }
         if let Some(token) = &self.bearer_token {
             redactor.add_auth(&Auth::Bearer(token.clone()));
+        }
+        if let Some((_, key)) = &self.tls_client {
+            redactor.add(key);
         }
         redactor
     }
@@ -164,6 +176,37 @@ pub fn parse(raw: &RawSettings<'_>) -> Result<Settings, String> {
     } else {
         None
     };
+    let tls_client = if optional_bool(json, "tlsAuth")? {
+        let cert = optional_string(secure, "tlsClientCert", "secureJsonData")?.unwrap_or_default();
+        let key = optional_string(secure, "tlsClientKey", "secureJsonData")?.unwrap_or_default();
+        if cert.trim().is_empty() || key.trim().is_empty() {
+            return Err("`jsonData.tlsAuth` is on but `secureJsonData.tlsClientCert` or `secureJsonData.tlsClientKey` is empty".into());
+        }
+        Some((Secret::new(cert), Secret::new(key)))
+    } else {
+        None
+    };
+    // reqwest (rustls) checks the server's certificate against the URL's host and cannot be told
+    // another name; an error is better than a setting that silently does nothing.
+    if optional_string(json, "serverName", "jsonData")?.is_some_and(|n| !n.trim().is_empty()) {
+        return Err("`jsonData.serverName` is not supported: the server certificate is checked against the URL's host; use a URL with the certificate's name, or leave the server name empty".into());
+    }
+    let forward_oauth = optional_bool(json, "oauthPassThru")?;
+    let keep_cookies = match json.get("keepCookies") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| {
+                item.as_str().map(|s| s.trim().to_string()).ok_or_else(|| {
+                    "`jsonData.keepCookies` must be a list of cookie names".to_string()
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter(|name| !name.is_empty())
+            .collect(),
+        Some(_) => return Err("`jsonData.keepCookies` must be a list of cookie names".into()),
+    };
     Ok(Settings {
         url: parsed.as_str().trim_end_matches('/').to_string(),
         url_credentials,
@@ -174,6 +217,9 @@ pub fn parse(raw: &RawSettings<'_>) -> Result<Settings, String> {
         bearer_token,
         tls_skip_verify,
         tls_ca_cert,
+        tls_client,
+        forward_oauth,
+        keep_cookies,
     })
 }
 
@@ -273,6 +319,21 @@ mod tests {
                 json!({"httpHeaderName1": "bad header"}),
                 "`jsonData.httpHeaderName1`",
             ),
+            (
+                "http://p",
+                json!({"tlsAuth": true}),
+                "`jsonData.tlsAuth` is on but `secureJsonData.tlsClientCert` or `secureJsonData.tlsClientKey` is empty",
+            ),
+            (
+                "http://p",
+                json!({"serverName": "prom.internal"}),
+                "`jsonData.serverName` is not supported",
+            ),
+            (
+                "http://p",
+                json!({"keepCookies": "session"}),
+                "`jsonData.keepCookies` must be a list of cookie names",
+            ),
         ];
         for (url, json_data, expected) in cases {
             let error = check(url, json_data, json!({})).unwrap_err();
@@ -338,6 +399,54 @@ mod tests {
         );
         raw.url = "http://prom:9090";
         assert_eq!(header(&raw), None);
+    }
+
+    /// A client certificate made by openssl is accepted, and its key is redacted; text that is not
+    /// PEM is refused when the client is built.
+    #[test]
+    fn client_certificates_are_read() {
+        let dir = std::env::temp_dir().join(format!("slokit-client-cert-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        let status = std::process::Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+            ])
+            .args(["-nodes", "-days", "1", "-subj", "/CN=grafana"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("openssl runs");
+        assert!(status.success());
+        let read = |p: &std::path::Path| std::fs::read_to_string(p).expect("PEM");
+        let (cert_pem, key_pem) = (read(&cert), read(&key));
+        let _ = std::fs::remove_dir_all(&dir);
+        let with = |cert: &str, key: &str| {
+            check(
+                "http://p",
+                json!({"tlsAuth": true}),
+                json!({"tlsClientCert": cert, "tlsClientKey": key}),
+            )
+            .expect("settings")
+        };
+        let settings = with(&cert_pem, &key_pem);
+        let echoed = format!("the proxy saw: {key_pem}");
+        assert!(!settings.redactor().redact(&echoed).contains(&key_pem));
+        assert!(crate::upstream::Upstream::new(settings).is_ok());
+        let error =
+            crate::upstream::Upstream::new(with("not a certificate", "nor a key")).unwrap_err();
+        assert_eq!(
+            error,
+            "`secureJsonData.tlsClientCert` and `tlsClientKey` are not a PEM certificate and private key"
+        );
     }
 
     #[test]

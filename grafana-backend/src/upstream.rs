@@ -8,8 +8,10 @@
 //! with the `slo` CLI; this module owns the transport, the limits on reading, and the words of its
 //! errors ([`UpstreamError`]), which dashboard viewers read.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -84,8 +86,12 @@ pub struct Upstream {
     authorization: Option<Secret>,
     /// Every secret of the settings, for what the server sends back.
     redactor: Redactor,
-    /// Requests sent so far, for the plugin's own metrics and the benchmarks.
-    pub requests: AtomicU64,
+    /// Headers of the Grafana user's request forwarded as the settings say (`X-Id-Token`,
+    /// `Cookie`); the forwarded `Authorization` replaces `authorization`.
+    forwarded: Vec<(http::HeaderName, Secret)>,
+    /// Requests sent so far, for the plugin's own metrics and the benchmarks; shared with the
+    /// per-request copies [`Upstream::for_request`] makes.
+    pub requests: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for Upstream {
@@ -127,6 +133,13 @@ impl Upstream {
                 builder = builder.add_root_certificate(certificate);
             }
         }
+        if let Some((cert, key)) = &settings.tls_client {
+            let pem = format!("{}\n{}", cert.expose(), key.expose());
+            let identity = reqwest::Identity::from_pem(pem.as_bytes()).map_err(|_| {
+                "`secureJsonData.tlsClientCert` and `tlsClientKey` are not a PEM certificate and private key"
+            })?;
+            builder = builder.identity(identity);
+        }
         let client = builder
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))?;
@@ -135,7 +148,64 @@ impl Upstream {
             redactor: settings.redactor(),
             settings,
             client,
-            requests: AtomicU64::new(0),
+            forwarded: Vec::new(),
+            requests: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// This client for one Grafana request whose headers are `headers`: the same connection pool
+    /// and counters, plus what the settings forward from the user's request, the `Authorization`
+    /// (which replaces the datasource's own credentials) and `X-Id-Token` when
+    /// `forward_oauth` is on, and the allowed cookies. Grafana names the headers `Authorization`
+    /// or, in older versions, `http_Authorization`; names are compared without case. The same
+    /// client when there is nothing to forward.
+    pub fn for_request(self: &Arc<Self>, headers: &HashMap<String, String>) -> Arc<Upstream> {
+        let header = |name: &str| {
+            headers.iter().find_map(|(key, value)| {
+                let key = key.strip_prefix("http_").unwrap_or(key);
+                (key.eq_ignore_ascii_case(name) && !value.is_empty()).then(|| value.clone())
+            })
+        };
+        let mut authorization = None;
+        let mut forwarded = Vec::new();
+        if self.settings.forward_oauth {
+            authorization = header("Authorization").map(Secret::new);
+            if let Some(token) = header("X-Id-Token") {
+                forwarded.push((
+                    http::HeaderName::from_static("x-id-token"),
+                    Secret::new(token),
+                ));
+            }
+        }
+        if !self.settings.keep_cookies.is_empty() {
+            let cookie = header("Cookie");
+            let kept: Vec<&str> = cookie
+                .iter()
+                .flat_map(|c| c.split(';'))
+                .map(str::trim)
+                .filter(|pair| {
+                    let name = pair.split('=').next().unwrap_or("").trim();
+                    self.settings.keep_cookies.iter().any(|k| k == name)
+                })
+                .collect();
+            if !kept.is_empty() {
+                forwarded.push((http::header::COOKIE, Secret::new(kept.join("; "))));
+            }
+        }
+        if authorization.is_none() && forwarded.is_empty() {
+            return Arc::clone(self);
+        }
+        let mut redactor = self.redactor.clone();
+        for secret in authorization.iter().chain(forwarded.iter().map(|(_, s)| s)) {
+            redactor.add(secret);
+        }
+        Arc::new(Upstream {
+            settings: self.settings.clone(),
+            client: self.client.clone(),
+            authorization: authorization.or_else(|| self.authorization.clone()),
+            redactor,
+            forwarded,
+            requests: Arc::clone(&self.requests),
         })
     }
 
@@ -179,6 +249,12 @@ impl Upstream {
         let mut request = self.client.post(format!("{url}{path}")).form(form);
         if let Some(authorization) = &self.authorization {
             request = with_authorization(request, authorization);
+        }
+        for (name, value) in &self.forwarded {
+            if let Ok(mut value) = http::HeaderValue::from_str(value.expose()) {
+                value.set_sensitive(true);
+                request = request.header(name.clone(), value);
+            }
         }
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();

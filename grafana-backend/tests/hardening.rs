@@ -1285,3 +1285,73 @@ async fn secrets_appear_in_no_log_line_error_or_body() {
         6
     );
 }
+
+/// "Forward OAuth Identity" and "Allowed cookies" do what the settings page says: with them on,
+/// every request to Prometheus (through the recording proxy, to a real Prometheus) carries the
+/// Grafana user's `Authorization` instead of the datasource's token, the `X-Id-Token`, and only
+/// the allowed cookies, for queries, health checks and resources alike; with them off, the
+/// datasource's own token and no cookie.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_identity_and_cookies_reach_prometheus() {
+    let _turn = SERIAL.lock().await;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let prometheus = start_prometheus(dir.path(), generate_rules(dir.path()), None);
+    wait_until(
+        &prometheus,
+        "the rules were not evaluated",
+        Duration::from_secs(30),
+        Duration::ZERO,
+        |p| series_count(p, slokit_conventions::SERIES_INFO) >= 2,
+    );
+    let plugin = Plugin::start();
+    let proxy = FaultProxy::start(prometheus.port());
+    let user = [
+        ("Authorization", "Bearer user-token"),
+        ("X-Id-Token", "user-id-token"),
+        ("Cookie", "session=abc; tracking=zzz"),
+    ];
+    for forward in [true, false] {
+        let ctx = context(
+            &proxy.url,
+            json!({"oauthPassThru": forward, "keepCookies": if forward { json!(["session"]) } else { json!([]) }}),
+            &[("bearerToken", "datasource-token")],
+        );
+        proxy.take_seen();
+        let to = now();
+        let query = data_query("A", json!({"queryType": "status"}), to - 60.0, to);
+        let responses = query_data_with_headers(&plugin, ctx.clone(), vec![query], &user).await;
+        assert_eq!(responses["A"].error, "", "forward: {forward}");
+        let mut client =
+            pluginv2::diagnostics_client::DiagnosticsClient::new(plugin.channel().await);
+        let health = client
+            .check_health(pluginv2::CheckHealthRequest {
+                plugin_context: Some(ctx.clone()),
+                headers: user
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            })
+            .await
+            .expect("CheckHealth answers")
+            .into_inner();
+        assert_eq!(health.status, 1, "{}", health.message);
+        let seen = proxy.take_seen();
+        assert!(seen.len() >= 3, "{} requests", seen.len());
+        for request in seen {
+            let head = request.head.to_ascii_lowercase();
+            let has = |line: &str| head.lines().any(|l| l.trim() == line);
+            if forward {
+                assert!(has("authorization: bearer user-token"), "{head}");
+                assert!(has("x-id-token: user-id-token"), "{head}");
+                assert!(has("cookie: session=abc"), "{head}");
+            } else {
+                assert!(has("authorization: bearer datasource-token"), "{head}");
+                assert!(
+                    !head.contains("x-id-token") && !head.contains("cookie:"),
+                    "{head}"
+                );
+            }
+            assert!(!head.contains("tracking"), "{head}");
+        }
+    }
+}
