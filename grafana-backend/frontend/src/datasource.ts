@@ -9,7 +9,7 @@ import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 import type { SloJsonData, SloQuery } from './types';
 import { prepareAnnotation, prepareAnnotationQuery } from './annotations';
 import { SloVariableSupport } from './variableSupport';
-import { interpolateSelector, resourceNames, toVariableQuery } from './variables';
+import { endpoint, interpolateSelector, resourceNames, toVariableQuery } from './variables';
 
 export class DataSource extends DataSourceWithBackend<SloQuery, SloJsonData> {
   constructor(instanceSettings: DataSourceInstanceSettings<SloJsonData>) {
@@ -37,11 +37,11 @@ export class DataSource extends DataSourceWithBackend<SloQuery, SloJsonData> {
     };
   }
 
-  /** A variable query: text (`slos(shop, $service)`) or the generated dashboards' object form. */
+  /** A variable query: text (`slos(shop, $service)`, `owners(shop)`) or the object form. */
   async metricFindQuery(query: unknown, options?: { scopedVars?: ScopedVars }): Promise<MetricFindValue[]> {
     const replace = (text: string) => getTemplateSrv().replace(text, options?.scopedVars, 'json');
     const parsed = toVariableQuery(query, replace);
-    const body = await this.getResource(parsed.resource, parsed.params);
+    const body = await this.getResource(endpoint(parsed.resource), parsed.params);
     return resourceNames(parsed.resource, body).map((text) => ({ text }));
   }
 }

@@ -5,6 +5,7 @@ import React from 'react';
 import { lastValueFrom } from 'rxjs';
 import { act, fireEvent, render, screen } from '@testing-library/react';
 import type { DataQueryRequest, DataSourceInstanceSettings } from '@grafana/data';
+import { setTemplateSrv, TemplateSrv } from '@grafana/runtime';
 
 import { DataSource } from './datasource';
 import type { SloJsonData } from './types';
@@ -44,6 +45,12 @@ test('fromEditorQuery keeps only the parameters the resource takes', () => {
     refId: 'A',
     resource: 'services',
     product: 'shop',
+  });
+  expect(fromEditorQuery({ refId: 'A', resource: 'owners', product: 'shop', service: 'api' })).toEqual({
+    refId: 'A',
+    resource: 'owners',
+    product: 'shop',
+    service: 'api',
   });
   expect(fromEditorQuery({ refId: '', resource: 'slos', product: '', service: '$service' })).toEqual({
     refId: 'variable',
@@ -108,4 +115,20 @@ test('the datasource declares custom variable support with an editor', () => {
   const ds = new DataSource(settings as unknown as DataSourceInstanceSettings<SloJsonData>);
   expect(ds.variables).toBeInstanceOf(SloVariableSupport);
   expect((ds.variables as SloVariableSupport).editor).toBe(VariableQueryEditor);
+});
+
+test('metricFindQuery lists owners from the slos resource, for text and object queries alike', async () => {
+  setTemplateSrv({ replace: (text: string) => text } as unknown as TemplateSrv);
+  const settings = { id: 1, uid: 'slokit', type: 'slokit-slo-datasource', name: 'slokit', jsonData: {}, meta: {} };
+  const ds = new DataSource(settings as unknown as DataSourceInstanceSettings<SloJsonData>);
+  const getResource = jest
+    .spyOn(ds, 'getResource')
+    .mockResolvedValue({ slos: [{ slo: 'a', owner: 'team-b' }, { slo: 'b', owner: 'team-a' }] });
+  for (const query of ['owners(shop)', { resource: 'owners', product: 'shop' }]) {
+    expect(await ds.metricFindQuery(query)).toEqual([{ text: 'team-a' }, { text: 'team-b' }]);
+  }
+  expect(getResource.mock.calls).toEqual([
+    ['slos', { product: 'shop' }],
+    ['slos', { product: 'shop' }],
+  ]);
 });

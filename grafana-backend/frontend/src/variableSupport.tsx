@@ -11,7 +11,7 @@ import { InlineField, InlineFieldRow, Input, Select } from '@grafana/ui';
 
 import type { DataSource } from './datasource';
 import type { SloJsonData, SloQuery } from './types';
-import { parseVariableQuery, VariableQuery } from './variables';
+import { parseVariableQuery, takesService, VariableQuery } from './variables';
 
 /** A variable's query as the editor writes it. */
 export interface SloVariableQuery extends DataQuery {
@@ -24,6 +24,8 @@ const RESOURCE_OPTIONS: Array<{ value: VariableQuery['resource']; label: string;
   { value: 'products', label: 'Products', description: 'Every product with SLOs' },
   { value: 'services', label: 'Services', description: 'The services of a product (or of all)' },
   { value: 'slos', label: 'SLOs', description: 'The SLOs of a product and service (or of all)' },
+  { value: 'owners', label: 'Owners', description: 'The owners of those SLOs' },
+  { value: 'tiers', label: 'Tiers', description: 'The tiers of those SLOs' },
 ];
 
 /**
@@ -53,7 +55,7 @@ export function fromEditorQuery(query: SloVariableQuery): SloVariableQuery {
   if (query.resource !== 'products' && query.product?.trim()) {
     out.product = query.product.trim();
   }
-  if (query.resource === 'slos' && query.service?.trim()) {
+  if (takesService(query.resource) && query.service?.trim()) {
     out.service = query.service.trim();
   }
   return out;
@@ -86,7 +88,7 @@ export function VariableQueryEditor({ query, onChange }: EditorProps) {
           />
         </InlineField>
       )}
-      {current.resource === 'slos' && (
+      {takesService(current.resource) && (
         <InlineField label="Service" labelWidth={10} tooltip="A service, a variable such as $service, or empty for all">
           <Input
             width={24}

@@ -1,4 +1,4 @@
-import { interpolateSelector, parseVariableQuery, resourceNames, toVariableQuery } from './variables';
+import { endpoint, interpolateSelector, parseVariableQuery, resourceNames, toVariableQuery } from './variables';
 
 // A stand-in for Grafana's template service with `json` formatting: `$multi` holds two values.
 const replace = (text: string) =>
@@ -29,11 +29,32 @@ describe('parseVariableQuery', () => {
       params: { product: 'shop', service: 'api' },
     });
   });
+  test('owners and tiers of a product and service', () => {
+    expect(parseVariableQuery('owners(shop, api)')).toEqual({
+      resource: 'owners',
+      params: { product: 'shop', service: 'api' },
+    });
+    expect(parseVariableQuery('tiers')).toEqual({ resource: 'tiers', params: {} });
+  });
   test('anything else is an error naming the forms', () => {
     expect(() => parseVariableQuery('label_values(x)')).toThrow(
-      'variable query must be `products`, `services(product)` or `slos(product, service)`'
+      'variable query must be `products`, `services(product)`, or `slos`, `owners` or `tiers` of `(product, service)`'
     );
   });
+});
+
+test('owners and tiers are read from the slos answer, once each, sorted, without blanks', () => {
+  const body = {
+    slos: [
+      { slo: 'a', owner: 'team-b', tier: 'critical' },
+      { slo: 'b', owner: 'team-a', tier: '' },
+      { slo: 'c', owner: 'team-b' },
+    ],
+  };
+  expect(resourceNames('owners', body)).toEqual(['team-a', 'team-b']);
+  expect(resourceNames('tiers', body)).toEqual(['critical']);
+  expect(endpoint('owners')).toBe('slos');
+  expect(endpoint('services')).toBe('services');
 });
 
 test('resourceNames reads each resource answer', () => {
@@ -66,7 +87,7 @@ describe('toVariableQuery', () => {
   });
   test('anything else is an error naming the forms', () => {
     expect(() => toVariableQuery({ resource: 'alerts' }, replace)).toThrow(
-      'variable query must be `products`, `services(product)`, `slos(product, service)` or {"resource": ...}'
+      'variable query must be `products`, `services(product)`, `slos`, `owners` or `tiers` of `(product, service)`, or {"resource": ...}'
     );
     expect(() => toVariableQuery(42, replace)).toThrow('variable query must be');
   });

@@ -32,19 +32,34 @@ export function interpolateSelector(value: Selector, replace: Replace): Selector
   return unique.length === 1 ? unique[0] : unique;
 }
 
-/** A variable query: `products`, `services(<product>)` or `slos(<product>[, <service>])`. */
+/**
+ * A variable query: `products`, `services(<product>)`, or `slos`, `owners` or `tiers` of
+ * `(<product>[, <service>])`. Owners and tiers are read from the `slos` resource's entries.
+ */
 export interface VariableQuery {
-  resource: 'products' | 'services' | 'slos';
+  resource: 'products' | 'services' | 'slos' | 'owners' | 'tiers';
   /** A list repeats the parameter, which the plugin's resources read as several values. */
   params: Record<string, string | string[]>;
 }
 
-const RESOURCES: Array<VariableQuery['resource']> = ['products', 'services', 'slos'];
+const RESOURCES: Array<VariableQuery['resource']> = ['products', 'services', 'slos', 'owners', 'tiers'];
+
+/** The resource of the plugin that answers a variable query of `resource`. */
+export function endpoint(resource: VariableQuery['resource']): 'products' | 'services' | 'slos' {
+  return resource === 'owners' || resource === 'tiers' ? 'slos' : resource;
+}
+
+/** Whether a variable query of `resource` takes a service (every list of SLOs' figures does). */
+export function takesService(resource: VariableQuery['resource']): boolean {
+  return endpoint(resource) === 'slos';
+}
 
 export function parseVariableQuery(text: string): VariableQuery {
-  const match = /^\s*(products|services|slos)\s*(?:\(([^)]*)\))?\s*$/.exec(text);
+  const match = /^\s*(products|services|slos|owners|tiers)\s*(?:\(([^)]*)\))?\s*$/.exec(text);
   if (!match) {
-    throw new Error('variable query must be `products`, `services(product)` or `slos(product, service)`');
+    throw new Error(
+      'variable query must be `products`, `services(product)`, or `slos`, `owners` or `tiers` of `(product, service)`'
+    );
   }
   const resource = match[1] as VariableQuery['resource'];
   const args = (match[2] ?? '')
@@ -56,7 +71,7 @@ export function parseVariableQuery(text: string): VariableQuery {
     if (args[0]) {
       params.product = args[0];
     }
-    if (resource === 'slos' && args[1]) {
+    if (takesService(resource) && args[1]) {
       params.service = args[1];
     }
   }
@@ -80,7 +95,7 @@ export function toVariableQuery(query: unknown, replace: Replace): VariableQuery
   ) {
     const object = query as Record<string, unknown>;
     const resource = object.resource as VariableQuery['resource'];
-    const keys = resource === 'products' ? [] : resource === 'services' ? ['product'] : ['product', 'service'];
+    const keys = resource === 'products' ? [] : takesService(resource) ? ['product', 'service'] : ['product'];
     const params: Record<string, string> = {};
     for (const key of keys) {
       const value = object[key];
@@ -91,7 +106,7 @@ export function toVariableQuery(query: unknown, replace: Replace): VariableQuery
     parsed = { resource, params };
   } else {
     throw new Error(
-      'variable query must be `products`, `services(product)`, `slos(product, service)` or {"resource": ...}'
+      'variable query must be `products`, `services(product)`, `slos`, `owners` or `tiers` of `(product, service)`, or {"resource": ...}'
     );
   }
   const params: Record<string, string | string[]> = {};
@@ -113,5 +128,13 @@ export function resourceNames(resource: VariableQuery['resource'], body: any): s
       return (body?.services ?? []).map((s: { name: string }) => s.name);
     case 'slos':
       return (body?.slos ?? []).map((s: { slo: string }) => s.slo);
+    case 'owners':
+    case 'tiers': {
+      const key = resource === 'owners' ? 'owner' : 'tier';
+      const values: string[] = (body?.slos ?? [])
+        .map((s: Record<string, unknown>) => s[key])
+        .filter((v: unknown): v is string => typeof v === 'string' && v !== '');
+      return values.filter((v, i) => values.indexOf(v) === i).sort();
+    }
   }
 }
