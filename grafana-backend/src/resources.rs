@@ -1,18 +1,22 @@
 //! The plugin's HTTP resources (`/api/datasources/uid/<uid>/resources/<path>`), which feed the
-//! query editor's pickers and give one SLO's details: `products`, `services`, `slos` and `slo`.
-//! Four read-only GET routes do not need a router: a match on the path is the whole dispatch. The
+//! query editor's pickers and template variables and give one SLO's details: `products`,
+//! `services`, `slos`, `groups` (the values of grouped SLOs' group labels) and `slo`. Five
+//! read-only GET routes do not need a router: a match on the path is the whole dispatch. The
 //! SLO catalog comes from `slokit:slo:info`, so the Grafana host needs no spec files.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 use serde_json::{json, Value};
+use slokit_conventions::{rate_series, BASE_WINDOW, SERIES_TOTAL};
 use slokit_conventions::{
     LABEL_DISPLAY_NAME, LABEL_INDICATOR, LABEL_OWNER, LABEL_PHASE, LABEL_PRODUCT, LABEL_SERVICE,
     LABEL_SLO, LABEL_SOURCE, LABEL_TIER, SERIES_INFO,
 };
 
-use crate::execute::{fetch_alert_windows, status_rows, Identity, STATUS_BURN_WINDOWS};
+use crate::execute::{
+    fetch_alert_windows, group_labels, status_rows, Identity, STATUS_BURN_WINDOWS,
+};
 use crate::query::{matcher, QueryError, Selection, Values};
 use crate::upstream::Upstream;
 use slokit_wire::Sample;
@@ -62,11 +66,11 @@ pub async fn call(
     now: f64,
 ) -> Answer {
     let path = uri.path().trim_matches('/');
-    let known = ["products", "services", "slos", "slo"];
+    let known = ["products", "services", "slos", "groups", "slo"];
     if !known.contains(&path) {
         return Answer::error(
             404,
-            format!("unknown resource `{path}`: expected `products`, `services`, `slos` or `slo`"),
+            format!("unknown resource `{path}`: expected `products`, `services`, `slos`, `groups` or `slo`"),
         );
     }
     if method != http::Method::GET {
@@ -90,6 +94,7 @@ pub async fn call(
         "products" => products(upstream, &Selection::EVERYTHING, now).await,
         "services" => services(upstream, &selection, now).await,
         "slos" => slos(upstream, &selection, now).await,
+        "groups" => groups(upstream, &selection, params.get("label"), now).await,
         _ => slo(upstream, &params, now).await,
     };
     result.unwrap_or_else(Answer::from)
@@ -187,6 +192,38 @@ fn describe(labels: &BTreeMap<String, String>) -> Value {
         "source": get(LABEL_SOURCE),
         "labels": own,
     })
+}
+
+/// The group labels of the selected SLOs and the values each takes, read from their 5m event
+/// rates (recorded for every SLO and group from the first evaluation on, unlike the hourly and
+/// period series): `{"groups": [{"label": "route", "values": ["/a", "/b"]}]}`, labels and values
+/// sorted, narrowed to the labels named by `label` parameters when there are any.
+async fn groups(
+    upstream: &Upstream,
+    selection: &Selection,
+    only: Option<&Vec<String>>,
+    now: f64,
+) -> Result<Answer, QueryError> {
+    let name = rate_series(SERIES_TOTAL, Some(BASE_WINDOW));
+    let matchers = selection.matchers();
+    let expr = if matchers.is_empty() {
+        name
+    } else {
+        format!("{name}{{{matchers}}}")
+    };
+    let mut values: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for sample in upstream.instant(&expr, now).await? {
+        for (label, value) in group_labels(&sample.labels) {
+            if only.is_none_or(|names| names.contains(&label)) {
+                values.entry(label).or_default().insert(value);
+            }
+        }
+    }
+    let list: Vec<Value> = values
+        .into_iter()
+        .map(|(label, values)| json!({"label": label, "values": values}))
+        .collect();
+    Ok(Answer::ok(json!({ "groups": list })))
 }
 
 async fn slos(upstream: &Upstream, selection: &Selection, now: f64) -> Result<Answer, QueryError> {

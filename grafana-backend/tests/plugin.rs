@@ -60,6 +60,17 @@ async fn queries_against_real_prometheus() {
     assert_eq!(slos[0]["slo"], "search-success");
     assert_eq!(slos[0]["owner"], "search-team");
     assert_eq!(slos[0]["displayName"], "success");
+    // Group label values: the grouped SLO's routes; none for an ungrouped one.
+    let (code, body) = call_resource(&plugin, ctx(), "groups?product=shop").await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"groups": [{"label": "route", "values": ["/a", "/b"]}]})
+    );
+    let (_, body) = call_resource(&plugin, ctx(), "groups?slo=availability").await;
+    assert_eq!(body, json!({"groups": []}));
+    let (_, body) = call_resource(&plugin, ctx(), "groups?product=shop&label=code").await;
+    assert_eq!(body, json!({"groups": []}));
     let (code, body) = call_resource(&plugin, ctx(), "slo?product=shop&slo=availability").await;
     assert_eq!(code, 200, "{body}");
     assert_eq!(body["slo"]["objective"], 0.999);

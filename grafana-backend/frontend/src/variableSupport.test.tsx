@@ -97,6 +97,24 @@ describe('VariableQueryEditor', () => {
     expect((screen.getByLabelText('Service') as HTMLInputElement).value).toBe('$service');
   });
 
+  test('group values take a label and an SLO', async () => {
+    let onChange: jest.Mock = jest.fn();
+    await act(async () => {
+      onChange = renderEditor('groups(route, shop)');
+    });
+    expect((screen.getByLabelText('Label') as HTMLInputElement).value).toBe('route');
+    const slo = screen.getByLabelText('SLO');
+    fireEvent.change(slo, { target: { value: '$slo' } });
+    fireEvent.blur(slo);
+    expect(onChange).toHaveBeenCalledWith({
+      refId: 'variable',
+      resource: 'groups',
+      label: 'route',
+      product: 'shop',
+      slo: '$slo',
+    });
+  });
+
   test('editing a field writes the object form', async () => {
     let onChange: jest.Mock = jest.fn();
     await act(async () => {

@@ -11,13 +11,16 @@ import { InlineField, InlineFieldRow, Input, Select } from '@grafana/ui';
 
 import type { DataSource } from './datasource';
 import type { SloJsonData, SloQuery } from './types';
-import { parseVariableQuery, takesService, VariableQuery } from './variables';
+import { parameterNames, parseVariableQuery, VariableQuery } from './variables';
 
 /** A variable's query as the editor writes it. */
 export interface SloVariableQuery extends DataQuery {
   resource: VariableQuery['resource'];
   product?: string;
   service?: string;
+  slo?: string;
+  /** The group label whose values a `groups` query lists. */
+  label?: string;
 }
 
 const RESOURCE_OPTIONS: Array<{ value: VariableQuery['resource']; label: string; description: string }> = [
@@ -26,6 +29,7 @@ const RESOURCE_OPTIONS: Array<{ value: VariableQuery['resource']; label: string;
   { value: 'slos', label: 'SLOs', description: 'The SLOs of a product and service (or of all)' },
   { value: 'owners', label: 'Owners', description: 'The owners of those SLOs' },
   { value: 'tiers', label: 'Tiers', description: 'The tiers of those SLOs' },
+  { value: 'groups', label: 'Group values', description: 'The values of a group label (e.g. route) of those SLOs' },
 ];
 
 /**
@@ -49,17 +53,26 @@ export function toEditorQuery(query: unknown): SloVariableQuery {
   return { refId: 'variable', resource: 'products' };
 }
 
+type Parameter = 'product' | 'service' | 'slo' | 'label';
+
 /** What the editor saves: only the parameters the resource takes, without empty ones. */
 export function fromEditorQuery(query: SloVariableQuery): SloVariableQuery {
   const out: SloVariableQuery = { refId: query.refId || 'variable', resource: query.resource };
-  if (query.resource !== 'products' && query.product?.trim()) {
-    out.product = query.product.trim();
-  }
-  if (takesService(query.resource) && query.service?.trim()) {
-    out.service = query.service.trim();
+  for (const name of parameterNames(query.resource) as Parameter[]) {
+    const value = query[name]?.trim();
+    if (value) {
+      out[name] = value;
+    }
   }
   return out;
 }
+
+const FIELDS: Array<{ name: Parameter; label: string; tooltip: string }> = [
+  { name: 'label', label: 'Label', tooltip: 'The group label, such as route' },
+  { name: 'product', label: 'Product', tooltip: 'A product, a variable such as $product, or empty for all' },
+  { name: 'service', label: 'Service', tooltip: 'A service, a variable such as $service, or empty for all' },
+  { name: 'slo', label: 'SLO', tooltip: 'An SLO, a variable such as $slo, or empty for all' },
+];
 
 type EditorProps = QueryEditorProps<DataSource, SloQuery, SloJsonData, SloVariableQuery>;
 
@@ -77,28 +90,17 @@ export function VariableQueryEditor({ query, onChange }: EditorProps) {
           onChange={(v) => update({ resource: v.value ?? 'products' })}
         />
       </InlineField>
-      {current.resource !== 'products' && (
-        <InlineField label="Product" labelWidth={10} tooltip="A product, a variable such as $product, or empty for all">
+      {FIELDS.filter((f) => parameterNames(current.resource).includes(f.name)).map((field) => (
+        <InlineField key={field.name} label={field.label} labelWidth={10} tooltip={field.tooltip}>
           <Input
             width={24}
-            aria-label="Product"
-            placeholder="all"
-            defaultValue={current.product ?? ''}
-            onBlur={(e) => update({ product: e.currentTarget.value })}
+            aria-label={field.label}
+            placeholder={field.name === 'label' ? '' : 'all'}
+            defaultValue={current[field.name] ?? ''}
+            onBlur={(e) => update({ [field.name]: e.currentTarget.value })}
           />
         </InlineField>
-      )}
-      {takesService(current.resource) && (
-        <InlineField label="Service" labelWidth={10} tooltip="A service, a variable such as $service, or empty for all">
-          <Input
-            width={24}
-            aria-label="Service"
-            placeholder="all"
-            defaultValue={current.service ?? ''}
-            onBlur={(e) => update({ service: e.currentTarget.value })}
-          />
-        </InlineField>
-      )}
+      ))}
     </InlineFieldRow>
   );
 }

@@ -36,9 +36,15 @@ describe('parseVariableQuery', () => {
     });
     expect(parseVariableQuery('tiers')).toEqual({ resource: 'tiers', params: {} });
   });
+  test('group values by position, empty positions unset', () => {
+    expect(parseVariableQuery('groups(route, shop, , $slo)')).toEqual({
+      resource: 'groups',
+      params: { label: 'route', product: 'shop', slo: '$slo' },
+    });
+  });
   test('anything else is an error naming the forms', () => {
     expect(() => parseVariableQuery('label_values(x)')).toThrow(
-      'variable query must be `products`, `services(product)`, or `slos`, `owners` or `tiers` of `(product, service)`'
+      'variable query must be `products`, `services(product)`, `slos`, `owners` or `tiers` of `(product, service)`, or `groups(label, product, service, slo)`'
     );
   });
 });
@@ -54,6 +60,15 @@ test('owners and tiers are read from the slos answer, once each, sorted, without
   expect(resourceNames('owners', body)).toEqual(['team-a', 'team-b']);
   expect(resourceNames('tiers', body)).toEqual(['critical']);
   expect(endpoint('owners')).toBe('slos');
+  expect(endpoint('groups')).toBe('groups');
+  expect(
+    resourceNames('groups', {
+      groups: [
+        { label: 'route', values: ['/b', '/a'] },
+        { label: 'code', values: ['/a'] },
+      ],
+    })
+  ).toEqual(['/a', '/b']);
   expect(endpoint('services')).toBe('services');
 });
 
@@ -87,7 +102,7 @@ describe('toVariableQuery', () => {
   });
   test('anything else is an error naming the forms', () => {
     expect(() => toVariableQuery({ resource: 'alerts' }, replace)).toThrow(
-      'variable query must be `products`, `services(product)`, `slos`, `owners` or `tiers` of `(product, service)`, or {"resource": ...}'
+      'variable query must be `products`, `services(product)`, `slos`, `owners` or `tiers` of `(product, service)`, `groups(label, product, service, slo)`, or {"resource": ...}'
     );
     expect(() => toVariableQuery(42, replace)).toThrow('variable query must be');
   });

@@ -33,48 +33,59 @@ export function interpolateSelector(value: Selector, replace: Replace): Selector
 }
 
 /**
- * A variable query: `products`, `services(<product>)`, or `slos`, `owners` or `tiers` of
- * `(<product>[, <service>])`. Owners and tiers are read from the `slos` resource's entries.
+ * A variable query: `products`, `services(<product>)`, `slos`, `owners` or `tiers` of
+ * `(<product>[, <service>])`, or `groups(<label>[, <product>[, <service>[, <slo>]]])` (the values of
+ * a group label; positions may be left empty). Owners and tiers are read from the `slos`
+ * resource's entries.
  */
 export interface VariableQuery {
-  resource: 'products' | 'services' | 'slos' | 'owners' | 'tiers';
+  resource: 'products' | 'services' | 'slos' | 'owners' | 'tiers' | 'groups';
   /** A list repeats the parameter, which the plugin's resources read as several values. */
   params: Record<string, string | string[]>;
 }
 
-const RESOURCES: Array<VariableQuery['resource']> = ['products', 'services', 'slos', 'owners', 'tiers'];
+const RESOURCES: Array<VariableQuery['resource']> = ['products', 'services', 'slos', 'owners', 'tiers', 'groups'];
 
 /** The resource of the plugin that answers a variable query of `resource`. */
-export function endpoint(resource: VariableQuery['resource']): 'products' | 'services' | 'slos' {
+export function endpoint(resource: VariableQuery['resource']): 'products' | 'services' | 'slos' | 'groups' {
   return resource === 'owners' || resource === 'tiers' ? 'slos' : resource;
 }
 
 /** Whether a variable query of `resource` takes a service (every list of SLOs' figures does). */
 export function takesService(resource: VariableQuery['resource']): boolean {
-  return endpoint(resource) === 'slos';
+  return endpoint(resource) === 'slos' || resource === 'groups';
+}
+
+/** The parameters a variable query of `resource` takes, in the order of its text form. */
+export function parameterNames(resource: VariableQuery['resource']): string[] {
+  switch (resource) {
+    case 'products':
+      return [];
+    case 'services':
+      return ['product'];
+    case 'groups':
+      return ['label', 'product', 'service', 'slo'];
+    default:
+      return ['product', 'service'];
+  }
 }
 
 export function parseVariableQuery(text: string): VariableQuery {
-  const match = /^\s*(products|services|slos|owners|tiers)\s*(?:\(([^)]*)\))?\s*$/.exec(text);
+  const match = /^\s*(products|services|slos|owners|tiers|groups)\s*(?:\(([^)]*)\))?\s*$/.exec(text);
   if (!match) {
     throw new Error(
-      'variable query must be `products`, `services(product)`, or `slos`, `owners` or `tiers` of `(product, service)`'
+      'variable query must be `products`, `services(product)`, `slos`, `owners` or `tiers` of `(product, service)`, or `groups(label, product, service, slo)`'
     );
   }
   const resource = match[1] as VariableQuery['resource'];
-  const args = (match[2] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+  // Arguments by position: an empty one leaves its parameter unset.
+  const args = (match[2] ?? '').split(',').map((s) => s.trim());
   const params: Record<string, string> = {};
-  if (resource !== 'products') {
-    if (args[0]) {
-      params.product = args[0];
+  parameterNames(resource).forEach((name, index) => {
+    if (args[index]) {
+      params[name] = args[index];
     }
-    if (takesService(resource) && args[1]) {
-      params.service = args[1];
-    }
-  }
+  });
   return { resource, params };
 }
 
@@ -95,7 +106,7 @@ export function toVariableQuery(query: unknown, replace: Replace): VariableQuery
   ) {
     const object = query as Record<string, unknown>;
     const resource = object.resource as VariableQuery['resource'];
-    const keys = resource === 'products' ? [] : takesService(resource) ? ['product', 'service'] : ['product'];
+    const keys = parameterNames(resource);
     const params: Record<string, string> = {};
     for (const key of keys) {
       const value = object[key];
@@ -106,7 +117,7 @@ export function toVariableQuery(query: unknown, replace: Replace): VariableQuery
     parsed = { resource, params };
   } else {
     throw new Error(
-      'variable query must be `products`, `services(product)`, `slos`, `owners` or `tiers` of `(product, service)`, or {"resource": ...}'
+      'variable query must be `products`, `services(product)`, `slos`, `owners` or `tiers` of `(product, service)`, `groups(label, product, service, slo)`, or {"resource": ...}'
     );
   }
   const params: Record<string, string | string[]> = {};
@@ -128,6 +139,10 @@ export function resourceNames(resource: VariableQuery['resource'], body: any): s
       return (body?.services ?? []).map((s: { name: string }) => s.name);
     case 'slos':
       return (body?.slos ?? []).map((s: { slo: string }) => s.slo);
+    case 'groups': {
+      const values: string[] = (body?.groups ?? []).flatMap((g: { values?: string[] }) => g.values ?? []);
+      return values.filter((v, i) => values.indexOf(v) === i).sort();
+    }
     case 'owners':
     case 'tiers': {
       const key = resource === 'owners' ? 'owner' : 'tier';

@@ -127,7 +127,7 @@ impl Identity {
 }
 
 /// The grouping labels of a windowed series: everything but the identity and the name.
-fn group_labels(labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+pub fn group_labels(labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     labels
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "__name__") && !is_identity(k))
