@@ -424,6 +424,9 @@ async fn missing_series(upstream: &Upstream, time: f64) -> Result<PresentSeries,
     })
 }
 
+/// How many SLOs or products a health check's details name per kind of missing series.
+const HEALTH_NAMES_LISTED: usize = 10;
+
 /// The details of a health check: for each series some panels need, the SLOs or products that
 /// lack it and what that means, or that everything is there. `info` are the info series.
 pub fn describe_missing(info: &[slokit_wire::Sample], present: &PresentSeries) -> String {
@@ -446,12 +449,18 @@ pub fn describe_missing(info: &[slokit_wire::Sample], present: &PresentSeries) -
     }
     slos.sort();
     with_policy.sort();
+    // A catalog of thousands of SLOs would make a page of names; ten say enough.
     let list = |names: &[&String]| {
-        names
+        let mut text = names
             .iter()
+            .take(HEALTH_NAMES_LISTED)
             .map(|n| format!("`{n}`"))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        if names.len() > HEALTH_NAMES_LISTED {
+            text.push_str(&format!(" and {} more", names.len() - HEALTH_NAMES_LISTED));
+        }
+        text
     };
     let mut lines = Vec::new();
     let no_thresholds: Vec<&String> = slos
@@ -651,6 +660,17 @@ mod tests {
             "missing burn-rate thresholds (`slokit:burn_rate_threshold:factor`) for `billing/b`: rules from an older slokit, or alerting disabled; burn-rate panels draw the default tiers\n\
              missing policy steps (`slokit:policy_step:threshold`) for `billing/c`, whose product names an error-budget policy: the policy action column reads `unknown`; load the rules generated with the policy\n\
              no `ALERTS` series for `shop`: no alert of theirs is pending or firing now, or their alerting rules are not loaded (the alert state column reads `ok` either way)"
+        );
+        let many: Vec<slokit_wire::Sample> = (0..12)
+            .map(|i| info("p", &format!("s{i:02}"), None))
+            .collect();
+        let none = PresentSeries {
+            alerting_products: names(&["p"]),
+            ..PresentSeries::default()
+        };
+        assert_eq!(
+            describe_missing(&many, &none),
+            "missing burn-rate thresholds (`slokit:burn_rate_threshold:factor`) for `p/s00`, `p/s01`, `p/s02`, `p/s03`, `p/s04`, `p/s05`, `p/s06`, `p/s07`, `p/s08`, `p/s09` and 2 more: rules from an older slokit, or alerting disabled; burn-rate panels draw the default tiers"
         );
     }
 
