@@ -518,6 +518,55 @@ async fn policy_actions_review_dates_and_recorded_thresholds() {
     assert_eq!(review("refunds"), expected_review("2027-01-30", to));
     assert_eq!(review("ledger"), expected_review("2025-12-08", to));
 
+    // The same dates as annotations, over a range from before the first to after the last (which
+    // lies in the future): one point each, at midnight UTC.
+    let day = |date: &str| {
+        slokit::model::Date::parse(date)
+            .expect("a date")
+            .days_since_epoch() as f64
+            * 86_400.0
+    };
+    let query = data_query(
+        "N",
+        json!({"queryType": "annotations", "product": "billing"}),
+        day("2025-12-01"),
+        day("2027-02-28"),
+    );
+    let responses = query_data(&plugin, ctx(), vec![query]).await;
+    let annotations = frames(&responses["N"]);
+    let frame = &annotations[0];
+    let titles = frame.field("title").texts();
+    let reviews: Vec<(f64, f64, String)> = (0..titles.len())
+        .filter(|r| titles[*r] == "review due")
+        .map(|r| {
+            (
+                frame.field("time").times()[r],
+                frame.field("timeEnd").times()[r],
+                frame.field("text").texts()[r].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reviews,
+        [
+            (
+                day("2025-12-08"),
+                day("2025-12-08"),
+                "billing/ledger: review due 2025-12-08".to_string()
+            ),
+            (
+                day("2027-01-30"),
+                day("2027-01-30"),
+                "billing/charges: review due 2027-01-30".to_string()
+            ),
+            (
+                day("2027-01-30"),
+                day("2027-01-30"),
+                "billing/refunds: review due 2027-01-30".to_string()
+            ),
+        ]
+    );
+
     // Burn-rate thresholds: the custom tiers of `charges`, the recorded defaults of `refunds`,
     // and for `ledger`, whose rules have no threshold series, the defaults derived from its period.
     let responses = query_data(

@@ -1,21 +1,24 @@
 //! The annotations query: the intervals in which the selected SLOs' alerts fired (from
 //! Prometheus's `ALERTS`) and in which their error budgets were exhausted (budget remaining at or
-//! below zero), as one Grafana annotation frame: `time`, `timeEnd`, `title`, `text` and `tags`
-//! (comma-separated, which Grafana splits). Two range queries whatever the number of SLOs.
+//! below zero), and the days their reviews are due (`slokit_review_due` on the info series), as
+//! one Grafana annotation frame: `time`, `timeEnd`, `title`, `text` and `tags` (comma-separated,
+//! which Grafana splits). Two range queries and one instant query whatever the number of SLOs.
 //!
 //! An interval is a run of points no further apart than the query's step: a series that
 //! disappears for a step or more ends one interval and, when it comes back, starts another. So the
 //! edges are as precise as the step Grafana asks for, which is what a dashboard can draw anyway.
 
 use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use grafana_plugin_sdk::data::Frame;
 use grafana_plugin_sdk::prelude::*;
 use slokit_conventions::{
-    LABEL_ALERT_NAME, LABEL_ALERT_STATE, LABEL_PRODUCT, LABEL_SEVERITY, LABEL_SLO, SERIES_ALERTS,
-    SERIES_BUDGET_REMAINING,
+    LABEL_ALERT_NAME, LABEL_ALERT_STATE, LABEL_PRODUCT, LABEL_REVIEW_DUE, LABEL_SEVERITY,
+    LABEL_SLO, SERIES_ALERTS, SERIES_BUDGET_REMAINING, SERIES_INFO,
 };
-use slokit_wire::Series;
+use slokit_model::Date;
+use slokit_wire::{Sample, Series};
 
 use super::{
     describe_group, executed_metadata, group_labels, is_identity, range_query, selector,
@@ -104,13 +107,18 @@ pub fn annotations(alerts: &[Series], exhausted: &[Series], step: f64) -> Vec<An
             });
         }
     }
-    out.sort_by(|a, b| {
+    sort_annotations(&mut out);
+    out
+}
+
+/// By start, then title and text, so the frame is the same on every refresh.
+fn sort_annotations(list: &mut [Annotation]) {
+    list.sort_by(|a, b| {
         a.start
             .total_cmp(&b.start)
             .then_with(|| a.title.cmp(&b.title))
             .then_with(|| a.text.cmp(&b.text))
     });
-    out
 }
 
 /// `slokit`, what happened, the product and the SLO (and the group, from `labels`, which hold the
@@ -130,6 +138,36 @@ fn tags(labels: &BTreeMap<String, String>, what: &[&str]) -> Vec<String> {
     tags
 }
 
+/// A point annotation on the day each SLO's review is due (midnight UTC), for the days within
+/// `[from, to]`; `info` are the SLOs' info series. A label that is not a date is skipped: the
+/// status table already says so.
+pub fn review_annotations(info: &[Sample], from: f64, to: f64) -> Vec<Annotation> {
+    let mut out = Vec::new();
+    for sample in info {
+        let Some(date) = sample
+            .labels
+            .get(LABEL_REVIEW_DUE)
+            .and_then(|due| Date::parse(due))
+        else {
+            continue;
+        };
+        let time = date.days_since_epoch() as f64 * 86_400.0;
+        if time < from || time > to {
+            continue;
+        }
+        let mut labels = sample.labels.clone();
+        labels.retain(|k, _| is_identity(k));
+        out.push(Annotation {
+            start: time,
+            end: time,
+            title: "review due".into(),
+            text: format!("{}: review due {date}", series_name(&labels)),
+            tags: tags(&labels, &["review-due"]),
+        });
+    }
+    out
+}
+
 /// The annotations frame of one query: always one frame, with no rows when nothing happened.
 pub(super) async fn annotations_query(
     upstream: &Upstream,
@@ -137,11 +175,20 @@ pub(super) async fn annotations_query(
     range: TimeRange,
 ) -> Result<Vec<Frame>, QueryError> {
     let (alerts_expr, exhausted_expr) = expressions(query);
-    let (alerts, exhausted) = futures_util::try_join!(
+    let info_expr = selector(SERIES_INFO, &query.selection);
+    // The catalog as it is now: a range ending in the future (a dashboard showing the coming
+    // weeks' review dates) would find no sample at its end.
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(range.to, |d| d.as_secs_f64());
+    let (alerts, exhausted, info) = futures_util::try_join!(
         range_query(upstream, &alerts_expr, range),
         range_query(upstream, &exhausted_expr, range),
+        async { Ok::<_, QueryError>(upstream.instant(&info_expr, range.to.min(now)).await?) },
     )?;
-    let list = annotations(&alerts, &exhausted, range.step());
+    let mut list = annotations(&alerts, &exhausted, range.step());
+    list.extend(review_annotations(&info, range.from, range.to));
+    sort_annotations(&mut list);
     let frame = Frame::new("annotations")
         .with_field(list.iter().map(|a| time_of(a.start)).into_field("time"))
         .with_field(list.iter().map(|a| time_of(a.end)).into_field("timeEnd"))
@@ -149,7 +196,7 @@ pub(super) async fn annotations_query(
         .with_field(list.iter().map(|a| a.text.clone()).into_field("text"))
         .with_field(list.iter().map(|a| a.tags.join(",")).into_field("tags"))
         .with_metadata(executed_metadata(&format!(
-            "{alerts_expr}\n{exhausted_expr}"
+            "{alerts_expr}\n{exhausted_expr}\n{info_expr}"
         )));
     Ok(vec![frame])
 }
@@ -166,6 +213,49 @@ mod tests {
                 .collect(),
             points: times.iter().map(|t| (*t, 1.0)).collect(),
         }
+    }
+
+    #[test]
+    fn reviews_due_in_the_range_are_points() {
+        let info = |slo: &str, due: &str| Sample {
+            labels: [
+                ("slokit_product", "billing"),
+                ("slokit_service", "payments"),
+                ("slokit_slo", slo),
+                ("slokit_owner", "team"),
+                ("slokit_review_due", due),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+            value: 1.0,
+        };
+        // 2026-12-08 is day 20,795 since 1970-01-01.
+        let day = 20_795.0 * 86_400.0;
+        let list = review_annotations(
+            &[
+                info("charges", "2026-12-08"),
+                info("refunds", "2027-01-30"),
+                info("ledger", "soon"),
+            ],
+            day - 86_400.0,
+            day + 86_400.0,
+        );
+        assert_eq!(
+            list,
+            [Annotation {
+                start: day,
+                end: day,
+                title: "review due".into(),
+                text: "billing/charges: review due 2026-12-08".into(),
+                tags: vec![
+                    "slokit".into(),
+                    "review-due".into(),
+                    "billing".into(),
+                    "charges".into()
+                ],
+            }]
+        );
     }
 
     #[test]
