@@ -15,6 +15,7 @@ pub mod query;
 pub mod resources;
 pub mod service;
 pub mod settings;
+pub mod tls;
 pub mod upstream;
 
 use std::process::ExitCode;

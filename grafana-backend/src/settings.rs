@@ -34,6 +34,9 @@ pub struct Settings {
     /// A client certificate and its private key (PEM), for servers that require one
     /// (`jsonData.tlsAuth`, "TLS Client Auth" in Grafana's settings page).
     pub tls_client: Option<(Secret, Secret)>,
+    /// The name the server's certificate must carry when it is not the URL's host
+    /// (`jsonData.serverName`; see `tls.rs`).
+    pub server_name: Option<String>,
     /// Forward the Grafana user's `Authorization` (and `X-Id-Token`) header, which Grafana passes
     /// with each request when `jsonData.oauthPassThru` ("Forward OAuth Identity") is on.
     pub forward_oauth: bool,
@@ -186,11 +189,9 @@ pub fn parse(raw: &RawSettings<'_>) -> Result<Settings, String> {
     } else {
         None
     };
-    // reqwest (rustls) checks the server's certificate against the URL's host and cannot be told
-    // another name; an error is better than a setting that silently does nothing.
-    if optional_string(json, "serverName", "jsonData")?.is_some_and(|n| !n.trim().is_empty()) {
-        return Err("`jsonData.serverName` is not supported: the server certificate is checked against the URL's host; use a URL with the certificate's name, or leave the server name empty".into());
-    }
+    let server_name = optional_string(json, "serverName", "jsonData")?
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
     let forward_oauth = optional_bool(json, "oauthPassThru")?;
     let keep_cookies = match json.get("keepCookies") {
         None | Some(Value::Null) => Vec::new(),
@@ -218,6 +219,7 @@ pub fn parse(raw: &RawSettings<'_>) -> Result<Settings, String> {
         tls_skip_verify,
         tls_ca_cert,
         tls_client,
+        server_name,
         forward_oauth,
         keep_cookies,
     })
@@ -323,11 +325,6 @@ mod tests {
                 "http://p",
                 json!({"tlsAuth": true}),
                 "`jsonData.tlsAuth` is on but `secureJsonData.tlsClientCert` or `secureJsonData.tlsClientKey` is empty",
-            ),
-            (
-                "http://p",
-                json!({"serverName": "prom.internal"}),
-                "`jsonData.serverName` is not supported",
             ),
             (
                 "http://p",

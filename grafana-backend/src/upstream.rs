@@ -126,14 +126,24 @@ impl Upstream {
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("slokit-grafana-plugin/", env!("CARGO_PKG_VERSION")))
             .danger_accept_invalid_certs(settings.tls_skip_verify);
-        if let Some(pem) = &settings.tls_ca_cert {
+        // A server name other than the URL's host needs rustls configured by hand (`tls.rs`),
+        // which then holds the CA bundle and the client certificate too. Without verification
+        // there is no name to check.
+        let server_name = settings
+            .server_name
+            .as_ref()
+            .filter(|_| !settings.tls_skip_verify);
+        if let Some(name) = server_name {
+            builder = builder
+                .use_preconfigured_tls(crate::tls::config_with_server_name(&settings, name)?);
+        } else if let Some(pem) = &settings.tls_ca_cert {
             let certificates = reqwest::Certificate::from_pem_bundle(pem.expose().as_bytes())
                 .map_err(|_| "`secureJsonData.tlsCACert` is not a PEM certificate bundle")?;
             for certificate in certificates {
                 builder = builder.add_root_certificate(certificate);
             }
         }
-        if let Some((cert, key)) = &settings.tls_client {
+        if let (Some((cert, key)), None) = (&settings.tls_client, server_name) {
             let pem = format!("{}\n{}", cert.expose(), key.expose());
             let identity = reqwest::Identity::from_pem(pem.as_bytes()).map_err(|_| {
                 "`secureJsonData.tlsClientCert` and `tlsClientKey` are not a PEM certificate and private key"

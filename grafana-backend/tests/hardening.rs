@@ -1355,3 +1355,152 @@ async fn forwarded_identity_and_cookies_reach_prometheus() {
         }
     }
 }
+
+/// Runs openssl in `dir` with `args`, failing the test when it fails.
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let output = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A CA, a server certificate for `prometheus.test` and a client certificate, made by openssl in
+/// `dir`: `ca.pem`, `server.pem`/`server.key`, `client.pem`/`client.key`.
+fn make_certificates(dir: &std::path::Path) {
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509", "-days", "1", "-subj", "/CN=slokit test CA"];
+    ca.extend(ec);
+    ca.extend(["-keyout", "ca.key", "-out", "ca.pem"]);
+    openssl(dir, &ca);
+    for (name, subject, extension) in [
+        (
+            "server",
+            "/CN=prometheus.test",
+            "subjectAltName=DNS:prometheus.test\nextendedKeyUsage=serverAuth\n",
+        ),
+        ("client", "/CN=grafana", "extendedKeyUsage=clientAuth\n"),
+    ] {
+        let (key, csr, pem, ext) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.pem"),
+            format!("{name}.ext"),
+        );
+        std::fs::write(dir.join(&ext), extension).expect("write extensions");
+        let mut request = vec!["req", "-subj", subject];
+        request.extend(ec);
+        request.extend(["-keyout", &key, "-out", &csr]);
+        openssl(dir, &request);
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "1",
+                "-extfile",
+                &ext,
+                "-out",
+                &pem,
+            ],
+        );
+    }
+}
+
+/// TLS as the settings page offers it, against a real Prometheus serving HTTPS that requires a
+/// client certificate, with a server certificate for `prometheus.test` reached at 127.0.0.1: with
+/// the CA, the client certificate and the server name, the plugin reaches it (Prometheus answers;
+/// it has no SLO series); without the server name the certificate does not match the address, and
+/// without the client certificate Prometheus refuses the handshake.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_server_name_and_client_certificates() {
+    let _turn = SERIAL.lock().await;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path();
+    make_certificates(path);
+    std::fs::write(path.join("prometheus.yml"), "global: {}\n").expect("config");
+    std::fs::write(
+        path.join("web.yml"),
+        "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.pem\n",
+    )
+    .expect("web config");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port();
+    let mut command = std::process::Command::new(promql_tests::prometheus::prometheus_command());
+    command
+        .current_dir(path)
+        .arg("--config.file=prometheus.yml")
+        .arg("--web.config.file=web.yml")
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--storage.tsdb.path=data")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let _prometheus = promql_tests::process::ChildGuard::spawn(command).expect("start prometheus");
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "prometheus did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let read = |name: &str| std::fs::read_to_string(path.join(name)).expect("PEM");
+    let url = format!("https://127.0.0.1:{port}");
+    let plugin = Plugin::start();
+    let settings = |server_name: &str, client: bool| {
+        let mut secure = vec![("tlsCACert", read("ca.pem"))];
+        if client {
+            secure.push(("tlsClientCert", read("client.pem")));
+            secure.push(("tlsClientKey", read("client.key")));
+        }
+        let secure: Vec<(&str, &str)> = secure.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        context(
+            &url,
+            json!({"tlsAuthWithCACert": true, "tlsAuth": client, "serverName": server_name, "timeout": 10}),
+            &secure,
+        )
+    };
+    // Prometheus may still be opening its TSDB: wait for its answer, at most 30s.
+    let started = Instant::now();
+    let message = loop {
+        let (_, message) = check_health(&plugin, settings("prometheus.test", true)).await;
+        if message.contains("answered") || started.elapsed() > Duration::from_secs(30) {
+            break message;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(
+        message,
+        format!("prometheus at `{url}` answered, but no SLO series found: `slokit:slo:info` is absent; load the generated rules (`slo generate`) into it")
+    );
+    for (server_name, client, what) in [
+        ("", true, "without the server name"),
+        ("prometheus.test", false, "without a client certificate"),
+    ] {
+        let (status, message) = check_health(&plugin, settings(server_name, client)).await;
+        assert_eq!(status, 2, "{what}: {message}");
+        assert!(!message.contains("answered"), "{what}: {message}");
+    }
+}
