@@ -113,6 +113,10 @@ enum Command {
         /// Only this service's SLOs.
         #[arg(long)]
         service: Option<String>,
+        /// Decide on every SLO of a product that has its own SLO, not only on the product's SLO
+        /// (the default for such products, as its policy acts on it).
+        #[arg(long)]
+        every_slo: bool,
         #[arg(long, value_enum, default_value_t = GateFormat::Text)]
         format: GateFormat,
         #[command(flatten)]
@@ -271,9 +275,16 @@ pub fn run() -> ExitCode {
             paths,
             product,
             service,
+            every_slo,
             format,
             api,
-        } => gate(&paths, product.as_deref(), service.as_deref(), format, &api),
+        } => gate(
+            &paths,
+            (product.as_deref(), service.as_deref()),
+            every_slo,
+            format,
+            &api,
+        ),
         Command::Plan { pick, format } => plan(&pick, format),
         Command::Readiness { pick, api } => readiness(&pick, &api),
     }
@@ -814,8 +825,8 @@ fn report(
 
 fn gate(
     paths: &[PathBuf],
-    product: Option<&str>,
-    service: Option<&str>,
+    (product, service): (Option<&str>, Option<&str>),
+    every_slo: bool,
     format: GateFormat,
     api: &ApiArgs,
 ) -> ExitCode {
@@ -835,9 +846,16 @@ fn gate(
                     return ExitCode::from(2);
                 }
             };
+            // A product with its own SLO is gated on that SLO, as its policy acts on it; the
+            // figures of every selected SLO were fetched, so the product SLO's members show.
+            let decided = if every_slo || service.is_some() {
+                slos.to_vec()
+            } else {
+                report::gate::deciding(catalog, slos)
+            };
             let built = report::build(
                 catalog,
-                slos,
+                &decided,
                 &status,
                 &Default::default(),
                 &Default::default(),
