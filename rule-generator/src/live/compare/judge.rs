@@ -6,7 +6,9 @@
 //! time: one step either side, because the two rule sets are evaluated at different offsets, and
 //! for windows slokit reads from hourly points ([`crate::conventions::reads_hourly`]) up to an hour
 //! earlier, because such a window changes once an hour by design (and so lags by up to an hour). Points where the window is not yet
-//! covered by data on both sides are not compared: a young window is not a difference.
+//! covered by data on both sides are not compared: a young window is not a difference. A point
+//! outside the tolerance whose neighbours are both within it is evaluation jitter and is counted
+//! but does not make the quantity differ.
 
 use crate::duration::Duration;
 
@@ -148,6 +150,9 @@ pub struct Finding {
     pub compared: usize,
     /// Points outside the tolerance.
     pub differing: usize,
+    /// Of those, points outside the tolerance alone (both neighbours within it), which are
+    /// evaluation jitter and do not make the quantity differ.
+    pub isolated: usize,
     pub worst: Option<Worst>,
     /// Alert intervals seen on one side only, or starting too far apart, in words.
     pub details: Vec<String>,
@@ -160,6 +165,7 @@ impl Finding {
             verdict,
             compared: 0,
             differing: 0,
+            isolated: 0,
             worst: None,
             details: Vec::new(),
         }
@@ -187,12 +193,17 @@ pub fn relative(a: f64, b: f64) -> f64 {
 
 /// How two series of one quantity are judged.
 #[derive(Clone, Copy, Debug)]
-pub struct Rule {
+pub struct Rule<'a> {
     /// The relative tolerance (0.01 = 1%).
     pub tolerance: f64,
     /// Differences smaller than this are always within tolerance, so that ratios near 0 (a clean
     /// hour of a 99.9% SLO) do not fail on rounding: for error ratios 1% of the error budget.
     pub floor: f64,
+    /// The granularity of counting, by time: the error ratio two events make in the window at
+    /// that time. Two rule sets evaluating seconds apart may see one event leave the window and
+    /// another enter, so a difference that small is within tolerance too (it matters for short
+    /// windows with few events; empty for quantities that are not error ratios).
+    pub events: &'a Points,
     /// The step of the range queries, in seconds.
     pub step: f64,
     /// How far behind slokit may be by design, in seconds (an hour for windows read hourly).
@@ -203,7 +214,7 @@ pub struct Rule {
 }
 
 /// Judges two series of one quantity. `slokit` and `legacy` hold the finite points of each side.
-pub fn judge(quantity: Quantity, slokit: &Points, legacy: &Points, rule: &Rule) -> Finding {
+pub fn judge(quantity: Quantity, slokit: &Points, legacy: &Points, rule: &Rule<'_>) -> Finding {
     match (slokit.is_empty(), legacy.is_empty()) {
         (true, true) => return Finding::new(quantity, Verdict::NoData(Side::Both)),
         (true, false) => return Finding::new(quantity, Verdict::NoData(Side::Slokit)),
@@ -218,6 +229,8 @@ pub fn judge(quantity: Quantity, slokit: &Points, legacy: &Points, rule: &Rule) 
     };
     let mut finding = Finding::new(quantity, Verdict::Match);
     let legacy_first = legacy.first().map_or(f64::INFINITY, |(t, _)| *t);
+    // Every compared point, with whether it is within the tolerance.
+    let mut judged: Vec<(Worst, bool)> = Vec::new();
     for &(at, value) in slokit.iter().filter(|(t, _)| *t >= covered_from) {
         // slokit's value at `at` may be the legacy value of up to `slokit_lag` earlier, which
         // the range does not hold at its very start.
@@ -235,24 +248,38 @@ pub fn judge(quantity: Quantity, slokit: &Points, legacy: &Points, rule: &Rule) 
         if near.is_empty() {
             continue;
         }
-        finding.compared += 1;
         let low = near.iter().copied().fold(f64::INFINITY, f64::min);
         let high = near.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let slack = |x: f64| (x.abs() * rule.tolerance).max(rule.floor);
+        let floor = nearest(rule.events, at).map_or(rule.floor, |e| e.max(rule.floor));
+        let slack = |x: f64| (x.abs() * rule.tolerance).max(floor);
         let within = value >= low - slack(low) && value <= high + slack(high);
-        if !within {
-            finding.differing += 1;
-            let candidate = Worst {
-                at,
-                slokit: value,
-                legacy: same_time,
-            };
-            if finding
-                .worst
-                .is_none_or(|w| candidate.relative() > w.relative())
-            {
-                finding.worst = Some(candidate);
-            }
+        let point = Worst {
+            at,
+            slokit: value,
+            legacy: same_time,
+        };
+        judged.push((point, within));
+    }
+    finding.compared = judged.len();
+    for (i, (point, within)) in judged.iter().enumerate() {
+        if *within {
+            continue;
+        }
+        finding.differing += 1;
+        // A point outside the tolerance between two within it is evaluation jitter, not a
+        // difference: the rule sets evaluate at different offsets, and a short window holding a
+        // handful of errors changes by one error between them. A real difference lasts.
+        let neighbour_differs =
+            (i > 0 && !judged[i - 1].1) || judged.get(i + 1).is_some_and(|n| !n.1);
+        if !neighbour_differs {
+            finding.isolated += 1;
+            continue;
+        }
+        if finding
+            .worst
+            .is_none_or(|w| point.relative() > w.relative())
+        {
+            finding.worst = Some(*point);
         }
     }
     finding.verdict = if finding.compared == 0 {
@@ -268,7 +295,7 @@ pub fn judge(quantity: Quantity, slokit: &Points, legacy: &Points, rule: &Rule) 
         } else {
             Side::Both
         })
-    } else if finding.differing > 0 {
+    } else if finding.differing > finding.isolated {
         Verdict::Differs
     } else {
         Verdict::Match
@@ -405,8 +432,11 @@ mod tests {
 
     const STEP: f64 = 300.0;
 
-    fn rule() -> Rule {
+    const NO_EVENTS: &Points = &Vec::new();
+
+    fn rule() -> Rule<'static> {
         Rule {
+            events: NO_EVENTS,
             tolerance: 0.01,
             floor: 1e-6,
             step: STEP,
@@ -436,6 +466,39 @@ mod tests {
         let worst = finding.worst.unwrap();
         assert_eq!((worst.slokit, worst.legacy), (0.01, 0.02));
         assert!((worst.relative() - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_lone_point_outside_the_tolerance_is_jitter() {
+        let mut ours = flat(0.01, 10);
+        ours[4].1 = 0.03;
+        let finding = judge(window("5m"), &ours, &flat(0.01, 10), &rule());
+        assert_eq!(finding.verdict, Verdict::Match);
+        assert_eq!((finding.differing, finding.isolated), (1, 1));
+        ours[5].1 = 0.03;
+        let finding = judge(window("5m"), &ours, &flat(0.01, 10), &rule());
+        assert_eq!(finding.verdict, Verdict::Differs);
+        assert_eq!((finding.differing, finding.isolated), (2, 0));
+    }
+
+    #[test]
+    fn a_difference_of_two_events_is_counting_not_a_difference() {
+        // One error in 8,000 requests against two: two rule sets evaluated seconds apart.
+        let ours = flat(1.0 / 8000.0, 5);
+        let theirs = flat(2.0 / 8000.0, 5);
+        assert_eq!(
+            judge(window("5m"), &ours, &theirs, &rule()).verdict,
+            Verdict::Differs
+        );
+        let events = flat(2.0 / 8000.0, 5);
+        let counted = Rule {
+            events: &events,
+            ..rule()
+        };
+        assert_eq!(
+            judge(window("5m"), &ours, &theirs, &counted).verdict,
+            Verdict::Match
+        );
     }
 
     #[test]

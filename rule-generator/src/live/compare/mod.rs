@@ -42,11 +42,21 @@ pub struct Options {
 }
 
 impl Options {
-    /// The step of the range queries: about 240 points over the range, whole minutes, at least a
-    /// minute (finer than the evaluation interval of most rule groups would only repeat values).
+    /// The step of the range queries: about 240 points over the range, whole minutes, at least
+    /// the base window (5m). Finer steps would compare the phases of the two rule sets'
+    /// evaluations rather than their figures: slokit's windows are averages of 5m rates, and a
+    /// window averaged from samples holds one sample more at the edges (docs/metrics.md).
     pub fn step(&self) -> f64 {
         let span = (self.to - self.from).max(60.0);
-        ((span / 240.0 / 60.0).ceil() * 60.0).max(60.0)
+        ((span / 240.0 / 60.0).ceil() * 60.0).max(BASE_WINDOW.secs_f64())
+    }
+
+    /// The first point of the range queries: half a minute past the minute at `from`, so that with
+    /// whole-minute steps no point falls on a whole hour. There Prometheus 2's ranges, closed at
+    /// both ends, hold one hourly point more, and a window slokit reads hourly would cover an hour
+    /// more than its length (docs/metrics.md, "Edge effects"); a legacy tool's window would not.
+    pub fn first_point(&self) -> f64 {
+        (self.from / 60.0).floor() * 60.0 + 30.0
     }
 
     /// The step of the alert queries: as fine as the API allows (it refuses more than 11,000
@@ -67,6 +77,9 @@ impl Options {
 pub struct Fetched {
     /// slokit's error ratio per window, per SLO.
     pub slokit: BTreeMap<Key, BTreeMap<Window, Points>>,
+    /// The error ratio two events make in each window at each time, per SLO (see
+    /// [`judge::Rule::events`]).
+    pub slokit_events: BTreeMap<Key, BTreeMap<Window, Points>>,
     /// When slokit's 5m rates begin within the range (minus the longest window), per SLO.
     pub slokit_start: BTreeMap<Key, f64>,
     /// slokit's firing alert times, per SLO.
@@ -164,7 +177,7 @@ pub fn fetch(
     options: &Options,
 ) -> Result<Fetched, ApiError> {
     let step = options.step();
-    let (from, to) = (options.from, options.to);
+    let (from, to) = (options.first_point(), options.to);
     let mut fetched = Fetched::default();
     if slos.is_empty() {
         return Ok(fetched);
@@ -210,6 +223,20 @@ pub fn fetch(
                 .get(&key)
                 .map(|b| b.iter().map(|(t, v)| (*t as i64, *v)).collect())
                 .unwrap_or_default();
+            let seconds = match window {
+                Window::Fixed(w) => w.secs_f64(),
+                Window::Period => selected[&key].period.secs_f64(),
+            };
+            let events: Points = total
+                .iter()
+                .filter(|(_, rate)| *rate > 0.0)
+                .map(|(t, rate)| (*t, 2.0 / (rate * seconds)))
+                .collect();
+            fetched
+                .slokit_events
+                .entry(key.clone())
+                .or_default()
+                .insert(*window, events);
             let ratio = ratios(&bad, &total);
             fetched
                 .slokit
@@ -439,7 +466,13 @@ fn compare_slo(slo: &Slo, fetched: &Fetched, options: &Options, step: f64) -> Sl
             Window::Fixed(w) => (*w, *w),
             Window::Period => (slo.period, side.period.unwrap_or(slo.period)),
         };
+        let events = fetched
+            .slokit_events
+            .get(&key)
+            .and_then(|w| w.get(window))
+            .unwrap_or(&no_points);
         let rule = Rule {
+            events,
             tolerance: options.tolerance,
             floor: options.tolerance * slo.error_budget(),
             step,
@@ -481,6 +514,7 @@ fn compare_slo(slo: &Slo, fetched: &Fetched, options: &Options, step: f64) -> Sl
                     .collect();
                 let legacy_length = side.period.unwrap_or(slo.period);
                 let rule = Rule {
+                    events: &no_points,
                     tolerance: options.tolerance,
                     floor: options.tolerance,
                     step,
@@ -568,11 +602,17 @@ mod tests {
             tolerance: DEFAULT_TOLERANCE,
             strict: false,
         };
-        assert_eq!(options(3600.0).step(), 60.0);
+        assert_eq!(options(3600.0).step(), 300.0);
         assert_eq!(options(86_400.0).step(), 360.0);
         assert_eq!(options(14.0 * 86_400.0).step(), 5040.0);
         assert_eq!(options(14.0 * 86_400.0).alert_step(), 180.0);
         assert_eq!(options(14.0 * 86_400.0).alert_slack(), 540.0);
+        // Never on a whole hour, where Prometheus 2 reads an hourly window one hour longer.
+        assert_eq!(options(3600.0).first_point(), 30.0);
+        assert_eq!(
+            (options(3600.0).first_point() + 60.0 * 59.0) % 3600.0,
+            3570.0
+        );
     }
 
     #[test]

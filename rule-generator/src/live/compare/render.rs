@@ -24,6 +24,13 @@ fn verdict(finding: &Finding) -> (&'static str, String) {
         )
     });
     match &finding.verdict {
+        Verdict::Match if finding.isolated > 0 => (
+            "match",
+            format!(
+                "{} points ({} alone outside the tolerance: evaluation jitter)",
+                finding.compared, finding.isolated
+            ),
+        ),
         Verdict::Match => ("match", format!("{} points", finding.compared)),
         Verdict::Differs if !finding.details.is_empty() => ("DIFFERS", finding.details.join("; ")),
         Verdict::Differs => ("DIFFERS", worst.unwrap_or_default()),
@@ -172,6 +179,7 @@ fn finding_json(finding: &Finding) -> Value {
         "cause": cause,
         "compared": finding.compared,
         "differing": finding.differing,
+        "isolated": finding.isolated,
         "worst": finding.worst.map(|w| json!({"at": w.at, "slokit": w.slokit, "legacy": w.legacy})),
     })
 }
