@@ -12,9 +12,11 @@
 //! - an SLO without legacy rules has no data on one side: exit 2;
 //! - at the start of the history the long windows are reported as not yet covered, not as
 //!   differences;
-//! - a mapping file naming the legacy expressions by hand matches too.
+//! - a mapping file naming the legacy expressions by hand matches too;
+//! - alert activity from `ALERTS` (backfilled, since promtool cannot evaluate alerting rules over
+//!   history): the same page on both sides matches, a late start and a legacy-only page differ.
 
-use promql_tests::backfill::workload_history;
+use promql_tests::backfill::history_with_rules;
 use promql_tests::synthetic::{Service, Workload};
 use promql_tests::{load_specs, spec_file, Tree};
 use slokit::duration::Duration;
@@ -25,6 +27,7 @@ use slokit::model::{Catalog, Slo};
 use std::time::Instant;
 
 const DAY: i64 = 86_400;
+const HOUR: i64 = 3_600;
 const MIN: i64 = 60;
 
 fn api_client(url: &str) -> Client {
@@ -80,6 +83,35 @@ fn window(text: &str) -> Quantity {
     Quantity::ErrorRatio(Window::Fixed(Duration::parse(text).unwrap()))
 }
 
+/// Which rule set an alert of the history belongs to.
+#[derive(Clone, Copy)]
+enum Alerting {
+    Slokit,
+    Sloth,
+}
+use Alerting::{Slokit, Sloth};
+
+/// `ALERTS` samples every minute over `[from, to]` for a firing page of `slo`.
+fn firing(side: Alerting, slo: &str, from: i64, to: i64) -> String {
+    let labels = match side {
+        Slokit => format!(
+            r#"alertname="Page",alertstate="firing",severity="page",slokit_product="uneven-api",slokit_service="uneven-api",slokit_slo="{slo}""#
+        ),
+        Sloth => format!(
+            r#"alertname="{}",alertstate="firing",sloth_severity="page",sloth_id="uneven-api-{slo}",sloth_service="uneven-api",sloth_slo="{slo}""#,
+            if slo.starts_with("uneven") {
+                "UnevenAvailability"
+            } else {
+                "DoubledAvailability"
+            }
+        ),
+    };
+    (from..=to)
+        .step_by(60)
+        .map(|t| format!("ALERTS{{{labels}}} 1 {t}\n"))
+        .collect()
+}
+
 const WINDOWS: [&str; 7] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
 
 #[test]
@@ -111,7 +143,28 @@ fn compare_with_sloth_on_a_real_prometheus() {
     let end = promql_tests::unix_now() / MIN * MIN;
     let start = end - 9 * DAY;
     let workload = Workload::new(start).service(Service::new("uneven-api"));
-    let history = workload_history(&workload, &rule_files, start, end);
+    let mut openmetrics = workload.openmetrics(start, end, 60);
+    openmetrics.truncate(openmetrics.len() - "# EOF\n".len());
+    openmetrics.push_str("# TYPE ALERTS gauge\n");
+    // Alert history as Prometheus writes it, on both sides: the same page for
+    // `uneven-availability` (the legacy one two minutes later, within a few evaluations); for
+    // `doubled-availability` a legacy page starting 30 minutes late and one slokit never fired.
+    for (side, slo, from, minutes) in [
+        (Slokit, "uneven-availability", end - 20 * HOUR, 30),
+        (Sloth, "uneven-availability", end - 20 * HOUR + 2 * MIN, 30),
+        (Slokit, "doubled-availability", end - 10 * HOUR, 60),
+        (
+            Sloth,
+            "doubled-availability",
+            end - 10 * HOUR + 30 * MIN,
+            30,
+        ),
+        (Sloth, "doubled-availability", end - 5 * HOUR, 20),
+    ] {
+        openmetrics.push_str(&firing(side, slo, from, from + minutes * MIN));
+    }
+    openmetrics.push_str("# EOF\n");
+    let history = history_with_rules(&openmetrics, &rule_files, start, end);
     println!("history and backfill: {}", history.timing_summary());
     let prometheus = history.prometheus(&[], "1m");
     let client = api_client(&prometheus.url);
@@ -145,6 +198,10 @@ fn compare_with_sloth_on_a_real_prometheus() {
         verdict(&matching, "uneven-availability", Quantity::BudgetRemaining),
         Verdict::Explained(Cause::FollowsFromPeriod(_))
     ));
+    assert_eq!(
+        verdict(&matching, "uneven-availability", Quantity::Alerts),
+        Verdict::Match
+    );
     assert_eq!(matching.outcome(), Outcome::Match);
     let text = compare::render::text(&matching);
     assert!(text.contains("against Sloth sloth_service=uneven-api sloth_slo=uneven-availability"));
@@ -180,6 +237,23 @@ fn compare_with_sloth_on_a_real_prometheus() {
         text.contains("slokit ") && text.contains(" vs legacy "),
         "{text}"
     );
+    let alerts = differing.slos[0]
+        .findings
+        .iter()
+        .find(|f| f.quantity == Quantity::Alerts)
+        .expect("alerts compared");
+    assert_eq!(alerts.verdict, Verdict::Differs);
+    assert_eq!(alerts.details.len(), 2, "{:?}", alerts.details);
+    assert!(alerts.details[0].starts_with("started 30m apart: slokit at "));
+    assert!(alerts.details[1].starts_with("fired only in legacy from "));
+    // 20 minutes, and up to the 5m lookback more: backfilled samples have no staleness markers.
+    let minutes: i64 = alerts.details[1]
+        .rsplit(" for ")
+        .next()
+        .and_then(|m| m.strip_suffix('m'))
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| panic!("{}", alerts.details[1]));
+    assert!((20..=25).contains(&minutes), "{}", alerts.details[1]);
     let json = compare::render::json(&differing);
     assert!(json.contains("\"outcome\": \"differs\""), "{json}");
 
