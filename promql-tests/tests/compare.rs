@@ -12,6 +12,9 @@
 //! - an SLO without legacy rules has no data on one side: exit 2;
 //! - at the start of the history the long windows are reported as not yet covered, not as
 //!   differences;
+//! - Pyrra-shaped rules (`specs/legacy/pyrra-uneven-api.rules.yml`) with another objective and
+//!   period match on the windows both record, the differences are noted, and a page slokit fired
+//!   without a Pyrra counterpart differs;
 //! - a mapping file naming the legacy expressions by hand matches too;
 //! - alert activity from `ALERTS` (backfilled, since promtool cannot evaluate alerting rules over
 //!   history): the same page on both sides matches, a late start and a legacy-only page differ.
@@ -115,7 +118,7 @@ fn firing(side: Alerting, slo: &str, from: i64, to: i64) -> String {
 const WINDOWS: [&str; 7] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
 
 #[test]
-fn compare_with_sloth_on_a_real_prometheus() {
+fn compare_with_sloth_and_pyrra_on_a_real_prometheus() {
     let began = Instant::now();
     let catalog = load_specs(&[spec_file("compare.yaml")]);
     let tree = Tree::generate(&catalog);
@@ -134,6 +137,7 @@ fn compare_with_sloth_on_a_real_prometheus() {
     );
     let legacy_dir = tempfile::tempdir().expect("temporary directory");
     let mut rule_files = tree.rules();
+    rule_files.push(spec_file("legacy/pyrra-uneven-api.rules.yml"));
     for (name, text) in [("sloth.yml", &sloth), ("doubled.yml", &doubled)] {
         let path = legacy_dir.path().join(name);
         std::fs::write(&path, text).expect("write the legacy rules");
@@ -297,6 +301,54 @@ fn compare_with_sloth_on_a_real_prometheus() {
         Verdict::Match
     );
     assert_eq!(young.outcome(), Outcome::Match);
+
+    // Pyrra's rules for the same SLO, with another objective and period: the windows both record
+    // match, the one only slokit reads is no data, and the differences of the spec are noted.
+    let pyrra = run(
+        &client,
+        &catalog,
+        &["uneven-availability"],
+        &Against::Pyrra,
+        range,
+    );
+    for w in ["5m", "30m", "1h", "2h", "6h", "1d"] {
+        assert_eq!(
+            verdict(&pyrra, "uneven-availability", window(w)),
+            Verdict::Match,
+            "{w}"
+        );
+    }
+    assert_eq!(
+        verdict(&pyrra, "uneven-availability", window("3d")),
+        Verdict::NoData(Side::Legacy)
+    );
+    // Nine days of history cannot cover Pyrra's four weeks.
+    assert_eq!(
+        verdict(
+            &pyrra,
+            "uneven-availability",
+            Quantity::ErrorRatio(Window::Period)
+        ),
+        Verdict::NotCovered(Side::Legacy)
+    );
+    assert_eq!(
+        pyrra.slos[0].notes,
+        vec![
+            "the objectives differ (slokit 99%, legacy 99.5%)",
+            "the periods differ (slokit 7d, legacy 28d)"
+        ]
+    );
+    // The page slokit fired has no Pyrra counterpart in this history: that is a difference.
+    let alerts = &pyrra.slos[0].findings.last().expect("findings");
+    assert_eq!(alerts.quantity, Quantity::Alerts);
+    assert!(
+        alerts.details.len() == 1 && alerts.details[0].starts_with("fired only in slokit from "),
+        "{:?}",
+        alerts.details
+    );
+    assert_eq!(pyrra.outcome(), Outcome::Differs);
+    assert!(compare::render::text(&pyrra)
+        .contains("against Pyrra http_requests slo=uneven-availability"));
 
     // Hand-written legacy SLOs through a mapping file.
     let mapping_file = legacy_dir.path().join("mapping.yaml");
