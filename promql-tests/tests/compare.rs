@@ -1,6 +1,6 @@
 //! `slo compare` against a real Prometheus: nine days of uneven synthetic traffic (quiet nights
-//! with 2% errors, busy days with 0.02%), slokit's generated rules and Sloth-shaped rules for the
-//! same SLO (`specs/legacy/sloth-uneven-api.rules.yml`) backfilled over it side by side, and the
+//! with 2% errors, busy days with 0.02%), slokit's generated rules and Sloth- and Pyrra-shaped
+//! rules for the same SLO (`specs/legacy/`) backfilled over it side by side, and the
 //! comparison run through the library exactly as the `slo` binary runs it (its exit code is
 //! [`Outcome`] as a number).
 //!

@@ -171,6 +171,7 @@ enum Command {
         /// Explained differences fail too, and so does an SLO without data on both sides.
         #[arg(long)]
         strict: bool,
+        /// `markdown` for a pull-request comment, `json` for machines.
         #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
         format: CompareFormat,
         #[command(flatten)]

@@ -210,3 +210,99 @@ pub fn json(comparison: &Comparison) -> String {
     text.push('\n');
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::judge::{Cause, Quantity, Window, Worst};
+    use super::*;
+    use crate::duration::Duration;
+
+    fn comparison() -> Comparison {
+        let mut differs = Finding::new(
+            Quantity::ErrorRatio(Window::Fixed(Duration::from_hours(1))),
+            Verdict::Differs,
+        );
+        differs.compared = 10;
+        differs.differing = 10;
+        differs.worst = Some(Worst {
+            at: 3600.0,
+            slokit: 0.001,
+            legacy: 0.002,
+        });
+        let mut explained = Finding::new(
+            Quantity::ErrorRatio(Window::Period),
+            Verdict::Explained(Cause::AveragedRatios { bias: -0.25 }),
+        );
+        explained.worst = Some(Worst {
+            at: 7200.0,
+            slokit: 0.004,
+            legacy: 0.003,
+        });
+        Comparison {
+            from: 0.0,
+            to: 86_400.0,
+            step: 360.0,
+            tolerance: 0.01,
+            strict: false,
+            slos: vec![
+                SloComparison {
+                    product: "shop".into(),
+                    slo: "availability".into(),
+                    legacy: Some("Sloth sloth_service=shop sloth_slo=availability".into()),
+                    findings: vec![differs, explained],
+                    notes: vec!["the objectives differ (slokit 99%, legacy 99.5%)".into()],
+                },
+                SloComparison {
+                    product: "shop".into(),
+                    slo: "latency".into(),
+                    legacy: None,
+                    findings: vec![],
+                    notes: vec![],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn the_text_names_slo_quantity_window_both_values_and_cause() {
+        assert_eq!(
+            text(&comparison()),
+            "from 1970-01-01 00:00Z to 1970-01-02 00:00Z every 6m, tolerance 1%
+
+shop/availability against Sloth sloth_service=shop sloth_slo=availability
+  note: the objectives differ (slokit 99%, legacy 99.5%)
+  error ratio 1h      DIFFERS      slokit 0.1000% vs legacy 0.2000% at 1970-01-01 01:00Z (50.0% apart; 10 of 10 points differ)
+  error ratio period  explained    slokit 0.4000% vs legacy 0.3000% at 1970-01-01 02:00Z (25.0% apart; 0 of 0 points differ); the legacy period SLI averages 5m error ratios, which weighs quiet and busy times alike: on this traffic it reads 25.0% lower than the ratio of events
+
+shop/latency against no legacy counterpart found
+
+compare: 1 of 2 SLOs differ
+"
+        );
+    }
+
+    #[test]
+    fn markdown_and_json_say_the_same() {
+        let markdown = markdown(&comparison());
+        assert!(
+            markdown.contains("**compare: 1 of 2 SLOs differ**"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("| error ratio 1h | DIFFERS | slokit 0.1000% vs legacy 0.2000%"),
+            "{markdown}"
+        );
+        assert!(markdown.contains("> the objectives differ"), "{markdown}");
+        let json: serde_json::Value = serde_json::from_str(&json(&comparison())).unwrap();
+        assert_eq!(json["outcome"], "differs");
+        let finding = &json["slos"][0]["findings"][0];
+        assert_eq!(finding["quantity"], "error ratio 1h");
+        assert_eq!(finding["verdict"], "differs");
+        assert_eq!(finding["worst"]["legacy"], 0.002);
+        assert_eq!(json["slos"][1]["legacy"], serde_json::Value::Null);
+        assert!(json["slos"][0]["findings"][1]["cause"]
+            .as_str()
+            .unwrap()
+            .contains("25.0% lower"));
+    }
+}
