@@ -9,7 +9,7 @@
 //!   period SLI, which averages 5m ratios, differs and is explained with its size and direction:
 //!   exit 0;
 //! - Sloth rules whose error ratio is doubled differ on every window, named: exit 1;
-//! - an SLO without legacy rules has no data on one side: exit 2;
+//! - an SLO without legacy rules, and one without slokit rules, has no data on one side: exit 2;
 //! - at the start of the history the long windows are reported as not yet covered, not as
 //!   differences;
 //! - Pyrra-shaped rules (`specs/legacy/pyrra-uneven-api.rules.yml`) with another objective and
@@ -120,8 +120,19 @@ const WINDOWS: [&str; 7] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
 #[test]
 fn compare_with_sloth_and_pyrra_on_a_real_prometheus() {
     let began = Instant::now();
-    let catalog = load_specs(&[spec_file("compare.yaml")]);
-    let tree = Tree::generate(&catalog);
+    let generated = load_specs(&[spec_file("compare.yaml")]);
+    let tree = Tree::generate(&generated);
+    // One more SLO whose slokit rules are not loaded (only Sloth's are): the other side absent.
+    let extra_dir = tempfile::tempdir().expect("temporary directory");
+    let extra = extra_dir.path().join("sloth-only.yaml");
+    let spec = std::fs::read_to_string(spec_file("compare.yaml")).expect("the specs");
+    let first = spec
+        .split("\n---\n")
+        .next()
+        .expect("a document")
+        .replace("uneven-availability", "sloth-only-availability");
+    std::fs::write(&extra, first).expect("write the extra spec");
+    let catalog = load_specs(&[spec_file("compare.yaml"), extra]);
     let sloth = std::fs::read_to_string(spec_file("legacy/sloth-uneven-api.rules.yml"))
         .expect("the Sloth fixture");
     // The same Sloth rules for `doubled-availability`, with twice the errors in every window.
@@ -138,7 +149,12 @@ fn compare_with_sloth_and_pyrra_on_a_real_prometheus() {
     let legacy_dir = tempfile::tempdir().expect("temporary directory");
     let mut rule_files = tree.rules();
     rule_files.push(spec_file("legacy/pyrra-uneven-api.rules.yml"));
-    for (name, text) in [("sloth.yml", &sloth), ("doubled.yml", &doubled)] {
+    let sloth_only = sloth.replace("uneven-availability", "sloth-only-availability");
+    for (name, text) in [
+        ("sloth.yml", &sloth),
+        ("doubled.yml", &doubled),
+        ("sloth-only.yml", &sloth_only),
+    ] {
         let path = legacy_dir.path().join(name);
         std::fs::write(&path, text).expect("write the legacy rules");
         rule_files.push(path);
@@ -260,6 +276,23 @@ fn compare_with_sloth_and_pyrra_on_a_real_prometheus() {
     assert!((20..=25).contains(&minutes), "{}", alerts.details[1]);
     let json = compare::render::json(&differing);
     assert!(json.contains("\"outcome\": \"differs\""), "{json}");
+
+    // No slokit rules: the Sloth counterpart is found, slokit has no data, nothing is decided.
+    let no_slokit = run(
+        &client,
+        &catalog,
+        &["sloth-only-availability"],
+        &Against::Auto,
+        range,
+    );
+    assert_eq!(no_slokit.outcome(), Outcome::Undecided);
+    assert_eq!(
+        verdict(&no_slokit, "sloth-only-availability", window("1h")),
+        Verdict::NoData(Side::Slokit)
+    );
+    assert!(no_slokit.slos[0]
+        .notes
+        .contains(&"slokit has no data for this SLO in the range: are its rules loaded?".into()));
 
     // No legacy rules: no data on one side, so nothing can be decided.
     let absent = run(
