@@ -622,6 +622,123 @@ mod tests {
         assert_eq!(ratios(&bad, &total), vec![(0.0, 0.1), (120.0, 0.0)]);
     }
 
+    fn loaded_slo() -> Slo {
+        let text = "apiVersion: slo.dev/v1\nkind: ServiceLevelObjective\nmetadata: {name: availability}\nspec:\n  service: shop\n  indicator:\n    type: ratio\n    ratio:\n      bad: {metric: http_requests_total, filters: ['code=~\"5..\"']}\n      total: {metric: http_requests_total}\n  objectives: [{window: 7d, target: 0.99}]\n";
+        let loaded = crate::load::load_texts(
+            &[("slo.yaml".into(), text.into())],
+            crate::load::Options {
+                today: crate::model::Date::parse("2026-01-01").unwrap(),
+            },
+        );
+        let slo = loaded.catalog.slos().next().unwrap().clone();
+        slo
+    }
+
+    /// Four hours every 5m: more than the hour a window read hourly may lag by.
+    fn flat(value: f64) -> Points {
+        (0..48).map(|i| (i as f64 * 300.0, value)).collect()
+    }
+
+    /// slokit's period error ratio 0.2% against a legacy side as given.
+    fn compare_with(legacy: LegacyFetched) -> SloComparison {
+        let slo = loaded_slo();
+        let key = budget::key(&slo);
+        let fetched = Fetched {
+            slokit: BTreeMap::from([(
+                key.clone(),
+                BTreeMap::from([(Window::Period, flat(0.002))]),
+            )]),
+            slokit_start: BTreeMap::from([(key.clone(), -1e9)]),
+            legacy: BTreeMap::from([(key, legacy)]),
+            ..Fetched::default()
+        };
+        let options = Options {
+            from: 0.0,
+            to: 14_400.0,
+            tolerance: DEFAULT_TOLERANCE,
+            strict: false,
+        };
+        compare(&[&slo], &fetched, &options).slos.remove(0)
+    }
+
+    fn mapped() -> LegacyFetched {
+        LegacyFetched {
+            legacy: Some(Legacy::Mapped(Default::default())),
+            start: Some(-1e9),
+            ..LegacyFetched::default()
+        }
+    }
+
+    #[test]
+    fn a_budget_spent_against_another_objective_is_explained() {
+        // 0.2% of errors spend 40% of a 99.5% budget: the legacy tool's 60% left is right for it.
+        let found = compare_with(LegacyFetched {
+            error_ratio: BTreeMap::from([(Window::Period, Ok(flat(0.002)))]),
+            budget_remaining: Some(Ok(flat(0.6))),
+            objective: Some(0.995),
+            ..mapped()
+        });
+        assert_eq!(found.findings[0].verdict, Verdict::Match);
+        assert_eq!(
+            found.findings[1].verdict,
+            Verdict::Explained(Cause::ObjectivesDiffer {
+                slokit: 0.99,
+                legacy: 0.995
+            })
+        );
+        let worst = found.findings[1].worst.unwrap();
+        assert!((worst.slokit - 0.8).abs() < 1e-9 && (worst.legacy - 0.6).abs() < 1e-9);
+        // A legacy budget the objectives do not account for differs.
+        let found = compare_with(LegacyFetched {
+            error_ratio: BTreeMap::from([(Window::Period, Ok(flat(0.002)))]),
+            budget_remaining: Some(Ok(flat(0.1))),
+            objective: Some(0.995),
+            ..mapped()
+        });
+        assert_eq!(found.findings[1].verdict, Verdict::Differs);
+    }
+
+    #[test]
+    fn period_figures_over_another_period_are_explained() {
+        let found = compare_with(LegacyFetched {
+            error_ratio: BTreeMap::from([(Window::Period, Ok(flat(0.003)))]),
+            budget_remaining: Some(Ok(flat(0.7))),
+            period: Some(Duration::from_days(7)),
+            ..mapped()
+        });
+        // The same period: a difference, and the budget follows it unexplained.
+        assert_eq!(found.findings[0].verdict, Verdict::Differs);
+        assert_eq!(found.findings[1].verdict, Verdict::Differs);
+        let found = compare_with(LegacyFetched {
+            error_ratio: BTreeMap::from([(Window::Period, Ok(flat(0.003)))]),
+            budget_remaining: Some(Ok(flat(0.7))),
+            period: Some(Duration::from_days(6)),
+            ..mapped()
+        });
+        let periods = Cause::PeriodsDiffer {
+            slokit: Duration::from_days(7),
+            legacy: Duration::from_days(6),
+        };
+        assert_eq!(
+            found.findings[0].verdict,
+            Verdict::Explained(periods.clone())
+        );
+        assert_eq!(
+            found.findings[1].verdict,
+            Verdict::Explained(Cause::FollowsFromPeriod(Box::new(periods)))
+        );
+        assert_eq!(
+            found.notes,
+            vec!["the periods differ (slokit 7d, legacy 6d)"]
+        );
+    }
+
+    #[test]
+    fn an_slo_without_a_counterpart_has_no_findings() {
+        let found = compare_with(LegacyFetched::default());
+        assert_eq!((found.legacy, found.findings.len()), (None, 0));
+    }
+
     fn comparison(findings: Vec<Vec<Verdict>>, strict: bool) -> Comparison {
         Comparison {
             from: 0.0,
