@@ -4,8 +4,9 @@
 //!
 //! A point matches when slokit's value lies within the tolerance of the legacy values near it in
 //! time: one step either side, because the two rule sets are evaluated at different offsets, and
-//! for windows slokit reads from hourly points ([`crate::conventions::reads_hourly`]) up to an hour
-//! earlier, because such a window changes once an hour by design (and so lags by up to an hour). Points where the window is not yet
+//! as far earlier as slokit's reading of the window may lag by design ([`Rule::slokit_lag`]: an
+//! average of 5m rates reaches 5m further back, and a window read from hourly points changes once
+//! an hour). Points where the window is not yet
 //! covered by data on both sides are not compared: a young window is not a difference. A point
 //! outside the tolerance whose neighbours are both within it is evaluation jitter and is counted
 //! but does not make the quantity differ.

@@ -364,6 +364,24 @@ pub fn fetch(
     Ok(fetched)
 }
 
+/// How far behind a legacy tool's sharp window slokit's reading of `window` may be, in seconds,
+/// by design. A window other than the base window is an average of 5m rates, and each of those
+/// reaches 5m further back, so the average is the legacy window's value averaged over the five
+/// minutes before; a range of samples holds one more at its edges, up to another 5m at the
+/// evaluation interval of backfilled rules. A window read from hourly points lags by up to the
+/// hour in progress besides.
+pub fn slokit_lag(window: Duration) -> f64 {
+    if window == BASE_WINDOW {
+        return 0.0;
+    }
+    let averaged = 2.0 * BASE_WINDOW.secs_f64();
+    if reads_hourly(window) {
+        averaged + crate::conventions::LONG_WINDOW_STEP.secs_f64()
+    } else {
+        averaged
+    }
+}
+
 /// Bad over total at each time both exist; times without events give no point (a legacy ratio is
 /// NaN there, so nothing can be compared).
 fn ratios(bad: &BTreeMap<i64, f64>, total: &Points) -> Points {
@@ -476,7 +494,7 @@ fn compare_slo(slo: &Slo, fetched: &Fetched, options: &Options, step: f64) -> Sl
             tolerance: options.tolerance,
             floor: options.tolerance * slo.error_budget(),
             step,
-            slokit_lag: if reads_hourly(length) { 3600.0 } else { 0.0 },
+            slokit_lag: slokit_lag(length),
             slokit_covered_from: covered(fetched.slokit_start.get(&key).copied(), length),
             legacy_covered_from: covered(side.start, legacy_length),
         };
@@ -518,11 +536,7 @@ fn compare_slo(slo: &Slo, fetched: &Fetched, options: &Options, step: f64) -> Sl
                     tolerance: options.tolerance,
                     floor: options.tolerance,
                     step,
-                    slokit_lag: if reads_hourly(slo.period) {
-                        3600.0
-                    } else {
-                        0.0
-                    },
+                    slokit_lag: slokit_lag(slo.period),
                     slokit_covered_from: covered(
                         fetched.slokit_start.get(&key).copied(),
                         slo.period,
@@ -613,6 +627,14 @@ mod tests {
             (options(3600.0).first_point() + 60.0 * 59.0) % 3600.0,
             3570.0
         );
+    }
+
+    #[test]
+    fn slokit_may_lag_by_the_averaging_and_the_hour() {
+        assert_eq!(slokit_lag(Duration::from_mins(5)), 0.0);
+        assert_eq!(slokit_lag(Duration::from_hours(1)), 600.0);
+        assert_eq!(slokit_lag(Duration::from_hours(6)), 600.0);
+        assert_eq!(slokit_lag(Duration::from_days(1)), 4200.0);
     }
 
     #[test]
