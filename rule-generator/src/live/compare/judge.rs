@@ -369,7 +369,8 @@ pub fn intervals(times: &[f64], step: f64) -> Vec<Interval> {
 }
 
 /// Judges alert activity: intervals that fired on one side only, and intervals whose starts
-/// differ by more than `slack` seconds. `None` on a side means its alerts cannot be known.
+/// differ by more than `slack` seconds. Alert names and severities are not matched: the tools
+/// name and grade their alerts differently, and what the pilot asks is whether both page alike.
 pub fn judge_alerts(slokit: &[Interval], legacy: &[Interval], slack: f64) -> Finding {
     let mut finding = Finding::new(Quantity::Alerts, Verdict::Match);
     let overlaps = |a: &Interval, b: &Interval| a.0 <= b.1 + slack && b.0 <= a.1 + slack;
