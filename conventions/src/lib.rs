@@ -11,6 +11,7 @@
 
 pub mod duration;
 pub mod ladder;
+pub mod legacy;
 pub mod promql;
 pub mod tiers;
 pub mod windows;

@@ -23,7 +23,7 @@ use slokit_conventions::{
     LABEL_PRODUCT, LABEL_REVIEW_DUE, LABEL_SERVICE, LABEL_SEVERITY, LABEL_SLO,
     OVERVIEW_DASHBOARD_UID, SERIES_BUDGET_REMAINING, SERIES_INFO, SERIES_OBJECTIVE, SERIES_SLI,
 };
-use slokit_model::{AlertTier, ErrorBudgetPolicy, PolicyStep, Product, Slo};
+use slokit_model::{AlertTier, ErrorBudgetPolicy, Indicator, PolicyStep, Product, Slo};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The burn-rate windows of the status table, the plugin's `status` columns.
@@ -755,6 +755,18 @@ fn slo_row(
         "{shown} ({}/{name}): {objective} over {}",
         slo.service, slo.period
     );
+    if let Indicator::Composite(c) = &slo.indicator {
+        let what = if product.slo.as_ref() == Some(&slo.name) {
+            "the product's SLO"
+        } else {
+            "composite"
+        };
+        title.push_str(&format!(
+            ", {what} of {} SLOs ({})",
+            c.members.len(),
+            c.method.as_str()
+        ));
+    }
     if let Some(owner) = &slo.owner {
         title.push_str(&format!(", owner {owner}"));
     }
@@ -764,7 +776,27 @@ fn slo_row(
     }
     let mut panels = vec![row];
     let y = y + 1;
-    let about = slo.description.clone().unwrap_or_default();
+    let mut about = slo.description.clone().unwrap_or_default();
+    if let Indicator::Composite(c) = &slo.indicator {
+        // Readers of a composite want to know what it is made of; each member has its own row.
+        let members: Vec<String> = c
+            .members
+            .iter()
+            .map(|m| {
+                let name = if m.product == product.name {
+                    m.slo.clone()
+                } else {
+                    format!("{}/{}", m.product, m.slo)
+                };
+                if m.weight == 1.0 {
+                    name
+                } else {
+                    format!("{name} (weight {})", m.weight)
+                }
+            })
+            .collect();
+        about.push_str(&format!("\nMembers: {}.", members.join(", ")));
+    }
     panels.push(panel::panel(
         ids,
         "timeseries",

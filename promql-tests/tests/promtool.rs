@@ -145,3 +145,34 @@ fn folded_checks_of_slos_alike_still_catch_one_broken_slo() {
     let report = test_rules(&tree.tests()).expect_err("a broken SLO fails the folded tests");
     assert!(report.contains("slokit_slo=\"jobs-b\""), "{report}");
 }
+
+/// A composite's generated tests pass, and fail when the composite miscounts a member: the cart
+/// member's bad events counted six times instead of twice (its weight) doubles the journey's
+/// error ratio, which the tests of a burn below the factor must catch.
+#[test]
+fn composite_tests_pass_and_catch_a_miscounted_member() {
+    require_promtool();
+    let catalog = promql_tests::load_specs(&[promql_tests::spec_file("composite.yaml")]);
+    let tree = Tree::generate(&catalog);
+    let tests = std::fs::read_to_string(&tree.tests()[0]).expect("the test file");
+    assert!(
+        !tests.contains("# No tests for SLO `journey"),
+        "both journeys are tested:\n{}",
+        &tests[..tests.len().min(600)]
+    );
+    test_rules(&tree.tests()).unwrap_or_else(|e| panic!("the composite tests fail:\n{e}"));
+    let member =
+        r#"slokit:events_bad:rate5m{slokit_product="shop",slokit_slo="cart-availability"}) * 2"#;
+    tree.mutate_rules(|text| {
+        assert!(
+            text.contains(member),
+            "the events journey weighs the cart member by 2"
+        );
+        text.replace(member, &member.replace("* 2", "* 6"))
+    });
+    check_rules(&tree.rules()).expect("the mutated rules are still valid");
+    let output = test_rules(&fast_tests(&tree))
+        .map(|out| panic!("the tests passed although a member was miscounted:\n{out}"))
+        .unwrap_err();
+    assert!(output.contains("journey-events"), "{output}");
+}

@@ -1,6 +1,6 @@
 //! The `slo` command line: argument parsing with clap, and the glue from each command to the
 //! pipeline (load → validate → model → render → write), and from the error-budget commands
-//! (`report`, `gate`, `plan`, `readiness`) to the live API. Exit codes: 0 success, 1 invalid specs
+//! (`report`, `gate`, `plan`, `readiness`) and `compare` to the live API. Exit codes: 0 success, 1 invalid specs
 //! (or failing generated tests, a blocked gate, an SLO not ready), 2 usage or I/O errors and
 //! anything that cannot be decided (the monitoring system unreachable, no data).
 
@@ -113,6 +113,10 @@ enum Command {
         /// Only this service's SLOs.
         #[arg(long)]
         service: Option<String>,
+        /// Decide on every SLO of a product that has its own SLO, not only on the product's SLO
+        /// (the default for such products, as its policy acts on it).
+        #[arg(long)]
+        every_slo: bool,
         #[arg(long, value_enum, default_value_t = GateFormat::Text)]
         format: GateFormat,
         #[command(flatten)]
@@ -133,6 +137,47 @@ enum Command {
     Readiness {
         #[command(flatten)]
         pick: SloPick,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Compare slokit's SLOs with the legacy ones a team already runs (Sloth, Pyrra, or
+    /// hand-written rules), on a Prometheus where both rule sets are loaded.
+    ///
+    /// Compares, over a range, the error ratio per window (5m, 30m, 1h, 2h, 6h, 1d, 3d, period),
+    /// the budget remaining and the alerts fired, and explains differences whose cause is known.
+    /// Exits 0 when every SLO matches within the tolerance (explained differences do not fail
+    /// unless `--strict`), 1 when any differs, 2 when it cannot decide (API unreachable, no SLO
+    /// with data on both sides, invalid specs or mapping).
+    Compare {
+        #[command(flatten)]
+        pick: SloPick,
+        /// The legacy rules: `auto` (Sloth's, else Pyrra's, recognised by their labels), `sloth`,
+        /// `pyrra`, or a mapping file naming the legacy PromQL of each SLO.
+        #[arg(long, value_name = "auto|sloth|pyrra|FILE", default_value = "auto")]
+        against: String,
+        /// The start of the range (Unix seconds); with `--to`.
+        #[arg(
+            long,
+            value_name = "UNIX_SECONDS",
+            requires = "to",
+            conflicts_with = "last"
+        )]
+        from: Option<f64>,
+        /// The end of the range (Unix seconds) [default: `--at`, else now].
+        #[arg(long, value_name = "UNIX_SECONDS")]
+        to: Option<f64>,
+        /// The range, ending at `--to` (or now).
+        #[arg(long, value_name = "DURATION", default_value = "1d")]
+        last: String,
+        /// The relative tolerance on ratios (0.01 = 1%).
+        #[arg(long, value_name = "RATIO", default_value_t = crate::live::compare::DEFAULT_TOLERANCE)]
+        tolerance: f64,
+        /// Explained differences fail too, and so does an SLO without data on both sides.
+        #[arg(long)]
+        strict: bool,
+        /// `markdown` for a pull-request comment, `json` for machines.
+        #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+        format: CompareFormat,
         #[command(flatten)]
         api: ApiArgs,
     },
@@ -193,6 +238,13 @@ enum ReportFormat {
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum GateFormat {
     Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CompareFormat {
+    Text,
+    Markdown,
     Json,
 }
 
@@ -271,11 +323,36 @@ pub fn run() -> ExitCode {
             paths,
             product,
             service,
+            every_slo,
             format,
             api,
-        } => gate(&paths, product.as_deref(), service.as_deref(), format, &api),
+        } => gate(
+            &paths,
+            (product.as_deref(), service.as_deref()),
+            every_slo,
+            format,
+            &api,
+        ),
         Command::Plan { pick, format } => plan(&pick, format),
         Command::Readiness { pick, api } => readiness(&pick, &api),
+        Command::Compare {
+            pick,
+            against,
+            from,
+            to,
+            last,
+            tolerance,
+            strict,
+            format,
+            api,
+        } => compare(
+            &pick,
+            &against,
+            (from, to, &last),
+            (tolerance, strict),
+            format,
+            &api,
+        ),
     }
 }
 
@@ -814,8 +891,8 @@ fn report(
 
 fn gate(
     paths: &[PathBuf],
-    product: Option<&str>,
-    service: Option<&str>,
+    (product, service): (Option<&str>, Option<&str>),
+    every_slo: bool,
     format: GateFormat,
     api: &ApiArgs,
 ) -> ExitCode {
@@ -835,9 +912,16 @@ fn gate(
                     return ExitCode::from(2);
                 }
             };
+            // A product with its own SLO is gated on that SLO, as its policy acts on it; the
+            // figures of every selected SLO were fetched, so the product SLO's members show.
+            let decided = if every_slo || service.is_some() {
+                slos.to_vec()
+            } else {
+                report::gate::deciding(catalog, slos)
+            };
             let built = report::build(
                 catalog,
-                slos,
+                &decided,
                 &status,
                 &Default::default(),
                 &Default::default(),
@@ -920,6 +1004,84 @@ fn readiness(pick: &SloPick, api: &ApiArgs) -> ExitCode {
             } else {
                 ExitCode::SUCCESS
             }
+        },
+    )
+}
+
+/// `slo compare`: the range and the legacy side from the flags, then fetch, compare, render.
+/// Whatever stops it before a comparison (invalid specs or mapping, the API) exits 2: a missing
+/// answer is never "they match".
+fn compare(
+    pick: &SloPick,
+    against: &str,
+    (from, to, last): (Option<f64>, Option<f64>, &str),
+    (tolerance, strict): (f64, bool),
+    format: CompareFormat,
+    api: &ApiArgs,
+) -> ExitCode {
+    use crate::live::compare::{self, Against, Options};
+    let (product, slo) = (pick.product.as_deref(), pick.slo.as_deref());
+    if !(0.0..1.0).contains(&tolerance) {
+        return usage_error(format!(
+            "invalid `--tolerance` `{tolerance}`: write a ratio such as `0.01` for 1%"
+        ));
+    }
+    run_live(
+        &pick.paths,
+        api,
+        Some("compare: cannot decide: the specs did not load"),
+        (product, None, slo),
+        |catalog, client, at, slos| {
+            let to = to.unwrap_or(at);
+            let from = match from {
+                Some(from) if from < to => from,
+                Some(_) => return usage_error("`--from` must be before `--to`".into()),
+                None => match Duration::parse(last) {
+                    Ok(d) if d.millis() > 0 => to - d.secs_f64(),
+                    _ => {
+                        return usage_error(format!(
+                            "invalid `--last` `{last}`: write a duration such as `14d`"
+                        ))
+                    }
+                },
+            };
+            let against = match against {
+                "auto" => Against::Auto,
+                "sloth" => Against::Sloth,
+                "pyrra" => Against::Pyrra,
+                file => match load::mapping::load(std::path::Path::new(file), catalog) {
+                    Ok(mapping) => Against::File(mapping),
+                    Err(rendered) => {
+                        eprintln!("{rendered}");
+                        eprintln!("compare: cannot decide: the mapping `{file}` did not load");
+                        return ExitCode::from(2);
+                    }
+                },
+            };
+            let options = Options {
+                from,
+                to,
+                tolerance,
+                strict,
+            };
+            let fetched = match compare::fetch(client, slos, &against, &options) {
+                Ok(fetched) => fetched,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    eprintln!("compare: cannot decide: the monitoring system cannot be read");
+                    return ExitCode::from(2);
+                }
+            };
+            let comparison = compare::compare(slos, &fetched, &options);
+            print!(
+                "{}",
+                match format {
+                    CompareFormat::Text => compare::render::text(&comparison),
+                    CompareFormat::Markdown => compare::render::markdown(&comparison),
+                    CompareFormat::Json => compare::render::json(&comparison),
+                }
+            );
+            ExitCode::from(comparison.outcome() as u8)
         },
     )
 }

@@ -111,9 +111,13 @@ pub struct Status {
 
 impl Status {
     pub fn get(&self, slo: &Slo) -> Option<&SloStatus> {
+        self.find(&slo.product, &slo.name)
+    }
+
+    pub fn find(&self, product: &str, slo: &str) -> Option<&SloStatus> {
         self.slos
             .iter()
-            .find(|s| s.product == slo.product && s.slo == slo.name)
+            .find(|s| s.product == product && s.slo == slo)
     }
 }
 

@@ -2,9 +2,11 @@
 //! the SLOs of a catalog. [`prometheus_api`] is the only client of the network; [`budget`] and
 //! [`readiness`] fetch figures through it; [`policy`] evaluates error-budget policies against
 //! figures, [`report`] renders reports and the release gate, and [`plan`] writes an SLO's
-//! progressive plan. Everything but the fetching is pure.
+//! progressive plan; [`compare`] checks the SLOs against the legacy ones a team already runs.
+//! Everything but the fetching is pure.
 
 pub mod budget;
+pub mod compare;
 pub mod plan;
 pub mod prometheus_api;
 pub mod readiness;

@@ -10,6 +10,7 @@ mod assemble;
 pub mod common;
 mod composites;
 pub mod decode;
+pub mod mapping;
 pub mod native;
 pub mod openslo;
 pub mod pyrra;

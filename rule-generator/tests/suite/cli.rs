@@ -75,7 +75,7 @@ fn bundled_examples_are_valid() {
     let output = slo(&root, &["validate", "--strict", "examples"]);
     assert_eq!(
         transcript(&output),
-        "exit: 0\n--- stdout\nvalid: 8 SLOs in 3 products from 6 files, 2 policies\n--- stderr\n"
+        "exit: 0\n--- stdout\nvalid: 10 SLOs in 3 products from 6 files, 2 policies\n--- stderr\n"
     );
 }
 

@@ -1,6 +1,8 @@
-//! `slo report`, `slo gate` and `slo readiness` against a real Prometheus (Debian's 2.42) serving
-//! backfilled synthetic history with slokit's recording rules evaluated over it: a healthy product,
-//! a product out of budget (with page alerts in its `ALERTS` history) and a product without data.
+//! `slo report`, `slo gate`, `slo readiness` and `slo compare` against a real Prometheus (Debian's
+//! 2.42) serving backfilled synthetic history with slokit's recording rules evaluated over it: a
+//! healthy product, a product out of budget (with page alerts in its `ALERTS` history) and a
+//! product without data. No legacy rules are loaded, so `slo compare` can only refuse to decide;
+//! `promql-tests/tests/compare.rs` compares with Sloth-shaped rules.
 //! Every figure is known in advance because each service's error ratio is constant and its traffic
 //! high (1000 requests per second), so rounding to whole events moves no printed digit.
 //!
@@ -374,4 +376,75 @@ fn budget_figures_cost_a_fixed_number_of_queries() {
     // bad + total for the period, 1h and 12h, plus alerts: 7 for 4 SLOs, and for 400.
     assert_eq!(client.requests(), 7);
     assert_eq!(status.slos.len(), 4);
+}
+
+#[test]
+fn compare_without_legacy_rules_cannot_decide() {
+    // This Prometheus holds slokit's rules only: no SLO has a legacy counterpart to compare with.
+    let out = live("compare", &["--last", "6h"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("healthy/good-availability against no legacy counterpart found"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .ends_with("compare: cannot decide: 0 of 4 SLOs have data on both sides\n"),
+        "{}",
+        out.stdout
+    );
+    let json = live(
+        "compare",
+        &["--last", "6h", "--against", "sloth", "--format", "json"],
+    );
+    assert_eq!(json.code, 2);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(json["outcome"], "undecided");
+    assert_eq!(json["slos"][0]["legacy"], serde_json::Value::Null);
+}
+
+#[test]
+fn compare_refuses_bad_flags_and_mappings_and_an_unreachable_api() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mapping = dir.path().join("mapping.yaml");
+    std::fs::write(
+        &mapping,
+        "slos:\n  good-availabilty:\n    errorRatio: {5m: up}\n",
+    )
+    .unwrap();
+    let out = live("compare", &["--against", mapping.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("error: unknown SLO `good-availabilty`")
+            && out.stderr.contains("mapping.yaml:2:3")
+            && out.stderr.contains("did you mean `good-availability`?"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stdout, "");
+    let out = live("compare", &["--last", "soon"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("invalid `--last` `soon`"),
+        "{}",
+        out.stderr
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let specs = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/budget");
+    let url = format!("http://127.0.0.1:{port}");
+    let out = slo(&["compare", specs, "--prometheus", &url, "--timeout", "2s"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .ends_with("compare: cannot decide: the monitoring system cannot be read\n"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stdout, "");
 }

@@ -125,10 +125,25 @@ fn markdown_report() {
 fn json_report() {
     let text = json::render(&report());
     let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let slo = |name: &str| {
+        value["products"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|p| p["slos"].as_array().into_iter().flatten())
+            .find(|s| s["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} is in the report"))
+    };
     assert_eq!(
-        value["products"][2]["slos"][1]["decision"]["releases"],
+        slo("checkout-availability")["decision"]["releases"],
         "blocked"
     );
+    // The journey names the member that burns its budget.
+    let journey = slo("checkout-journey");
+    assert_eq!(journey["members"][1]["slo"], "checkout-availability");
+    assert_eq!(journey["members"][1]["burnsMost"], true);
+    assert_eq!(journey["members"][0]["burnsMost"], false);
     golden("report.json", &text);
 }
 

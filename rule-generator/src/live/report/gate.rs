@@ -1,6 +1,7 @@
 //! `slo gate` output: one line per SLO with its release decision and, when blocked, the policy's
 //! words; then a summary. [`outcome`] folds the decisions into the exit code: 1 when any SLO
-//! blocks (a definite "no" wins), else 2 when any cannot be decided, else 0.
+//! blocks (a definite "no" wins), else 2 when any cannot be decided, else 0. A product with its
+//! own SLO is decided on that SLO unless asked for every SLO ([`deciding`]).
 
 use super::*;
 use serde_json::json;
@@ -20,6 +21,20 @@ impl Outcome {
             Outcome::Undecided => "undecided",
         }
     }
+}
+
+/// The SLOs the gate decides on by default: a product's own SLO when it declares one (its policy
+/// and release decision act on the product as a whole), else every selected SLO of the product.
+pub fn deciding<'a>(catalog: &Catalog, slos: &[&'a Slo]) -> Vec<&'a Slo> {
+    slos.iter()
+        .copied()
+        .filter(
+            |slo| match catalog.product(&slo.product).and_then(|p| p.slo.as_ref()) {
+                Some(own) => *own == slo.name,
+                None => true,
+            },
+        )
+        .collect()
 }
 
 pub fn outcome(report: &Report) -> Outcome {
@@ -81,6 +96,12 @@ pub fn text(report: &Report) -> String {
             {
                 out.push_str(&format!("  policy `{policy}`: {}\n", step.action));
             }
+            for member in slo.members.iter().filter(|m| m.burns_most) {
+                out.push_str(&format!(
+                    "  burning the budget: {}\n",
+                    member.describe(member_window(&slo.status))
+                ));
+            }
             if product.policy.is_none() {
                 out.push_str("  no error-budget policy: nothing can block releases\n");
             }
@@ -122,6 +143,7 @@ pub fn json(report: &Report) -> String {
                     "step": s.in_force.as_ref().map(|step| step.name.clone()),
                     "action": s.in_force.as_ref().map(|step| step.action.clone()),
                     "budgetRemaining": s.status.budget_remaining,
+                    "burningMember": s.members.iter().find(|m| m.burns_most).map(|m| m.name.clone()),
                 })
             })
         })

@@ -151,6 +151,10 @@ pub fn render(report: &Report) -> String {
             row(&mut out, "budget left", &budget_text(s));
             row(&mut out, "burn rate", &burn_text(s));
             row(&mut out, "alerts", &alerts_text(s));
+            for (i, member) in slo.members.iter().enumerate() {
+                let label = if i == 0 { "members" } else { "" };
+                row(&mut out, label, &member.describe(member_window(s)));
+            }
             row(
                 &mut out,
                 "policy",

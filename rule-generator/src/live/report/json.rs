@@ -53,6 +53,13 @@ fn slo(slo: &SloReport) -> Value {
         "readiness": slo.readiness.verdict.as_str(),
         "readinessCriteria": slo.readiness.criteria.iter().map(criterion).collect::<Vec<_>>(),
         "review": review(&slo.review),
+        "members": slo.members.iter().map(|m| json!({
+            "slo": m.name,
+            "weight": m.weight,
+            "budgetRemaining": m.budget_remaining,
+            "burnRate": m.burn_rate,
+            "burnsMost": m.burns_most,
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -49,6 +49,15 @@ pub fn render(report: &Report) -> String {
                 policy_text(slo, product.policy.as_deref())
             ));
             out.push_str(&format!("- phase: {}\n", readiness_text(&slo.readiness)));
+            if !slo.members.is_empty() {
+                out.push_str("- members:\n");
+                for member in &slo.members {
+                    out.push_str(&format!(
+                        "  - {}\n",
+                        member.describe(member_window(&slo.status))
+                    ));
+                }
+            }
             for blocker in &slo.readiness.blockers {
                 out.push_str(&format!("  - {blocker}\n"));
             }

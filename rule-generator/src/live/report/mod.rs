@@ -15,7 +15,7 @@ use crate::duration::Duration;
 use crate::live::budget::{self, Key, SloStatus};
 use crate::live::policy::{self, Decision, Evaluation};
 use crate::live::readiness::{self, Measurements, Readiness};
-use crate::model::{Catalog, Date, PolicyStep, Review, Slo};
+use crate::model::{Catalog, CompositeMember, Date, Indicator, PolicyStep, Review, Slo};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -102,6 +102,80 @@ pub struct SloReport {
     pub review: ReviewStatus,
     /// `(unix seconds, budget remaining)`, for the HTML chart; empty in other formats.
     pub burn_down: Vec<(f64, f64)>,
+    /// A composite's members with their own figures, so a reader sees which member burns the
+    /// composite's budget; empty for other SLOs.
+    pub members: Vec<MemberReport>,
+}
+
+/// One member of a composite SLO in the report: its own budget and burn rates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemberReport {
+    /// `slo`, or `product/slo` for a member of another product.
+    pub name: String,
+    pub weight: f64,
+    /// `None` when the member was not fetched (another product outside the selection) or has
+    /// no data.
+    pub budget_remaining: Option<f64>,
+    /// The burn rate over the longest window the report shows.
+    pub burn_rate: Option<f64>,
+    /// Whether this member has the highest burn rate among the members: the one burning the
+    /// composite's budget.
+    pub burns_most: bool,
+}
+
+impl MemberReport {
+    fn of(
+        composite: &Slo,
+        members: &[CompositeMember],
+        status: &budget::Status,
+    ) -> Vec<MemberReport> {
+        let mut reports: Vec<MemberReport> = members
+            .iter()
+            .map(|m| {
+                let figures = status.find(&m.product, &m.slo);
+                MemberReport {
+                    name: if m.product == composite.product {
+                        m.slo.clone()
+                    } else {
+                        format!("{}/{}", m.product, m.slo)
+                    },
+                    weight: m.weight,
+                    budget_remaining: figures.and_then(|f| f.budget_remaining),
+                    burn_rate: figures
+                        .and_then(|f| f.burn_rates.iter().next_back())
+                        .and_then(|(_, rate)| *rate),
+                    burns_most: false,
+                }
+            })
+            .collect();
+        // Only a member that burns faster than its budget allows is named: a healthy journey
+        // has no culprit.
+        let top = reports
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| m.burn_rate.filter(|r| *r > 1.0).map(|r| (i, r)))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((i, _)) = top {
+            reports[i].burns_most = true;
+        }
+        reports
+    }
+
+    /// `checkout-availability ×2: budget left -50.0%, 7d 3.00x (burns most)`.
+    pub fn describe(&self, window: Option<Duration>) -> String {
+        let weight = if self.weight == 1.0 {
+            String::new()
+        } else {
+            format!(" ×{}", self.weight)
+        };
+        let budget = self.budget_remaining.map_or("no data".into(), percent1);
+        let rate = match (window, self.burn_rate) {
+            (Some(w), Some(r)) => format!(", {w} {}", burn(r)),
+            _ => String::new(),
+        };
+        let most = if self.burns_most { " (burns most)" } else { "" };
+        format!("{}{weight}: budget left {budget}{rate}{most}", self.name)
+    }
 }
 
 /// Joins the catalog with the figures. `slos` selects what is reported, in catalog order.
@@ -164,6 +238,10 @@ pub fn build(
                     decision,
                     review: ReviewStatus::of(&slo.review, today),
                     burn_down: burn_down.get(&key).cloned().unwrap_or_default(),
+                    members: match &slo.indicator {
+                        Indicator::Composite(c) => MemberReport::of(slo, &c.members, status),
+                        _ => Vec::new(),
+                    },
                 }
             })
             .collect();
@@ -240,6 +318,11 @@ pub fn burn_text(s: &SloStatus) -> String {
         .map(|(w, r)| format!("{w} {}", r.map_or("-".into(), burn)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The window a composite's member burn rates are read over: the longest the report shows.
+pub fn member_window(s: &SloStatus) -> Option<Duration> {
+    s.burn_rates.keys().next_back().copied()
 }
 
 pub fn alerts_text(s: &SloStatus) -> String {

@@ -34,6 +34,10 @@ pub fn render(report: &Report) -> String {
             line("budget left", budget_text(s));
             line("burn rate", burn_text(s));
             line("alerts", alerts_text(s));
+            for (i, member) in slo.members.iter().enumerate() {
+                let label = if i == 0 { "members" } else { "" };
+                line(label, member.describe(member_window(s)));
+            }
             line("policy", policy_text(slo, product.policy.as_deref()));
             line("phase", readiness_text(&slo.readiness));
             for blocker in &slo.readiness.blockers {

@@ -336,8 +336,9 @@ pub(super) fn ratio_series(
 /// A composite's inputs: its members' own, each written once. Every member then sees the same
 /// traffic and error ratio, so that the composite's error ratio is the members' whatever its
 /// method and weights (for `events`, `Σ w·r·T / Σ w·T`; for `weighted`, `Σ w·r / Σ w`), and the
-/// scenarios of any SLO prove its alerts. Members must be in the composite's product, ungrouped
-/// (a healthy group would dilute the burn) and testable themselves.
+/// scenarios of any SLO prove its alerts. A grouped member's series carry one group whose events
+/// are the member's, so its sum over groups is the same. Members must be in the composite's
+/// product and testable themselves.
 fn composite_series(
     composite: &crate::model::CompositeIndicator,
     siblings: &[Slo],
@@ -359,9 +360,6 @@ fn composite_series(
                 member.product, member.slo
             ));
         };
-        if !slo.group_by.is_empty() {
-            return Err(format!("member `{}` is grouped", member.slo));
-        }
         let synth = Synth::new(slo, siblings)
             .map_err(|reason| format!("member `{}`: {reason}", member.slo))?;
         if synth.gauge.is_some() {
