@@ -42,6 +42,12 @@ const V1_KINDS: &[&str] = &[
 ];
 const V1ALPHA_KINDS: &[&str] = &["SLO", "Service"];
 
+/// `openslo/v1`, or `openslo.com/v1` as the osko operator's custom resources write it: the same
+/// schema under a Kubernetes API group.
+fn is_v1(api_version: &str) -> bool {
+    matches!(api_version, "openslo/v1" | "openslo.com/v1")
+}
+
 /// Named objects other documents refer to, from the first pass. Each holds the object's `spec`.
 #[derive(Default)]
 pub struct Registry<'a> {
@@ -77,7 +83,7 @@ fn text(node: Option<&Node>) -> Option<&str> {
 /// documents is checked in the second pass.
 pub fn register<'a>(doc: &'a Document, reg: &mut Registry<'a>, diags: &mut Diagnostics) {
     let root = &doc.root;
-    if text(entry(root, "apiVersion")) != Some("openslo/v1") {
+    if !text(entry(root, "apiVersion")).is_some_and(is_v1) {
         return;
     }
     let Some(name_node) = entry(root, "metadata").and_then(|m| entry(m, "name")) else {
@@ -199,7 +205,7 @@ pub fn decode(input: super::Doc<'_>, drafts: &mut Drafts, diags: &mut Diagnostic
     let v1 = root
         .get("apiVersion")
         .and_then(|f| f.string(diags))
-        .is_some_and(|v| v == "openslo/v1");
+        .is_some_and(|v| is_v1(&v));
     let kinds = if v1 { V1_KINDS } else { V1ALPHA_KINDS };
     let Some((kind, _)) = super::kind(&mut root, kinds, diags) else {
         return;
@@ -230,7 +236,23 @@ pub fn decode(input: super::Doc<'_>, drafts: &mut Drafts, diags: &mut Diagnostic
     match kind.as_str() {
         "SLO" => slo(&spec, meta, &context, file, doc.root.span, drafts, diags),
         "SLI" => {
-            sli_spec(&spec, &context, diags);
+            // An SLI of another vendor's metrics (Datadog, Redshift ...) often sits beside the
+            // Prometheus ones in a shared repository; no SLO may use it, so it is skipped with a
+            // warning here, and an SLO that refers to it fails where it does (`indicator_ref`).
+            let mut own = Diagnostics::default();
+            sli_spec(&spec, &context, &mut own);
+            match foreign_source(spec.node, reg).filter(|_| own.has_errors()) {
+                Some((source, at)) => diags.push(
+                    Diagnostic::warning(format!(
+                        "skipped SLI `{}`: it reads a `{source}` metric source",
+                        meta.name.as_deref().unwrap_or_default()
+                    ))
+                    .at(at)
+                    .note("slokit generates Prometheus recording rules, so it can only read Prometheus metrics")
+                    .note("SLOs that use this SLI fail to load"),
+                ),
+                None => diags.extend(own),
+            }
         }
         "AlertPolicy" => {
             if let Some(conditions) = policy_spec(&spec, &context, diags) {
@@ -243,7 +265,22 @@ pub fn decode(input: super::Doc<'_>, drafts: &mut Drafts, diags: &mut Diagnostic
             }
         }
         "Service" => simple_spec(&spec, &[], diags),
-        "DataSource" => simple_spec(&spec, &["type"], diags),
+        "DataSource" => {
+            simple_spec(&spec, &["type"], diags);
+            let type_node = entry(spec.node, "type");
+            if let Some(source) = text(type_node).filter(|t| !is_prometheus(t)) {
+                diags.push(
+                    Diagnostic::warning(format!(
+                        "skipped DataSource `{}` of type `{source}`",
+                        meta.name.as_deref().unwrap_or_default()
+                    ))
+                    .at(type_node.map_or(spec.span(), |n| n.span))
+                    .field("spec.type")
+                    .note("slokit generates Prometheus recording rules, so it can only read Prometheus metrics")
+                    .note("SLIs whose metric sources refer to it fail to load when an SLO uses them"),
+                );
+            }
+        }
         "AlertNotificationTarget" => simple_spec(&spec, &["target"], diags),
         _ => {}
     }
@@ -321,6 +358,66 @@ fn quietly<T>(
         return None;
     }
     value
+}
+
+/// Prometheus and the servers that speak its API under their own names in OpenSLO files.
+fn is_prometheus(source_type: &str) -> bool {
+    ["prometheus", "thanos", "mimir", "victoriametrics", "cortex"]
+        .iter()
+        .any(|p| source_type.eq_ignore_ascii_case(p))
+}
+
+/// The first metric source of an SLI `spec` that is not Prometheus: its type and where it is
+/// named (the `type`, or the `metricSourceRef` whose data source has that type).
+fn foreign_source(spec: &Node, reg: &Registry<'_>) -> Option<(String, Span)> {
+    let ratio = entry(spec, "ratioMetric");
+    let wrappers = ["good", "bad", "total", "raw"]
+        .iter()
+        .filter_map(|k| ratio.and_then(|r| entry(r, k)))
+        .chain(entry(spec, "thresholdMetric"));
+    for wrapper in wrappers {
+        let Some(source) = entry(wrapper, "metricSource") else {
+            continue;
+        };
+        if let Some(type_node) = entry(source, "type") {
+            if let Some(t) = text(Some(type_node)).filter(|t| !is_prometheus(t)) {
+                return Some((t.to_string(), type_node.span));
+            }
+            continue;
+        }
+        let Some(reference) = entry(source, "metricSourceRef") else {
+            continue;
+        };
+        let referenced = text(Some(reference))
+            .and_then(|name| reg.data_sources.get(name))
+            .and_then(|ds| text(ds.spec.and_then(|s| entry(s, "type"))));
+        if let Some(t) = referenced.filter(|t| !is_prometheus(t)) {
+            return Some((t.to_string(), reference.span));
+        }
+    }
+    None
+}
+
+/// A key that older or vendor files spell differently (`operator` for `op`, nobl9's `promql` for
+/// `query`): either is read, both at once is an error, since they might disagree.
+fn either<'a>(
+    map: &mut Map<'a>,
+    key: &'static str,
+    other: &'static str,
+    diags: &mut Diagnostics,
+) -> Option<Field<'a>> {
+    match (map.get(key), map.get(other)) {
+        (Some(f), None) | (None, Some(f)) => Some(f),
+        (Some(_), Some(second)) => {
+            diags.push(
+                second
+                    .error(format!("`{key}` and `{other}` are both set"))
+                    .help(format!("keep `{key}`; `{other}` is another spelling of it")),
+            );
+            None
+        }
+        (None, None) => None,
+    }
 }
 
 /// `Good experience` → `good-experience`, for SLO names made from objective names.
@@ -571,6 +668,81 @@ warning: a burn-rate condition with `op: lte` fires when the budget burns slowly
     = field: spec.indicator.spec.ratioMetric.good.metricSource.spec.query
     = note: expected a metric selector
     = help: write the counter as `metric{label=\"value\"}`, or set `counter: false` and write an event-rate query over `{{.window}}`",
+        );
+    }
+
+    #[test]
+    fn osko_spellings_string_targets_operator_and_promql_are_accepted() {
+        let yaml = "apiVersion: openslo.com/v1\nkind: SLO\nmetadata: {name: api}\nspec:\n  service: web\n  budgetingMethod: Occurrences\n  indicator:\n    metadata: {name: i}\n    spec:\n      thresholdMetric: {metricSource: {type: Prometheus, spec: {promql: 'probe_duration_seconds'}}}\n  objectives: [{operator: lt, value: 0.5, target: \"0.99\"}]\n";
+        let slos = slos(yaml);
+        let Indicator::Threshold(t) = &slos[0].indicator else {
+            panic!("{:?}", slos[0].indicator)
+        };
+        assert_eq!(
+            (t.op, t.bound, slos[0].objective),
+            (Comparison::Less, 0.5, 0.99)
+        );
+    }
+
+    #[test]
+    fn both_spellings_at_once_are_an_error() {
+        check(
+            &v1(
+                "      thresholdMetric: {metricSource: {type: Prometheus, spec: {query: a, promql: b}}}\n",
+                "  objectives: [{op: lt, value: 1, target: 0.99}]\n",
+            ),
+            "error: `query` and `promql` are both set
+  --> test.yaml:10:83
+    |
+ 10 |       thresholdMetric: {metricSource: {type: Prometheus, spec: {query: a, promql: b}}}
+    |                                                                                   ^
+    = field: spec.indicator.spec.thresholdMetric.metricSource.spec.promql
+    = help: keep `query`; `promql` is another spelling of it",
+        );
+    }
+
+    #[test]
+    fn threshold_expressions_become_the_same_good_time_ratio() {
+        let yaml = v1(
+            "      thresholdMetric: {metricSource: {type: Prometheus, spec: {query: 'max by (queue) (queue_depth)'}}}\n",
+            "  objectives: [{op: lte, value: 100, target: 0.99}]\n",
+        );
+        let slos = slos(&yaml);
+        let Indicator::Raw { error_ratio } = &slos[0].indicator else {
+            panic!("{:?}", slos[0].indicator)
+        };
+        assert_eq!(
+            error_ratio.template,
+            "avg_over_time((\n  (max by (queue) (queue_depth)) > bool 100\n)[{{.window}}:1m])"
+        );
+    }
+
+    #[test]
+    fn foreign_sources_no_slo_uses_are_skipped_with_a_warning() {
+        let others = "apiVersion: openslo/v1\nkind: DataSource\nmetadata: {name: dd}\nspec: {type: Datadog, connectionDetails: {site: x}}\n---\napiVersion: openslo/v1\nkind: SLI\nmetadata: {name: latency}\nspec:\n  thresholdMetric: {metricSource: {metricSourceRef: dd, spec: {query: 'avg:trace.http.request{*}'}}}\n";
+        check(others, "warning: skipped DataSource `dd` of type `Datadog`
+  --> test.yaml:4:14
+   |
+ 4 | spec: {type: Datadog, connectionDetails: {site: x}}
+   |              ^^^^^^^
+   = field: spec.type
+   = note: slokit generates Prometheus recording rules, so it can only read Prometheus metrics
+   = note: SLIs whose metric sources refer to it fail to load when an SLO uses them
+
+warning: skipped SLI `latency`: it reads a `Datadog` metric source
+  --> test.yaml:10:53
+    |
+ 10 |   thresholdMetric: {metricSource: {metricSourceRef: dd, spec: {query: 'avg:trace.http.request{*}'}}}
+    |                                                     ^^
+    = note: slokit generates Prometheus recording rules, so it can only read Prometheus metrics
+    = note: SLOs that use this SLI fail to load");
+        let used = format!("{others}---\napiVersion: openslo/v1\nkind: SLO\nmetadata: {{name: api}}\nspec:\n  service: web\n  budgetingMethod: Occurrences\n  indicatorRef: latency\n  objectives: [{{op: lt, value: 1, target: 0.99}}]\n");
+        let (rendered, _) = crate::load::test_load(&[("test.yaml", &used)]);
+        assert!(
+            rendered.contains(
+                "error: SLI `latency` reads a `Datadog` metric source\n  --> test.yaml:18:17\n"
+            ),
+            "{rendered}"
         );
     }
 

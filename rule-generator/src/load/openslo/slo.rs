@@ -296,7 +296,8 @@ pub(super) fn objective(
 ) -> Option<Objective> {
     let mut map = item.map(diags)?;
     let display_name = map.get("displayName").and_then(|f| f.string(diags));
-    let op = map.get("op");
+    // `operator` is the name OpenSLO's drafts and some generators use for `op`.
+    let op = either(&mut map, "op", "operator", diags);
     let value = map.get("value");
     let target = map.get("target");
     let percent = map.get("targetPercent");
@@ -372,7 +373,7 @@ pub(super) fn objective(
             warn_threshold_fields(&op, &value, diags);
             Indicator::Raw { error_ratio }
         }
-        SliKind::Threshold(gauge) => {
+        SliKind::Threshold(_) | SliKind::ThresholdExpression(_) => {
             let (Some(op_field), Some(value_field)) = (op, value) else {
                 diags.push(
                     item.error("a threshold metric needs the objective's `op` and `value`")
@@ -387,18 +388,26 @@ pub(super) fn objective(
                 "gt" => Comparison::Greater,
                 "gte" => Comparison::GreaterOrEqual,
                 other => {
-                    diags.push(
-                        op_field
-                            .error(format!("unknown `op` `{other}`"))
-                            .help("use `lt`, `lte`, `gt` or `gte`"),
-                    );
+                    let known = ["lt", "lte", "gt", "gte"];
+                    let d = op_field.error(format!("unknown `op` `{other}`"));
+                    diags.push(d.help_did_you_mean(other, known, || {
+                        "use `lt`, `lte`, `gt` or `gte`".to_string()
+                    }));
                     return None;
                 }
             };
             let bound = value_field.number(diags)?;
             // OpenSLO counts the data points that meet the bound; slokit counts the good time, the
             // same measure for a metric that is scraped at a steady interval.
-            Indicator::Threshold(ThresholdIndicator { gauge, op, bound })
+            match sli.kind {
+                SliKind::Threshold(gauge) => {
+                    Indicator::Threshold(ThresholdIndicator { gauge, op, bound })
+                }
+                SliKind::ThresholdExpression(expression) => Indicator::Raw {
+                    error_ratio: threshold_expression(&expression, op, bound),
+                },
+                _ => return None,
+            }
         }
     };
     Some(Objective {
