@@ -566,14 +566,15 @@ mod tests {
         );
         check(
             &v1(RATIO, "  timeWindow: [{duration: 1M, calendar: {startTime: 2022-01-01 12:00:00, timeZone: UTC}}]\n  objectives: [{target: 0.99}]\n"),
-            "error: calendar-aligned time windows are not supported
+            "warning: calendar-aligned window `1M` is loaded as a rolling 30d window
   --> test.yaml:14:16
     |
  14 |   timeWindow: [{duration: 1M, calendar: {startTime: 2022-01-01 12:00:00, timeZone: UTC}}]
     |                ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
     = field: spec.timeWindow[0]
-    = note: slokit measures every objective over a rolling window
-    = help: use `isRolling: true` with a `duration` such as `28d`",
+    = note: the error budget does not reset at the start of each `1M` period (counted from 2022-01-01 12:00:00 UTC): at any moment the SLI and the budget cover the last 30d, not the period so far
+    = note: burn-rate alerts are the same either way; reports and dashboards show the rolling figures
+    = help: write `isRolling: true` with `duration: 30d` to measure a rolling window and silence this warning",
         );
         check(
             &v1("      ratioMetric:\n        good: {metricSource: {type: Datadog, spec: {query: x}}}\n        total: {metricSource: {type: Datadog, spec: {query: y}}}\n", "  objectives: [{target: 0.99}]\n"),
@@ -743,6 +744,56 @@ warning: skipped SLI `latency`: it reads a `Datadog` metric source
                 "error: SLI `latency` reads a `Datadog` metric source\n  --> test.yaml:18:17\n"
             ),
             "{rendered}"
+        );
+    }
+
+    #[test]
+    fn calendar_windows_load_as_the_rolling_window_of_their_length() {
+        let period = |window: &str| {
+            let yaml = v1(
+                RATIO,
+                &format!("  timeWindow: [{window}]\n  objectives: [{{target: 0.99}}]\n"),
+            );
+            let (rendered, catalog) = test_load(&[("test.yaml", &yaml)]);
+            assert!(
+                rendered.starts_with("warning: calendar-aligned window"),
+                "{rendered}"
+            );
+            let period = catalog.slos().next().map(|s| s.period.to_string());
+            period
+        };
+        assert_eq!(period("{duration: 1Q, isRolling: false, calendar: {startTime: 2024-01-01 00:00:00, timeZone: Europe/Paris}}").as_deref(), Some("90d"));
+        assert_eq!(
+            period("{duration: 1w, isRolling: false}").as_deref(),
+            Some("7d")
+        );
+        assert_eq!(
+            period("{duration: 2M, calendar: {startTime: 2024-01-01 00:00:00, timeZone: UTC}}")
+                .as_deref(),
+            Some("60d")
+        );
+        let (rendered, catalog) = test_load(&[("test.yaml", "apiVersion: openslo/v1alpha\nkind: SLO\nmetadata: {name: s}\nspec:\n  service: svc\n  budgetingMethod: Occurrences\n  objectives:\n  - ratioMetrics:\n      good: {source: prometheus, queryType: promql, query: 'sum(rate(ok[{{.window}}]))'}\n      total: {source: prometheus, queryType: promql, query: 'sum(rate(all[{{.window}}]))'}\n    target: 0.999\n  timeWindows: [{count: 1, unit: Month, calendar: {startTime: 2020-01-01 00:00:00, timeZone: UTC}}]\n")]);
+        assert!(
+            rendered.contains("help: write `{count: 30, unit: Day}` without a calendar"),
+            "{rendered}"
+        );
+        assert_eq!(
+            catalog
+                .slos()
+                .next()
+                .map(|s| s.period.to_string())
+                .as_deref(),
+            Some("30d")
+        );
+        check(
+            &v1(RATIO, "  timeWindow: [{duration: 0M, isRolling: false}]\n  objectives: [{target: 0.99}]\n"),
+            "error: invalid calendar duration `0M`
+  --> test.yaml:14:27
+    |
+ 14 |   timeWindow: [{duration: 0M, isRolling: false}]
+    |                           ^^
+    = field: spec.timeWindow[0].duration
+    = help: write a whole number of periods such as `1M`, `1Q`, `1w` or `30d`",
         );
     }
 
