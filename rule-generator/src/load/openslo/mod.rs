@@ -4,9 +4,11 @@
 //! registered in the first pass, so an SLO may refer to one defined in any file; every document is
 //! validated in the second pass, whether or not an SLO uses it.
 //!
-//! What slokit supports: Prometheus metric sources, `Occurrences` budgeting, one rolling time
-//! window, and burn-rate alert conditions. Everything else (other metric sources, time-slice
-//! budgeting, calendar windows) is an error that says so, never a silent drop. Each objective of an
+//! What slokit supports: Prometheus metric sources (objects of other sources that no SLO uses are
+//! skipped with a warning), every budgeting method (time slices are measured by subqueries, see
+//! `timeslices.rs`), one time window (a calendar-aligned one is loaded as the rolling window of
+//! its length, with a warning), and burn-rate alert conditions. Everything else is an error that
+//! says so, never a silent drop. Each objective of an
 //! SLO becomes an SLO of its own, since objectives may use different indicators.
 
 use super::{common, Budget, Drafts, SloDraft};
@@ -26,10 +28,12 @@ use std::collections::BTreeMap;
 mod alerting;
 mod indicator;
 mod slo;
+mod timeslices;
 
 use alerting::*;
 use indicator::*;
 use slo::*;
+use timeslices::*;
 
 const V1_KINDS: &[&str] = &[
     "SLO",
@@ -550,21 +554,6 @@ mod tests {
     #[test]
     fn unsupported_features_are_errors() {
         check(
-            &v1(
-                RATIO,
-                "  budgetingMethod: Timeslices\n  objectives: [{target: 0.99}]\n",
-            )
-            .replace("  budgetingMethod: Occurrences\n", ""),
-            "error: budgeting method `Timeslices` is not supported
-  --> test.yaml:13:20
-    |
- 13 |   budgetingMethod: Timeslices
-    |                    ^^^^^^^^^^
-    = field: spec.budgetingMethod
-    = note: slokit budgets by occurrences: the share of good events over the whole window
-    = help: use `budgetingMethod: Occurrences`; for good time, use a `thresholdMetric` SLI",
-        );
-        check(
             &v1(RATIO, "  timeWindow: [{duration: 1M, calendar: {startTime: 2022-01-01 12:00:00, timeZone: UTC}}]\n  objectives: [{target: 0.99}]\n"),
             "warning: calendar-aligned window `1M` is loaded as a rolling 30d window
   --> test.yaml:14:16
@@ -794,6 +783,103 @@ warning: skipped SLI `latency`: it reads a `Datadog` metric source
     |                           ^^
     = field: spec.timeWindow[0].duration
     = help: write a whole number of periods such as `1M`, `1Q`, `1w` or `30d`",
+        );
+    }
+
+    /// An SLO of `budgetingMethod: Timeslices` (or another method) with one objective.
+    fn sliced(method: &str, objective: &str) -> String {
+        v1(RATIO, &format!("  objectives: [{objective}]\n")).replace(
+            "budgetingMethod: Occurrences",
+            &format!("budgetingMethod: {method}"),
+        )
+    }
+
+    fn raw_template(yaml: &str) -> String {
+        let (_, catalog) = test_load(&[("test.yaml", yaml)]);
+        let slo = catalog.slos().next().expect("one SLO");
+        let Indicator::Raw { error_ratio } = &slo.indicator else {
+            panic!("{:?}", slo.indicator)
+        };
+        error_ratio.template.clone()
+    }
+
+    #[test]
+    fn timeslices_count_the_slices_below_their_target() {
+        let yaml = sliced(
+            "Timeslices",
+            "{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 1m}",
+        );
+        assert_eq!(
+            raw_template(&yaml),
+            "avg_over_time((\n  (\n    (\n      sum (rate(requests_total{code!~\"5..\"}[1m]))\n    )\n    /\n    (\n      sum (rate(requests_total[1m]))\n    )\n  ) >= 0 < bool 0.95\n)[{{.window}}:1m])"
+        );
+        let (rendered, _) = test_load(&[("test.yaml", &yaml)]);
+        assert!(
+            rendered.starts_with(
+                "warning: `Timeslices` budgeting is measured over 1m slices aligned to the clock\n"
+            ),
+            "{rendered}"
+        );
+    }
+
+    #[test]
+    fn ratio_timeslices_average_the_slices_error_ratios() {
+        let template = raw_template(&sliced(
+            "RatioTimeslices",
+            "{target: 0.99, timeSliceWindow: 5m}",
+        ));
+        assert!(
+            template.starts_with("avg_over_time((\n  (\n    1 - (\n"),
+            "{template}"
+        );
+        assert!(
+            template.ends_with(") >= 0\n)[{{.window}}:5m])"),
+            "{template}"
+        );
+        // For a threshold, the average of equal slices' good-time ratios is the good-time ratio.
+        let threshold = v1(
+            "      thresholdMetric: {metricSource: {type: Prometheus, spec: {query: up}}}\n",
+            "  objectives: [{op: gte, value: 1, target: 0.99, timeSliceWindow: 1m}]\n",
+        )
+        .replace("Occurrences", "RatioTimeslices");
+        assert!(matches!(
+            slos(&threshold)[0].indicator,
+            Indicator::Threshold(_)
+        ));
+    }
+
+    #[test]
+    fn time_slices_that_cannot_be_measured_are_errors() {
+        check(
+            &sliced("Timeslices", "{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 10m}"),
+            "error: a time slice of `10m` cannot be measured
+  --> test.yaml:14:71
+    |
+ 14 |   objectives: [{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 10m}]
+    |                                                                       ^^^
+    = field: spec.objectives[0].timeSliceWindow
+    = note: slokit records every SLI in 5m steps; a slice must be a whole number of minutes that divides them
+    = help: use `timeSliceWindow: 1m` or `timeSliceWindow: 5m`",
+        );
+        check(
+            &sliced("Timeslices", "{target: 0.99, timeSliceWindow: 1m}"),
+            "error: missing required field `timeSliceTarget`
+  --> test.yaml:14:16
+    |
+ 14 |   objectives: [{target: 0.99, timeSliceWindow: 1m}]
+    |                ^
+    = field: spec.objectives[0]
+    = help: `budgetingMethod: Timeslices` counts a slice good when its good ratio reaches `timeSliceTarget`, such as `0.95`",
+        );
+        check(
+            &sliced("Timeslice", "{target: 0.99}"),
+            "error: unknown budgeting method `Timeslice`
+  --> test.yaml:6:20
+   |
+ 6 |   budgetingMethod: Timeslice
+   |                    ^^^^^^^^^
+   = field: spec.budgetingMethod
+   = help: did you mean `Timeslices`?",
         );
     }
 

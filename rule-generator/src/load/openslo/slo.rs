@@ -65,8 +65,7 @@ pub(super) fn slo(
     let several = items.len() > 1;
     let mut seen_names: Vec<String> = Vec::new();
     for (index, item) in items.iter().enumerate() {
-        let Some(objective) = objective(item, &indicator, budgeting.is_some(), context, diags)
-        else {
+        let Some(objective) = objective(item, &indicator, budgeting, context, diags) else {
             continue;
         };
         // Checked before the clones below: with thousands of objectives, cloning a large
@@ -79,7 +78,7 @@ pub(super) fn slo(
             service.clone(),
             period,
             alerting.clone(),
-            budgeting,
+            budgeting.map(|_| ()),
         ) else {
             continue;
         };
@@ -328,20 +327,14 @@ pub(super) fn single_window<'a>(field: &Field<'a>, diags: &mut Diagnostics) -> O
     }
 }
 
-/// Only `Occurrences` (good events over all events) fits slokit's model.
-pub(super) fn budgeting_method(field: &Field<'_>, diags: &mut Diagnostics) -> Option<()> {
+/// `Occurrences` (good events over all events), or one of the time-slice methods, which
+/// [`sliced`] measures.
+pub(super) fn budgeting_method(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Budgeting> {
     let method = field.string(diags)?;
     match method.as_str() {
-        "Occurrences" => Some(()),
-        "Timeslices" | "RatioTimeslices" => {
-            diags.push(
-                field
-                    .error(format!("budgeting method `{method}` is not supported"))
-                    .note("slokit budgets by occurrences: the share of good events over the whole window")
-                    .help("use `budgetingMethod: Occurrences`; for good time, use a `thresholdMetric` SLI"),
-            );
-            None
-        }
+        "Occurrences" => Some(Budgeting::Occurrences),
+        "Timeslices" => Some(Budgeting::Timeslices),
+        "RatioTimeslices" => Some(Budgeting::RatioTimeslices),
         other => {
             let known = ["Occurrences", "Timeslices", "RatioTimeslices"];
             let d = field.error(format!("unknown budgeting method `{other}`"));
@@ -361,7 +354,7 @@ pub(super) struct Objective {
 pub(super) fn objective(
     item: &Field<'_>,
     slo_indicator: &Option<Option<Sli>>,
-    occurrences: bool,
+    budgeting: Option<Budgeting>,
     context: &Context<'_, '_>,
     diags: &mut Diagnostics,
 ) -> Option<Objective> {
@@ -372,9 +365,13 @@ pub(super) fn objective(
     let value = map.get("value");
     let target = map.get("target");
     let percent = map.get("targetPercent");
-    for key in ["timeSliceTarget", "timeSliceWindow"] {
-        // Under time-slice budgeting the method itself is the error; these need no second one.
-        if let Some(f) = map.get(key).filter(|_| occurrences) {
+    let slices = SliceFields {
+        target: map.get("timeSliceTarget"),
+        window: map.get("timeSliceWindow"),
+    };
+    if budgeting == Some(Budgeting::Occurrences) {
+        for f in [&slices.target, &slices.window].into_iter().flatten() {
+            let key = f.path.rsplit('.').next().unwrap_or_default();
             diags.push(
                 f.warning(format!(
                     "`{key}` only applies to time-slice budgeting and is ignored"
@@ -480,6 +477,10 @@ pub(super) fn objective(
                 _ => return None,
             }
         }
+    };
+    let indicator = match budgeting {
+        Some(Budgeting::Occurrences) | None => indicator,
+        Some(method) => sliced(indicator, &sli.group_by, method, slices, item, diags)?,
     };
     Some(Objective {
         group_by: sli.group_by,
