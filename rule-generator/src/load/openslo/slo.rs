@@ -443,6 +443,10 @@ pub(super) fn objective(
         }
         SliKind::Threshold(_) | SliKind::ThresholdExpression(_) => {
             let (Some(op_field), Some(value_field)) = (op, value) else {
+                // `op` and `operator` both written is reported where they are.
+                if entry(item.node, "op").is_some() && entry(item.node, "operator").is_some() {
+                    return None;
+                }
                 diags.push(
                     item.error("a threshold metric needs the objective's `op` and `value`")
                         .help("add e.g. `op: lt` and `value: 500`: events are good when the metric is below 500"),
