@@ -245,17 +245,27 @@ pub fn decode(input: super::Doc<'_>, drafts: &mut Drafts, diags: &mut Diagnostic
             // warning here, and an SLO that refers to it fails where it does (`indicator_ref`).
             let mut own = Diagnostics::default();
             sli_spec(&spec, &context, &mut own);
-            match foreign_source(spec.node, reg).filter(|_| own.has_errors()) {
-                Some((source, at)) => diags.push(
+            let foreign = foreign_source(spec.node, reg);
+            let mut skipped = false;
+            for d in own.iter() {
+                // Only the foreign source's own errors become the warning; any other problem of
+                // the document is still reported.
+                if foreign.is_some() && d.message.starts_with("metric source type ") {
+                    skipped = true;
+                } else {
+                    diags.push(d.clone());
+                }
+            }
+            if let (true, Some((source, at))) = (skipped, foreign) {
+                diags.push(
                     Diagnostic::warning(format!(
-                        "skipped SLI `{}`: it reads a `{source}` metric source",
+                        "skipped SLI `{}`: its metric source type `{source}` is not Prometheus",
                         meta.name.as_deref().unwrap_or_default()
                     ))
                     .at(at)
                     .note("slokit generates Prometheus recording rules, so it can only read Prometheus metrics")
                     .note("SLOs that use this SLI fail to load"),
-                ),
-                None => diags.extend(own),
+                );
             }
         }
         "AlertPolicy" => {
@@ -719,7 +729,7 @@ warning: a burn-rate condition with `op: lte` fires when the budget burns slowly
    = note: slokit generates Prometheus recording rules, so it can only read Prometheus metrics
    = note: SLIs whose metric sources refer to it fail to load when an SLO uses them
 
-warning: skipped SLI `latency`: it reads a `Datadog` metric source
+warning: skipped SLI `latency`: its metric source type `Datadog` is not Prometheus
   --> test.yaml:10:53
     |
  10 |   thresholdMetric: {metricSource: {metricSourceRef: dd, spec: {query: 'avg:trace.http.request{*}'}}}
