@@ -40,6 +40,8 @@ const V1_KINDS: &[&str] = &[
     "SLI",
     "Service",
     "DataSource",
+    // How the osko operator's custom resource spells `DataSource`.
+    "Datasource",
     "AlertPolicy",
     "AlertCondition",
     "AlertNotificationTarget",
@@ -101,7 +103,7 @@ pub fn register<'a>(doc: &'a Document, reg: &mut Registry<'a>, diags: &mut Diagn
         "SLI" => &mut reg.slis,
         "AlertPolicy" => &mut reg.policies,
         "AlertCondition" => &mut reg.conditions,
-        "DataSource" => &mut reg.data_sources,
+        "DataSource" | "Datasource" => &mut reg.data_sources,
         _ => return,
     };
     if let Some(first) = table.get(name) {
@@ -152,6 +154,11 @@ fn metadata(field: &Field<'_>, slo_name: bool, diags: &mut Diagnostics) -> Meta 
     }
     if let Some(f) = map.get("annotations") {
         f.string_map(diags);
+    }
+    // Kubernetes custom resources (the osko operator's) live in a namespace, which says nothing
+    // about the SLO itself.
+    if let Some(f) = map.get("namespace") {
+        f.string(diags);
     }
     map.finish(diags);
     meta
@@ -279,7 +286,7 @@ pub fn decode(input: super::Doc<'_>, drafts: &mut Drafts, diags: &mut Diagnostic
             }
         }
         "Service" => simple_spec(&spec, &[], diags),
-        "DataSource" => {
+        "DataSource" | "Datasource" => {
             simple_spec(&spec, &["type"], diags);
             let type_node = entry(spec.node, "type");
             if let Some(source) = text(type_node).filter(|t| !is_prometheus(t)) {
