@@ -380,3 +380,72 @@ pub fn specs(found: &[Found], source: &str) -> BTreeMap<String, String> {
     }
     files
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(alerting: bool, name: &str, query: &str, labels: &[(&str, &str)]) -> Rule {
+        Rule {
+            alerting,
+            name: name.into(),
+            query: query.into(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn constants_read_as_the_loaders_round_them() {
+        assert_eq!(constant("vector(0.9990000000000001)"), Some(0.999));
+        assert_eq!(constant("'2419200'"), Some(2_419_200.0));
+        assert_eq!(constant("sum(up)"), None);
+        assert_eq!(
+            templated("sum(rate(a[5m])) / sum(rate(b[5m]))"),
+            "sum(rate(a[{{.window}}])) / sum(rate(b[{{.window}}]))"
+        );
+    }
+
+    #[test]
+    fn pyrra_without_generic_rules_takes_the_objective_from_its_alerts_and_leaves_a_todo() {
+        let groups = [RuleGroup {
+            name: "api".into(),
+            file: String::new(),
+            rules: vec![
+                rule(
+                    false,
+                    "http:burnrate5m",
+                    "sum(rate(errors[5m])) / sum(rate(total[5m]))",
+                    &[("slo", "api")],
+                ),
+                rule(
+                    true,
+                    "ErrorBudgetBurn",
+                    "http:burnrate5m{slo=\"api\"} > (14 * (1-0.995)) and http:burnrate1h{slo=\"api\"} > (14 * (1-0.995))",
+                    &[("slo", "api")],
+                ),
+            ],
+        }];
+        let found = recognise(&groups);
+        assert_eq!(
+            table(&found),
+            "SLO  SERVICE  OBJECTIVE  PERIOD  TOOL   GROUP  FILE  ALERTING\napi  default  0.995      ?       pyrra  api    -     on\n"
+        );
+        let specs = specs(&found, "http://prometheus:9090");
+        let text = &specs["default"];
+        assert!(
+            text.contains(
+                "# TODO: the period is not in the rules (rule group `api`); 30d is a placeholder\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "errorRatioQuery: 'sum(rate(errors[{{.window}}])) / sum(rate(total[{{.window}}]))'"
+            ),
+            "{text}"
+        );
+    }
+}

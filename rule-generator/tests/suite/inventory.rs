@@ -31,6 +31,8 @@ fn inventory_recognises_sloth_pyrra_and_slokit_rules() {
             anchors.join("sloth/gen/getting-started.yml"),
             anchors.join("pyrra/generated/ratio-output.rules.yaml"),
             dir.path().join("gen/prometheus/rules/checkout.yml"),
+            anchors.join("sloth/gen/no-alerts.yml"),
+            anchors.join("pyrra/generated/latency-output.rules.yaml"),
         ],
         ..StartOptions::default()
     });
@@ -72,6 +74,16 @@ fn inventory_recognises_sloth_pyrra_and_slokit_rules() {
     assert!(
         row("checkout-availability").ends_with("rules-2.yml on"),
         "{stdout}"
+    );
+
+    // Sloth's `no-alerts` example records the SLO without alerting rules.
+    assert!(
+        row("http-availability").ends_with("rules-3.yml off"),
+        "{stdout}"
+    );
+    assert_eq!(
+        row("monitoring-http-latency"),
+        "monitoring-http-latency default 0.995 28d pyrra monitoring-http-latency rules-4.yml on"
     );
 
     let written = slo(
