@@ -1,6 +1,6 @@
 //! The blocking client for a Prometheus-compatible HTTP API (Prometheus, Mimir, Thanos,
-//! VictoriaMetrics): instant and range queries, the rules endpoint, authentication (basic, bearer token, a tenant
-//! header for multi-tenant stores, arbitrary extra headers) and a timeout. This is the only module
+//! VictoriaMetrics): instant and range queries, the rules endpoint, authentication (basic, bearer
+//! token, a tenant header for multi-tenant stores, arbitrary extra headers) and a timeout. This is the only module
 //! besides spec loading and writing that does I/O; `budget`, `policy`, `readiness` and `report`
 //! work on what it returns.
 //!
