@@ -336,6 +336,10 @@ pub fn specs(found: &[Found], source: &str) -> BTreeMap<String, String> {
                     f.tool.name(),
                     located(group, file)
                 ));
+                // A raw ratio is recorded as one SLI; the rules' own grouping would be summed away.
+                if query.contains(" by (") || query.contains(" by(") {
+                    todo.push("the rules aggregate `by` labels: add them as the indicator's `groupBy` to keep one SLI per group".to_string());
+                }
                 templated(query)
             }
             None => {
