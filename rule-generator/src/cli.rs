@@ -148,6 +148,16 @@ enum Command {
     /// Exits 0 when every SLO matches within the tolerance (explained differences do not fail
     /// unless `--strict`), 1 when any differs, 2 when it cannot decide (API unreachable, no SLO
     /// with data on both sides, invalid specs or mapping).
+    /// List the SLOs a live Prometheus already evaluates, recognised from the rules Sloth, Pyrra
+    /// and slokit generate; with `--out`, write them as `slo.dev/v1` specs (one file per service)
+    /// with `TODO` comments for what the rules cannot say.
+    Inventory {
+        /// A directory for the recovered specs, `<service>.yaml` each.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
     Compare {
         #[command(flatten)]
         pick: SloPick,
@@ -335,6 +345,7 @@ pub fn run() -> ExitCode {
         ),
         Command::Plan { pick, format } => plan(&pick, format),
         Command::Readiness { pick, api } => readiness(&pick, &api),
+        Command::Inventory { out, api } => inventory(out.as_deref(), &api),
         Command::Compare {
             pick,
             against,
@@ -1011,6 +1022,56 @@ fn readiness(pick: &SloPick, api: &ApiArgs) -> ExitCode {
 /// `slo compare`: the range and the legacy side from the flags, then fetch, compare, render.
 /// Whatever stops it before a comparison (invalid specs or mapping, the API) exits 2: a missing
 /// answer is never "they match".
+fn inventory(out: Option<&std::path::Path>, api: &ApiArgs) -> ExitCode {
+    use crate::live::inventory;
+    let client = match client(api) {
+        Ok(client) => client,
+        Err(message) => return usage_error(message),
+    };
+    let groups = match client.rules() {
+        Ok(groups) => groups,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let found = inventory::recognise(&groups);
+    if found.is_empty() {
+        println!(
+            "no SLO rules of Sloth, Pyrra or slokit found in {} rule groups",
+            groups.len()
+        );
+    } else {
+        print!("{}", inventory::table(&found));
+    }
+    let Some(out) = out else {
+        return ExitCode::SUCCESS;
+    };
+    let files: Vec<crate::render::OutputFile> =
+        inventory::specs(&found, &slokit_wire::redact_url(&api.prometheus))
+            .into_iter()
+            .map(|(service, contents)| crate::render::OutputFile {
+                path: PathBuf::from(format!("{service}.yaml")),
+                contents,
+            })
+            .collect();
+    match crate::write::write_tree(out, &files) {
+        Ok(()) => {
+            eprintln!(
+                "wrote {} spec files for {} SLOs into {}; review their TODOs",
+                files.len(),
+                found.len(),
+                out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write `{}`: {e}", out.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn compare(
     pick: &SloPick,
     against: &str,

@@ -10,6 +10,7 @@
 //! - [`redact`]: URLs without user info ([`redact_url`]) and the [`Redactor`], which removes every
 //!   secret in play from text a server sent back, also when the server escaped it;
 //! - [`request`]: the endpoints and the form of instant and range queries;
+//! - [`rules`]: the rules endpoint's groups and rules ([`RuleGroup`], [`Rule`]);
 //! - [`response`]: the size limit, the API's `{"status": ..., "data": ...}` envelope, and the
 //!   parsing of instant and range results into [`Sample`] and [`Series`].
 //!
@@ -21,6 +22,7 @@ pub mod auth;
 pub mod redact;
 pub mod request;
 pub mod response;
+pub mod rules;
 mod secret;
 
 pub use auth::{base64, Auth, TENANT_HEADER};
@@ -30,4 +32,5 @@ pub use response::{
     parse_instant, parse_range, read_envelope, snippet, Failure, InstantResult, Sample, Series,
     MAX_RESPONSE_BYTES,
 };
+pub use rules::{parse_rules, Rule, RuleGroup, RULES_PATH};
 pub use secret::Secret;

@@ -7,6 +7,7 @@
 
 pub mod budget;
 pub mod compare;
+pub mod inventory;
 pub mod plan;
 pub mod prometheus_api;
 pub mod readiness;

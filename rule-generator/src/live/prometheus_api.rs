@@ -1,6 +1,6 @@
 //! The blocking client for a Prometheus-compatible HTTP API (Prometheus, Mimir, Thanos,
-//! VictoriaMetrics): instant and range queries, authentication (basic, bearer token, a tenant
-//! header for multi-tenant stores, arbitrary extra headers) and a timeout. This is the only module
+//! VictoriaMetrics): instant and range queries, the rules endpoint, authentication (basic, bearer
+//! token, a tenant header for multi-tenant stores, arbitrary extra headers) and a timeout. This is the only module
 //! besides spec loading and writing that does I/O; `budget`, `policy`, `readiness` and `report`
 //! work on what it returns.
 //!
@@ -18,7 +18,8 @@ use std::time::Duration as StdDuration;
 
 use slokit_wire::{
     instant_form, range_form, read_envelope, redact_url, Auth, Failure, InstantResult, Redactor,
-    Sample, Secret, Series, INSTANT_PATH, MAX_RESPONSE_BYTES, RANGE_PATH, TENANT_HEADER,
+    RuleGroup, Sample, Secret, Series, INSTANT_PATH, MAX_RESPONSE_BYTES, RANGE_PATH, RULES_PATH,
+    TENANT_HEADER,
 };
 
 /// How to reach the API. `Debug` shows the URL without user info.
@@ -186,6 +187,12 @@ impl Client {
         slokit_wire::parse_range(&data).map_err(|detail| self.decode_error(detail))
     }
 
+    /// Every rule group the server evaluates (`GET /api/v1/rules`), for `slo inventory`.
+    pub fn rules(&self) -> Result<Vec<RuleGroup>, ApiError> {
+        let data = self.send(RULES_PATH, None, "rules")?;
+        slokit_wire::parse_rules(&data).map_err(|detail| self.decode_error(detail))
+    }
+
     fn decode_error(&self, detail: impl Into<String>) -> ApiError {
         ApiError::Decode {
             url: self.shown.clone(),
@@ -200,20 +207,46 @@ impl Client {
         form: &[(&str, String)],
         expr: &str,
     ) -> Result<serde_json::Value, ApiError> {
+        self.send(path, Some(form), expr)
+    }
+
+    /// POSTs `form`, or GETs `path` without one (the rules endpoint only answers GET), and
+    /// returns `data`; `expr` names the request in errors.
+    fn send(
+        &self,
+        path: &str,
+        form: Option<&[(&str, String)]>,
+        expr: &str,
+    ) -> Result<serde_json::Value, ApiError> {
         self.requests.set(self.requests.get() + 1);
-        let mut request = self.agent.post(&format!("{}{path}", self.base));
+        let url = format!("{}{path}", self.base);
+        let mut headers: Vec<(&str, &str)> = Vec::new();
         if let Some(authorization) = &self.authorization {
-            request = request.header("Authorization", authorization.expose());
+            headers.push(("Authorization", authorization.expose()));
         }
         for (name, value) in &self.headers {
-            request = request.header(name.as_str(), value.as_str());
+            headers.push((name.as_str(), value.as_str()));
         }
-        let mut response = request
-            .send_form(form.iter().map(|(k, v)| (*k, v.as_str())))
-            .map_err(|e| ApiError::Unreachable {
-                url: self.shown.clone(),
-                detail: self.redactor.redact(&describe_transport_error(&e)),
-            })?;
+        let sent = match form {
+            Some(form) => {
+                let mut request = self.agent.post(&url);
+                for (name, value) in &headers {
+                    request = request.header(*name, *value);
+                }
+                request.send_form(form.iter().map(|(k, v)| (*k, v.as_str())))
+            }
+            None => {
+                let mut request = self.agent.get(&url);
+                for (name, value) in &headers {
+                    request = request.header(*name, *value);
+                }
+                request.call()
+            }
+        };
+        let mut response = sent.map_err(|e| ApiError::Unreachable {
+            url: self.shown.clone(),
+            detail: self.redactor.redact(&describe_transport_error(&e)),
+        })?;
         let status = response.status().as_u16();
         let body = response
             .body_mut()

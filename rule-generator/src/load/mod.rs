@@ -578,7 +578,10 @@ fn classify(doc: &Document, diags: &mut Diagnostics) -> Classified {
     match (text.as_str(), kind.as_deref()) {
         ("slo.dev/v1", _) => Classified::Format(Format::Native),
         ("sloth.slok.dev/v1", _) => Classified::Format(Format::SlothKubernetes),
-        ("openslo/v1" | "openslo/v1alpha", _) => Classified::Format(Format::OpenSlo),
+        // `openslo.com/v1` is how the osko operator's custom resources spell `openslo/v1`.
+        ("openslo/v1" | "openslo.com/v1" | "openslo/v1alpha", _) => {
+            Classified::Format(Format::OpenSlo)
+        }
         ("pyrra.dev/v1alpha1", _) => Classified::Format(Format::Pyrra),
         // Some Pyrra users write the version without its group; the kind says what it is.
         ("v1alpha1", Some("ServiceLevelObjective")) => Classified::Format(Format::Pyrra),

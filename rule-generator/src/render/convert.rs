@@ -25,6 +25,11 @@ pub fn to_native(catalog: &Catalog) -> String {
     documents.join("---\n")
 }
 
+/// One SLO as a native `ServiceLevelObjective` document (`slo inventory --out` writes them).
+pub fn slo_to_native(slo: &Slo) -> String {
+    to_yaml(&slo_document(slo, None))
+}
+
 fn slo_document(slo: &Slo, product: Option<&str>) -> Value {
     if let Indicator::Composite(composite) = &slo.indicator {
         return composite_document(slo, composite);

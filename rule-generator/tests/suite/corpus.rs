@@ -1,4 +1,5 @@
-//! The corpus: public spec files written by users of Sloth, Pyrra and slo-generator (kept in
+//! The corpus: public spec files written by users of Sloth, Pyrra and slo-generator, and OpenSLO
+//! files written in the layouts of the tools that emit them (kept in
 //! `tests/corpus/`, each with its source, commit and license in `tests/corpus/SOURCES.md`) and the
 //! tools' own examples (read from `shared/anchors`). Tried as a new user would: every file either
 //! loads, and then its generated rules pass `promtool check rules` and its generated tests pass
@@ -348,6 +349,17 @@ fn sloth_corpus() {
             ("fixtures/prometheus/testdata/validate/bad/bad-multi.yaml", "`sli` must define one of `events`, `raw` or `plugin`"),
             ("fixtures/prometheus/testdata/validate_with_duplicates/bad-prom-multi-duplicates.yaml", "is defined twice"),
         ],
+    });
+}
+
+/// OpenSLO files in the layouts other tools write (see `tests/corpus/SOURCES.md`); OpenSLO's own
+/// examples and SDK fixtures are checked file by file in `anchors.rs`.
+#[test]
+fn openslo_corpus() {
+    check(Corpus {
+        format: "openslo",
+        inputs: inputs(&manifest_dir().join("tests/corpus/openslo"), "corpus", &[]),
+        refused: &[],
     });
 }
 

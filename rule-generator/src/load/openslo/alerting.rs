@@ -29,7 +29,10 @@ pub(super) fn condition_spec(field: &Field<'_>, diags: &mut Diagnostics) -> Opti
     map.finish(diags);
     let mut map = condition?.map(diags)?;
     let kind = map.required("kind", diags);
-    let op = map.required("op", diags);
+    let op = either(&mut map, "op", "operator", diags);
+    if op.is_none() && !map.has("op") {
+        diags.push(map.missing("op"));
+    }
     let threshold = map.required("threshold", diags);
     let lookback = map.required("lookbackWindow", diags);
     let alert_after = map.get("alertAfter");

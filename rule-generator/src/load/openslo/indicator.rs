@@ -19,6 +19,8 @@ pub(super) enum SliKind {
     Ratio(RatioIndicator),
     Raw(WindowQuery),
     Threshold(Selector),
+    /// A threshold on a PromQL expression rather than a stored gauge (`max(queue_depth)`, say).
+    ThresholdExpression(String),
 }
 
 /// A v1 SLI `spec`: exactly one of `ratioMetric` and `thresholdMetric`.
@@ -241,7 +243,7 @@ pub(super) fn metric_source<'a>(
             return None;
         }
     };
-    if !source_type.eq_ignore_ascii_case("prometheus") {
+    if !is_prometheus(&source_type) {
         let at = type_field
             .as_ref()
             .or(reference.as_ref())
@@ -254,7 +256,11 @@ pub(super) fn metric_source<'a>(
         return None;
     }
     let mut spec = spec?.map(diags)?;
-    let query = spec.required("query", diags);
+    // Nobl9's Prometheus sources name the query `promql`; the meaning is the same.
+    let query = either(&mut spec, "query", "promql", diags);
+    if query.is_none() && !spec.has("query") {
+        diags.push(spec.missing("query"));
+    }
     let dimensions = spec.get("dimensions");
     spec.finish(diags);
     let these = dimensions
@@ -360,20 +366,42 @@ pub(super) fn counter_selector(text: &str) -> Result<Selector, String> {
     }
 }
 
+/// A `thresholdMetric` query: a gauge selector, which becomes a threshold indicator, or any other
+/// PromQL expression, compared with the bound the same way (see [`threshold_expression`]).
 pub(super) fn threshold_selector(query: &Field<'_>, diags: &mut Diagnostics) -> Option<SliKind> {
     let text = query.non_empty(diags)?;
-    match promql::parse_selector(text.trim()) {
-        Ok(selector) => Some(SliKind::Threshold(selector)),
-        Err(e) => {
-            diags.push(
-                query
-                    .error("a `thresholdMetric` query must be a plain gauge selector")
-                    .note(e)
-                    .note("slokit compares the gauge with the objective's `op` and `value` in every 5m slice")
-                    .help("record the expression with a recording rule and select the recorded series"),
-            );
-            None
-        }
+    if let Ok(selector) = promql::parse_selector(text.trim()) {
+        return Some(SliKind::Threshold(selector));
+    }
+    if let Err(e) = promql::parse(text.trim()) {
+        diags.push(
+            query
+                .error(format!("invalid PromQL: {e}"))
+                .note("a `thresholdMetric` query is a gauge selector or a PromQL expression compared with the objective's `value`"),
+        );
+        return None;
+    }
+    Some(SliKind::ThresholdExpression(text.trim().to_string()))
+}
+
+/// The error ratio of a threshold on an expression: the share of the window's 1m steps at which
+/// the expression fails the bound, per series. It is what slokit records for a gauge selector
+/// (see `gauge_rates` in `render/rules.rs`), written as a ready ratio because the model's
+/// threshold indicator holds a selector; each 5m slice then counts as one event per series, the
+/// same weighting, so the SLI is the same.
+pub(super) fn threshold_expression(expression: &str, op: Comparison, bound: f64) -> WindowQuery {
+    let failing = match op {
+        Comparison::Less => ">=",
+        Comparison::LessOrEqual => ">",
+        Comparison::Greater => "<=",
+        Comparison::GreaterOrEqual => "<",
+        Comparison::Equal => "!=",
+    };
+    WindowQuery {
+        template: format!(
+            "avg_over_time((\n  ({expression}) {failing} bool {bound}\n)[{{{{.window}}}}:{}])",
+            crate::conventions::GAUGE_STEP
+        ),
     }
 }
 
@@ -423,6 +451,21 @@ pub(super) fn indicator_ref(
 ) -> Option<Sli> {
     let named = lookup(field, &context.reg.slis, "SLI", "SLI", diags)?;
     if !context.budget.copy(named.weight, field, diags) {
+        return None;
+    }
+    // The SLI document itself only warns about a foreign source (it may be unused), so the SLO
+    // that uses it carries the error.
+    if let Some((source, at)) = named.spec.and_then(|s| foreign_source(s, context.reg)) {
+        diags.push(
+            field
+                .error(format!(
+                    "SLI `{}` reads a `{source}` metric source",
+                    field.string(&mut Diagnostics::default()).unwrap_or_default()
+                ))
+                .note_at("the source", at)
+                .note("slokit generates Prometheus recording rules, so it can only read Prometheus metrics")
+                .help("refer to an SLI whose metric sources are `type: Prometheus`"),
+        );
         return None;
     }
     quietly(named, |spec, quiet| sli_spec(spec, context, quiet))

@@ -4,9 +4,11 @@
 //! registered in the first pass, so an SLO may refer to one defined in any file; every document is
 //! validated in the second pass, whether or not an SLO uses it.
 //!
-//! What slokit supports: Prometheus metric sources, `Occurrences` budgeting, one rolling time
-//! window, and burn-rate alert conditions. Everything else (other metric sources, time-slice
-//! budgeting, calendar windows) is an error that says so, never a silent drop. Each objective of an
+//! What slokit supports: Prometheus metric sources (objects of other sources that no SLO uses are
+//! skipped with a warning), every budgeting method (time slices are measured by subqueries, see
+//! `timeslices.rs`), one time window (a calendar-aligned one is loaded as the rolling window of
+//! its length, with a warning), and burn-rate alert conditions. Everything else is an error that
+//! says so, never a silent drop. Each objective of an
 //! SLO becomes an SLO of its own, since objectives may use different indicators.
 
 use super::{common, Budget, Drafts, SloDraft};
@@ -26,21 +28,31 @@ use std::collections::BTreeMap;
 mod alerting;
 mod indicator;
 mod slo;
+mod timeslices;
 
 use alerting::*;
 use indicator::*;
 use slo::*;
+use timeslices::*;
 
 const V1_KINDS: &[&str] = &[
     "SLO",
     "SLI",
     "Service",
     "DataSource",
+    // How the osko operator's custom resource spells `DataSource`.
+    "Datasource",
     "AlertPolicy",
     "AlertCondition",
     "AlertNotificationTarget",
 ];
 const V1ALPHA_KINDS: &[&str] = &["SLO", "Service"];
+
+/// `openslo/v1`, or `openslo.com/v1` as the osko operator's custom resources write it: the same
+/// schema under a Kubernetes API group.
+fn is_v1(api_version: &str) -> bool {
+    matches!(api_version, "openslo/v1" | "openslo.com/v1")
+}
 
 /// Named objects other documents refer to, from the first pass. Each holds the object's `spec`.
 #[derive(Default)]
@@ -77,7 +89,7 @@ fn text(node: Option<&Node>) -> Option<&str> {
 /// documents is checked in the second pass.
 pub fn register<'a>(doc: &'a Document, reg: &mut Registry<'a>, diags: &mut Diagnostics) {
     let root = &doc.root;
-    if text(entry(root, "apiVersion")) != Some("openslo/v1") {
+    if !text(entry(root, "apiVersion")).is_some_and(is_v1) {
         return;
     }
     let Some(name_node) = entry(root, "metadata").and_then(|m| entry(m, "name")) else {
@@ -91,7 +103,7 @@ pub fn register<'a>(doc: &'a Document, reg: &mut Registry<'a>, diags: &mut Diagn
         "SLI" => &mut reg.slis,
         "AlertPolicy" => &mut reg.policies,
         "AlertCondition" => &mut reg.conditions,
-        "DataSource" => &mut reg.data_sources,
+        "DataSource" | "Datasource" => &mut reg.data_sources,
         _ => return,
     };
     if let Some(first) = table.get(name) {
@@ -142,6 +154,11 @@ fn metadata(field: &Field<'_>, slo_name: bool, diags: &mut Diagnostics) -> Meta 
     }
     if let Some(f) = map.get("annotations") {
         f.string_map(diags);
+    }
+    // Kubernetes custom resources (the osko operator's) live in a namespace, which says nothing
+    // about the SLO itself.
+    if let Some(f) = map.get("namespace") {
+        f.string(diags);
     }
     map.finish(diags);
     meta
@@ -199,7 +216,7 @@ pub fn decode(input: super::Doc<'_>, drafts: &mut Drafts, diags: &mut Diagnostic
     let v1 = root
         .get("apiVersion")
         .and_then(|f| f.string(diags))
-        .is_some_and(|v| v == "openslo/v1");
+        .is_some_and(|v| is_v1(&v));
     let kinds = if v1 { V1_KINDS } else { V1ALPHA_KINDS };
     let Some((kind, _)) = super::kind(&mut root, kinds, diags) else {
         return;
@@ -230,7 +247,33 @@ pub fn decode(input: super::Doc<'_>, drafts: &mut Drafts, diags: &mut Diagnostic
     match kind.as_str() {
         "SLO" => slo(&spec, meta, &context, file, doc.root.span, drafts, diags),
         "SLI" => {
-            sli_spec(&spec, &context, diags);
+            // An SLI of another vendor's metrics (Datadog, Redshift ...) often sits beside the
+            // Prometheus ones in a shared repository; no SLO may use it, so it is skipped with a
+            // warning here, and an SLO that refers to it fails where it does (`indicator_ref`).
+            let mut own = Diagnostics::default();
+            sli_spec(&spec, &context, &mut own);
+            let foreign = foreign_source(spec.node, reg);
+            let mut skipped = false;
+            for d in own.iter() {
+                // Only the foreign source's own errors become the warning; any other problem of
+                // the document is still reported.
+                if foreign.is_some() && d.message.starts_with("metric source type ") {
+                    skipped = true;
+                } else {
+                    diags.push(d.clone());
+                }
+            }
+            if let (true, Some((source, at))) = (skipped, foreign) {
+                diags.push(
+                    Diagnostic::warning(format!(
+                        "skipped SLI `{}`: its metric source type `{source}` is not Prometheus",
+                        meta.name.as_deref().unwrap_or_default()
+                    ))
+                    .at(at)
+                    .note("slokit generates Prometheus recording rules, so it can only read Prometheus metrics")
+                    .note("SLOs that use this SLI fail to load"),
+                );
+            }
         }
         "AlertPolicy" => {
             if let Some(conditions) = policy_spec(&spec, &context, diags) {
@@ -243,7 +286,22 @@ pub fn decode(input: super::Doc<'_>, drafts: &mut Drafts, diags: &mut Diagnostic
             }
         }
         "Service" => simple_spec(&spec, &[], diags),
-        "DataSource" => simple_spec(&spec, &["type"], diags),
+        "DataSource" | "Datasource" => {
+            simple_spec(&spec, &["type"], diags);
+            let type_node = entry(spec.node, "type");
+            if let Some(source) = text(type_node).filter(|t| !is_prometheus(t)) {
+                diags.push(
+                    Diagnostic::warning(format!(
+                        "skipped DataSource `{}` of type `{source}`",
+                        meta.name.as_deref().unwrap_or_default()
+                    ))
+                    .at(type_node.map_or(spec.span(), |n| n.span))
+                    .field("spec.type")
+                    .note("slokit generates Prometheus recording rules, so it can only read Prometheus metrics")
+                    .note("SLIs whose metric sources refer to it fail to load when an SLO uses them"),
+                );
+            }
+        }
         "AlertNotificationTarget" => simple_spec(&spec, &["target"], diags),
         _ => {}
     }
@@ -321,6 +379,66 @@ fn quietly<T>(
         return None;
     }
     value
+}
+
+/// Prometheus and the servers that speak its API under their own names in OpenSLO files.
+fn is_prometheus(source_type: &str) -> bool {
+    ["prometheus", "thanos", "mimir", "victoriametrics", "cortex"]
+        .iter()
+        .any(|p| source_type.eq_ignore_ascii_case(p))
+}
+
+/// The first metric source of an SLI `spec` that is not Prometheus: its type and where it is
+/// named (the `type`, or the `metricSourceRef` whose data source has that type).
+fn foreign_source(spec: &Node, reg: &Registry<'_>) -> Option<(String, Span)> {
+    let ratio = entry(spec, "ratioMetric");
+    let wrappers = ["good", "bad", "total", "raw"]
+        .iter()
+        .filter_map(|k| ratio.and_then(|r| entry(r, k)))
+        .chain(entry(spec, "thresholdMetric"));
+    for wrapper in wrappers {
+        let Some(source) = entry(wrapper, "metricSource") else {
+            continue;
+        };
+        if let Some(type_node) = entry(source, "type") {
+            if let Some(t) = text(Some(type_node)).filter(|t| !is_prometheus(t)) {
+                return Some((t.to_string(), type_node.span));
+            }
+            continue;
+        }
+        let Some(reference) = entry(source, "metricSourceRef") else {
+            continue;
+        };
+        let referenced = text(Some(reference))
+            .and_then(|name| reg.data_sources.get(name))
+            .and_then(|ds| text(ds.spec.and_then(|s| entry(s, "type"))));
+        if let Some(t) = referenced.filter(|t| !is_prometheus(t)) {
+            return Some((t.to_string(), reference.span));
+        }
+    }
+    None
+}
+
+/// A key that older or vendor files spell differently (`operator` for `op`, nobl9's `promql` for
+/// `query`): either is read, both at once is an error, since they might disagree.
+fn either<'a>(
+    map: &mut Map<'a>,
+    key: &'static str,
+    other: &'static str,
+    diags: &mut Diagnostics,
+) -> Option<Field<'a>> {
+    match (map.get(key), map.get(other)) {
+        (Some(f), None) | (None, Some(f)) => Some(f),
+        (Some(_), Some(second)) => {
+            diags.push(
+                second
+                    .error(format!("`{key}` and `{other}` are both set"))
+                    .help(format!("keep `{key}`; `{other}` is another spelling of it")),
+            );
+            None
+        }
+        (None, None) => None,
+    }
 }
 
 /// `Good experience` → `good-experience`, for SLO names made from objective names.
@@ -453,30 +571,16 @@ mod tests {
     #[test]
     fn unsupported_features_are_errors() {
         check(
-            &v1(
-                RATIO,
-                "  budgetingMethod: Timeslices\n  objectives: [{target: 0.99}]\n",
-            )
-            .replace("  budgetingMethod: Occurrences\n", ""),
-            "error: budgeting method `Timeslices` is not supported
-  --> test.yaml:13:20
-    |
- 13 |   budgetingMethod: Timeslices
-    |                    ^^^^^^^^^^
-    = field: spec.budgetingMethod
-    = note: slokit budgets by occurrences: the share of good events over the whole window
-    = help: use `budgetingMethod: Occurrences`; for good time, use a `thresholdMetric` SLI",
-        );
-        check(
             &v1(RATIO, "  timeWindow: [{duration: 1M, calendar: {startTime: 2022-01-01 12:00:00, timeZone: UTC}}]\n  objectives: [{target: 0.99}]\n"),
-            "error: calendar-aligned time windows are not supported
+            "warning: calendar-aligned window `1M` is loaded as a rolling 30d window
   --> test.yaml:14:16
     |
  14 |   timeWindow: [{duration: 1M, calendar: {startTime: 2022-01-01 12:00:00, timeZone: UTC}}]
     |                ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
     = field: spec.timeWindow[0]
-    = note: slokit measures every objective over a rolling window
-    = help: use `isRolling: true` with a `duration` such as `28d`",
+    = note: the error budget does not reset at the start of each `1M` period (counted from 2022-01-01 12:00:00 UTC): at any moment the SLI and the budget cover the last 30d, not the period so far
+    = note: burn-rate alerts are the same either way; reports and dashboards show the rolling figures
+    = help: write `isRolling: true` with `duration: 30d` to measure a rolling window and silence this warning",
         );
         check(
             &v1("      ratioMetric:\n        good: {metricSource: {type: Datadog, spec: {query: x}}}\n        total: {metricSource: {type: Datadog, spec: {query: y}}}\n", "  objectives: [{target: 0.99}]\n"),
@@ -571,6 +675,228 @@ warning: a burn-rate condition with `op: lte` fires when the budget burns slowly
     = field: spec.indicator.spec.ratioMetric.good.metricSource.spec.query
     = note: expected a metric selector
     = help: write the counter as `metric{label=\"value\"}`, or set `counter: false` and write an event-rate query over `{{.window}}`",
+        );
+    }
+
+    #[test]
+    fn osko_spellings_string_targets_operator_and_promql_are_accepted() {
+        let yaml = "apiVersion: openslo.com/v1\nkind: SLO\nmetadata: {name: api}\nspec:\n  service: web\n  budgetingMethod: Occurrences\n  indicator:\n    metadata: {name: i}\n    spec:\n      thresholdMetric: {metricSource: {type: Prometheus, spec: {promql: 'probe_duration_seconds'}}}\n  objectives: [{operator: lt, value: 0.5, target: \"0.99\"}]\n";
+        let slos = slos(yaml);
+        let Indicator::Threshold(t) = &slos[0].indicator else {
+            panic!("{:?}", slos[0].indicator)
+        };
+        assert_eq!(
+            (t.op, t.bound, slos[0].objective),
+            (Comparison::Less, 0.5, 0.99)
+        );
+    }
+
+    #[test]
+    fn both_spellings_at_once_are_an_error() {
+        check(
+            &v1(
+                "      thresholdMetric: {metricSource: {type: Prometheus, spec: {query: a, promql: b}}}\n",
+                "  objectives: [{op: lt, value: 1, target: 0.99}]\n",
+            ),
+            "error: `query` and `promql` are both set
+  --> test.yaml:10:83
+    |
+ 10 |       thresholdMetric: {metricSource: {type: Prometheus, spec: {query: a, promql: b}}}
+    |                                                                                   ^
+    = field: spec.indicator.spec.thresholdMetric.metricSource.spec.promql
+    = help: keep `query`; `promql` is another spelling of it",
+        );
+    }
+
+    #[test]
+    fn threshold_expressions_become_the_same_good_time_ratio() {
+        let yaml = v1(
+            "      thresholdMetric: {metricSource: {type: Prometheus, spec: {query: 'max by (queue) (queue_depth)'}}}\n",
+            "  objectives: [{op: lte, value: 100, target: 0.99}]\n",
+        );
+        let slos = slos(&yaml);
+        let Indicator::Raw { error_ratio } = &slos[0].indicator else {
+            panic!("{:?}", slos[0].indicator)
+        };
+        assert_eq!(
+            error_ratio.template,
+            "avg_over_time((\n  (max by (queue) (queue_depth)) > bool 100\n)[{{.window}}:1m])"
+        );
+    }
+
+    #[test]
+    fn foreign_sources_no_slo_uses_are_skipped_with_a_warning() {
+        let others = "apiVersion: openslo/v1\nkind: DataSource\nmetadata: {name: dd}\nspec: {type: Datadog, connectionDetails: {site: x}}\n---\napiVersion: openslo/v1\nkind: SLI\nmetadata: {name: latency}\nspec:\n  thresholdMetric: {metricSource: {metricSourceRef: dd, spec: {query: 'avg:trace.http.request{*}'}}}\n";
+        check(others, "warning: skipped DataSource `dd` of type `Datadog`
+  --> test.yaml:4:14
+   |
+ 4 | spec: {type: Datadog, connectionDetails: {site: x}}
+   |              ^^^^^^^
+   = field: spec.type
+   = note: slokit generates Prometheus recording rules, so it can only read Prometheus metrics
+   = note: SLIs whose metric sources refer to it fail to load when an SLO uses them
+
+warning: skipped SLI `latency`: its metric source type `Datadog` is not Prometheus
+  --> test.yaml:10:53
+    |
+ 10 |   thresholdMetric: {metricSource: {metricSourceRef: dd, spec: {query: 'avg:trace.http.request{*}'}}}
+    |                                                     ^^
+    = note: slokit generates Prometheus recording rules, so it can only read Prometheus metrics
+    = note: SLOs that use this SLI fail to load");
+        let used = format!("{others}---\napiVersion: openslo/v1\nkind: SLO\nmetadata: {{name: api}}\nspec:\n  service: web\n  budgetingMethod: Occurrences\n  indicatorRef: latency\n  objectives: [{{op: lt, value: 1, target: 0.99}}]\n");
+        let (rendered, _) = crate::load::test_load(&[("test.yaml", &used)]);
+        assert!(
+            rendered.contains(
+                "error: SLI `latency` reads a `Datadog` metric source\n  --> test.yaml:18:17\n"
+            ),
+            "{rendered}"
+        );
+    }
+
+    #[test]
+    fn calendar_windows_load_as_the_rolling_window_of_their_length() {
+        let period = |window: &str| {
+            let yaml = v1(
+                RATIO,
+                &format!("  timeWindow: [{window}]\n  objectives: [{{target: 0.99}}]\n"),
+            );
+            let (rendered, catalog) = test_load(&[("test.yaml", &yaml)]);
+            assert!(
+                rendered.starts_with("warning: calendar-aligned window"),
+                "{rendered}"
+            );
+            let period = catalog.slos().next().map(|s| s.period.to_string());
+            period
+        };
+        assert_eq!(period("{duration: 1Q, isRolling: false, calendar: {startTime: 2024-01-01 00:00:00, timeZone: Europe/Paris}}").as_deref(), Some("90d"));
+        assert_eq!(
+            period("{duration: 1w, isRolling: false}").as_deref(),
+            Some("7d")
+        );
+        assert_eq!(
+            period("{duration: 2M, calendar: {startTime: 2024-01-01 00:00:00, timeZone: UTC}}")
+                .as_deref(),
+            Some("60d")
+        );
+        let (rendered, catalog) = test_load(&[("test.yaml", "apiVersion: openslo/v1alpha\nkind: SLO\nmetadata: {name: s}\nspec:\n  service: svc\n  budgetingMethod: Occurrences\n  objectives:\n  - ratioMetrics:\n      good: {source: prometheus, queryType: promql, query: 'sum(rate(ok[{{.window}}]))'}\n      total: {source: prometheus, queryType: promql, query: 'sum(rate(all[{{.window}}]))'}\n    target: 0.999\n  timeWindows: [{count: 1, unit: Month, calendar: {startTime: 2020-01-01 00:00:00, timeZone: UTC}}]\n")]);
+        assert!(
+            rendered.contains("help: write `{count: 30, unit: Day}` without a calendar"),
+            "{rendered}"
+        );
+        assert_eq!(
+            catalog
+                .slos()
+                .next()
+                .map(|s| s.period.to_string())
+                .as_deref(),
+            Some("30d")
+        );
+        check(
+            &v1(RATIO, "  timeWindow: [{duration: 0M, isRolling: false}]\n  objectives: [{target: 0.99}]\n"),
+            "error: invalid calendar duration `0M`
+  --> test.yaml:14:27
+    |
+ 14 |   timeWindow: [{duration: 0M, isRolling: false}]
+    |                           ^^
+    = field: spec.timeWindow[0].duration
+    = help: write a whole number of periods such as `1M`, `1Q`, `1w` or `30d`",
+        );
+    }
+
+    /// An SLO of `budgetingMethod: Timeslices` (or another method) with one objective.
+    fn sliced(method: &str, objective: &str) -> String {
+        v1(RATIO, &format!("  objectives: [{objective}]\n")).replace(
+            "budgetingMethod: Occurrences",
+            &format!("budgetingMethod: {method}"),
+        )
+    }
+
+    fn raw_template(yaml: &str) -> String {
+        let (_, catalog) = test_load(&[("test.yaml", yaml)]);
+        let slo = catalog.slos().next().expect("one SLO");
+        let Indicator::Raw { error_ratio } = &slo.indicator else {
+            panic!("{:?}", slo.indicator)
+        };
+        error_ratio.template.clone()
+    }
+
+    #[test]
+    fn timeslices_count_the_slices_below_their_target() {
+        let yaml = sliced(
+            "Timeslices",
+            "{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 1m}",
+        );
+        assert_eq!(
+            raw_template(&yaml),
+            "avg_over_time((\n  (\n    (\n      sum (rate(requests_total{code!~\"5..\"}[1m]))\n    )\n    /\n    (\n      sum (rate(requests_total[1m]))\n    )\n  ) >= 0 < bool 0.95\n)[{{.window}}:1m])"
+        );
+        let (rendered, _) = test_load(&[("test.yaml", &yaml)]);
+        assert!(
+            rendered.starts_with(
+                "warning: `Timeslices` budgeting is measured over 1m slices aligned to the clock\n"
+            ),
+            "{rendered}"
+        );
+    }
+
+    #[test]
+    fn ratio_timeslices_average_the_slices_error_ratios() {
+        let template = raw_template(&sliced(
+            "RatioTimeslices",
+            "{target: 0.99, timeSliceWindow: 5m}",
+        ));
+        assert!(
+            template.starts_with("avg_over_time((\n  (\n    1 - (\n"),
+            "{template}"
+        );
+        assert!(
+            template.ends_with(") >= 0\n)[{{.window}}:5m])"),
+            "{template}"
+        );
+        // For a threshold, the average of equal slices' good-time ratios is the good-time ratio.
+        let threshold = v1(
+            "      thresholdMetric: {metricSource: {type: Prometheus, spec: {query: up}}}\n",
+            "  objectives: [{op: gte, value: 1, target: 0.99, timeSliceWindow: 1m}]\n",
+        )
+        .replace("Occurrences", "RatioTimeslices");
+        assert!(matches!(
+            slos(&threshold)[0].indicator,
+            Indicator::Threshold(_)
+        ));
+    }
+
+    #[test]
+    fn time_slices_that_cannot_be_measured_are_errors() {
+        check(
+            &sliced("Timeslices", "{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 10m}"),
+            "error: a time slice of `10m` cannot be measured
+  --> test.yaml:14:71
+    |
+ 14 |   objectives: [{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 10m}]
+    |                                                                       ^^^
+    = field: spec.objectives[0].timeSliceWindow
+    = note: slokit records every SLI in 5m steps; a slice must be a whole number of minutes that divides them
+    = help: use `timeSliceWindow: 1m` or `timeSliceWindow: 5m`",
+        );
+        check(
+            &sliced("Timeslices", "{target: 0.99, timeSliceWindow: 1m}"),
+            "error: missing required field `timeSliceTarget`
+  --> test.yaml:14:16
+    |
+ 14 |   objectives: [{target: 0.99, timeSliceWindow: 1m}]
+    |                ^
+    = field: spec.objectives[0]
+    = help: `budgetingMethod: Timeslices` counts a slice good when its good ratio reaches `timeSliceTarget`, such as `0.95`",
+        );
+        check(
+            &sliced("Timeslice", "{target: 0.99}"),
+            "error: unknown budgeting method `Timeslice`
+  --> test.yaml:6:20
+   |
+ 6 |   budgetingMethod: Timeslice
+   |                    ^^^^^^^^^
+   = field: spec.budgetingMethod
+   = help: did you mean `Timeslices`?",
         );
     }
 

@@ -65,8 +65,7 @@ pub(super) fn slo(
     let several = items.len() > 1;
     let mut seen_names: Vec<String> = Vec::new();
     for (index, item) in items.iter().enumerate() {
-        let Some(objective) = objective(item, &indicator, budgeting.is_some(), context, diags)
-        else {
+        let Some(objective) = objective(item, &indicator, budgeting, context, diags) else {
             continue;
         };
         // Checked before the clones below: with thousands of objectives, cloning a large
@@ -79,7 +78,7 @@ pub(super) fn slo(
             service.clone(),
             period,
             alerting.clone(),
-            budgeting,
+            budgeting.map(|_| ()),
         ) else {
             continue;
         };
@@ -146,7 +145,8 @@ pub(super) fn slo(
     }
 }
 
-/// v1 `timeWindow`: exactly one rolling window.
+/// v1 `timeWindow`: exactly one window. A calendar-aligned one is loaded as the rolling window of
+/// the same length (see [`calendar_as_rolling`]).
 pub(super) fn time_window(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Duration> {
     let item = single_window(field, diags)?;
     let mut map = item.map(diags)?;
@@ -154,14 +154,14 @@ pub(super) fn time_window(field: &Field<'_>, diags: &mut Diagnostics) -> Option<
     let rolling = map.get("isRolling").and_then(|f| f.boolean(diags));
     let calendar = map.get("calendar");
     map.finish(diags);
-    check_rolling(
-        &item,
-        rolling,
-        calendar.is_some(),
-        "`isRolling: true` with a `duration` such as `28d`",
-        diags,
-    )?;
-    common::duration(&duration?, diags)
+    let duration = duration?;
+    if calendar.is_some() || rolling == Some(false) {
+        let text = duration.string(diags)?;
+        let length = calendar_length(&duration, &text, diags)?;
+        let fix = format!("`isRolling: true` with `duration: {length}`");
+        return calendar_as_rolling(&item, &text, length, calendar.as_ref(), &fix, diags);
+    }
+    common::duration(&duration, diags)
 }
 
 /// v1alpha `timeWindows`: `[{count, unit, isRolling, calendar}]`. Sloth's examples leave
@@ -174,13 +174,7 @@ pub(super) fn time_windows_alpha(field: &Field<'_>, diags: &mut Diagnostics) -> 
     let rolling = map.get("isRolling").and_then(|f| f.boolean(diags));
     let calendar = map.get("calendar");
     map.finish(diags);
-    check_rolling(
-        &item,
-        rolling,
-        calendar.is_some(),
-        "a rolling window such as `{count: 28, unit: Day}`",
-        diags,
-    )?;
+    let aligned = calendar.is_some() || rolling == Some(false);
     let unit_field = unit?;
     let unit = unit_field.string(diags)?;
     let size = match unit.as_str() {
@@ -189,6 +183,9 @@ pub(super) fn time_windows_alpha(field: &Field<'_>, diags: &mut Diagnostics) -> 
         "Hour" => Duration::from_hours(1),
         "Day" => Duration::from_days(1),
         "Week" => Duration::from_days(7),
+        "Month" if aligned => MONTH,
+        "Quarter" if aligned => QUARTER,
+        "Year" if aligned => YEAR,
         "Month" | "Quarter" | "Year" => {
             diags.push(
                 unit_field
@@ -200,11 +197,11 @@ pub(super) fn time_windows_alpha(field: &Field<'_>, diags: &mut Diagnostics) -> 
             return None;
         }
         other => {
-            diags.push(
-                unit_field
-                    .error(format!("unknown time unit `{other}`"))
-                    .help("use `Day` or `Week`"),
-            );
+            let known = [
+                "Second", "Minute", "Hour", "Day", "Week", "Month", "Quarter", "Year",
+            ];
+            let d = unit_field.error(format!("unknown time unit `{other}`"));
+            diags.push(d.help_did_you_mean(other, known, || "use `Day` or `Week`".to_string()));
             return None;
         }
     };
@@ -213,7 +210,98 @@ pub(super) fn time_windows_alpha(field: &Field<'_>, diags: &mut Diagnostics) -> 
         diags.push(item.error("the time window's `count` must be at least 1"));
         return None;
     }
-    count.checked_mul(size.millis()).map(Duration::from_millis)
+    let length = count
+        .checked_mul(size.millis())
+        .map(Duration::from_millis)?;
+    if aligned {
+        let written = format!("{count} {unit}");
+        let fix = match length.millis() % Duration::from_days(1).millis() {
+            0 => format!(
+                "`{{count: {}, unit: Day}}` without a calendar",
+                length.millis() / Duration::from_days(1).millis()
+            ),
+            _ => format!("`{{count: {count}, unit: {unit}}}` without a calendar"),
+        };
+        return calendar_as_rolling(&item, &written, length, calendar.as_ref(), &fix, diags);
+    }
+    Some(length)
+}
+
+/// The rolling lengths calendar periods are loaded as: the usual 30-day month (Sloth's and the
+/// SRE workbook's), 90-day quarter and 365-day year.
+const MONTH: Duration = Duration::from_days(30);
+const QUARTER: Duration = Duration::from_days(90);
+const YEAR: Duration = Duration::from_days(365);
+
+/// The length of a calendar `duration` such as `1M`, `1Q`, `1w` or `1d`: OpenSLO's own units
+/// beside Prometheus's.
+fn calendar_length(field: &Field<'_>, text: &str, diags: &mut Diagnostics) -> Option<Duration> {
+    let trimmed = text.trim();
+    let unit = match trimmed.chars().last() {
+        Some('M') => Some(MONTH),
+        Some('Q') => Some(QUARTER),
+        Some('Y') => Some(YEAR),
+        _ => None,
+    };
+    let Some(unit) = unit else {
+        return common::duration(field, diags);
+    };
+    let count = trimmed[..trimmed.len() - 1]
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0);
+    match count.and_then(|n| n.checked_mul(unit.millis())) {
+        Some(millis) => Some(Duration::from_millis(millis)),
+        None => {
+            diags.push(
+                field
+                    .error(format!("invalid calendar duration `{trimmed}`"))
+                    .help("write a whole number of periods such as `1M`, `1Q`, `1w` or `30d`"),
+            );
+            None
+        }
+    }
+}
+
+/// slokit's model has rolling windows only. A calendar-aligned window is loaded as the rolling
+/// window of the same length rather than refused: the SLI, the budget and the alerts are the same
+/// figures over the last `length`, and what differs (the budget never resets at a boundary) is
+/// said in a warning at the window, with the calendar it ignores.
+fn calendar_as_rolling(
+    item: &Field<'_>,
+    written: &str,
+    length: Duration,
+    calendar: Option<&Field<'_>>,
+    fix: &str,
+    diags: &mut Diagnostics,
+) -> Option<Duration> {
+    let mut start = None;
+    if let Some(calendar) = calendar {
+        let mut map = calendar.map(diags)?;
+        start = map.get("startTime").and_then(|f| f.string(diags));
+        let zone = map.get("timeZone").and_then(|f| f.string(diags));
+        map.finish(diags);
+        if let (Some(s), Some(z)) = (&start, zone) {
+            start = Some(format!("{s} {z}"));
+        }
+    }
+    let boundary = match &start {
+        Some(start) => format!("the start of each `{written}` period (counted from {start})"),
+        None => format!("the start of each calendar `{written}` period"),
+    };
+    diags.push(
+        item.warning(format!(
+            "calendar-aligned window `{written}` is loaded as a rolling {length} window"
+        ))
+        .note(format!(
+            "the error budget does not reset at {boundary}: at any moment the SLI and the budget cover the last {length}, not the period so far"
+        ))
+        .note("burn-rate alerts are the same either way; reports and dashboards show the rolling figures")
+        .help(format!(
+            "write {fix} to measure a rolling window and silence this warning"
+        )),
+    );
+    Some(length)
 }
 
 pub(super) fn single_window<'a>(field: &Field<'a>, diags: &mut Diagnostics) -> Option<Field<'a>> {
@@ -239,38 +327,14 @@ pub(super) fn single_window<'a>(field: &Field<'a>, diags: &mut Diagnostics) -> O
     }
 }
 
-pub(super) fn check_rolling(
-    item: &Field<'_>,
-    rolling: Option<bool>,
-    calendar: bool,
-    fix: &str,
-    diags: &mut Diagnostics,
-) -> Option<()> {
-    if calendar || rolling == Some(false) {
-        diags.push(
-            item.error("calendar-aligned time windows are not supported")
-                .note("slokit measures every objective over a rolling window")
-                .help(format!("use {fix}")),
-        );
-        return None;
-    }
-    Some(())
-}
-
-/// Only `Occurrences` (good events over all events) fits slokit's model.
-pub(super) fn budgeting_method(field: &Field<'_>, diags: &mut Diagnostics) -> Option<()> {
+/// `Occurrences` (good events over all events), or one of the time-slice methods, which
+/// [`sliced`] measures.
+pub(super) fn budgeting_method(field: &Field<'_>, diags: &mut Diagnostics) -> Option<Budgeting> {
     let method = field.string(diags)?;
     match method.as_str() {
-        "Occurrences" => Some(()),
-        "Timeslices" | "RatioTimeslices" => {
-            diags.push(
-                field
-                    .error(format!("budgeting method `{method}` is not supported"))
-                    .note("slokit budgets by occurrences: the share of good events over the whole window")
-                    .help("use `budgetingMethod: Occurrences`; for good time, use a `thresholdMetric` SLI"),
-            );
-            None
-        }
+        "Occurrences" => Some(Budgeting::Occurrences),
+        "Timeslices" => Some(Budgeting::Timeslices),
+        "RatioTimeslices" => Some(Budgeting::RatioTimeslices),
         other => {
             let known = ["Occurrences", "Timeslices", "RatioTimeslices"];
             let d = field.error(format!("unknown budgeting method `{other}`"));
@@ -290,19 +354,24 @@ pub(super) struct Objective {
 pub(super) fn objective(
     item: &Field<'_>,
     slo_indicator: &Option<Option<Sli>>,
-    occurrences: bool,
+    budgeting: Option<Budgeting>,
     context: &Context<'_, '_>,
     diags: &mut Diagnostics,
 ) -> Option<Objective> {
     let mut map = item.map(diags)?;
     let display_name = map.get("displayName").and_then(|f| f.string(diags));
-    let op = map.get("op");
+    // `operator` is the name OpenSLO's drafts and some generators use for `op`.
+    let op = either(&mut map, "op", "operator", diags);
     let value = map.get("value");
     let target = map.get("target");
     let percent = map.get("targetPercent");
-    for key in ["timeSliceTarget", "timeSliceWindow"] {
-        // Under time-slice budgeting the method itself is the error; these need no second one.
-        if let Some(f) = map.get(key).filter(|_| occurrences) {
+    let slices = SliceFields {
+        target: map.get("timeSliceTarget"),
+        window: map.get("timeSliceWindow"),
+    };
+    if budgeting == Some(Budgeting::Occurrences) {
+        for f in [&slices.target, &slices.window].into_iter().flatten() {
+            let key = f.path.rsplit('.').next().unwrap_or_default();
             diags.push(
                 f.warning(format!(
                     "`{key}` only applies to time-slice budgeting and is ignored"
@@ -372,8 +441,12 @@ pub(super) fn objective(
             warn_threshold_fields(&op, &value, diags);
             Indicator::Raw { error_ratio }
         }
-        SliKind::Threshold(gauge) => {
+        SliKind::Threshold(_) | SliKind::ThresholdExpression(_) => {
             let (Some(op_field), Some(value_field)) = (op, value) else {
+                // `op` and `operator` both written is reported where they are.
+                if entry(item.node, "op").is_some() && entry(item.node, "operator").is_some() {
+                    return None;
+                }
                 diags.push(
                     item.error("a threshold metric needs the objective's `op` and `value`")
                         .help("add e.g. `op: lt` and `value: 500`: events are good when the metric is below 500"),
@@ -387,19 +460,31 @@ pub(super) fn objective(
                 "gt" => Comparison::Greater,
                 "gte" => Comparison::GreaterOrEqual,
                 other => {
-                    diags.push(
-                        op_field
-                            .error(format!("unknown `op` `{other}`"))
-                            .help("use `lt`, `lte`, `gt` or `gte`"),
-                    );
+                    let known = ["lt", "lte", "gt", "gte"];
+                    let d = op_field.error(format!("unknown `op` `{other}`"));
+                    diags.push(d.help_did_you_mean(other, known, || {
+                        "use `lt`, `lte`, `gt` or `gte`".to_string()
+                    }));
                     return None;
                 }
             };
             let bound = value_field.number(diags)?;
             // OpenSLO counts the data points that meet the bound; slokit counts the good time, the
             // same measure for a metric that is scraped at a steady interval.
-            Indicator::Threshold(ThresholdIndicator { gauge, op, bound })
+            match sli.kind {
+                SliKind::Threshold(gauge) => {
+                    Indicator::Threshold(ThresholdIndicator { gauge, op, bound })
+                }
+                SliKind::ThresholdExpression(expression) => Indicator::Raw {
+                    error_ratio: threshold_expression(&expression, op, bound),
+                },
+                _ => return None,
+            }
         }
+    };
+    let indicator = match budgeting {
+        Some(Budgeting::Occurrences) | None => indicator,
+        Some(method) => sliced(indicator, &sli.group_by, method, slices, item, diags)?,
     };
     Some(Objective {
         group_by: sli.group_by,
