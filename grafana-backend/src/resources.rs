@@ -10,8 +10,9 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 use slokit_conventions::{rate_series, BASE_WINDOW, SERIES_TOTAL};
 use slokit_conventions::{
-    LABEL_DISPLAY_NAME, LABEL_INDICATOR, LABEL_OWNER, LABEL_PHASE, LABEL_PRODUCT, LABEL_SERVICE,
-    LABEL_SLO, LABEL_SOURCE, LABEL_TIER, SERIES_INFO,
+    LABEL_COMPOSITE_MEMBERS, LABEL_COMPOSITE_METHOD, LABEL_DISPLAY_NAME, LABEL_INDICATOR,
+    LABEL_OWNER, LABEL_PHASE, LABEL_PRODUCT, LABEL_PRODUCT_SLO, LABEL_SERVICE, LABEL_SLO,
+    LABEL_SOURCE, LABEL_TIER, SERIES_INFO,
 };
 
 use crate::execute::{
@@ -191,6 +192,36 @@ fn describe(labels: &BTreeMap<String, String>) -> Value {
         "indicator": get(LABEL_INDICATOR),
         "source": get(LABEL_SOURCE),
         "labels": own,
+        "composite": composite(labels),
+    })
+}
+
+/// A composite SLO's method and members from its info series (`null` for other SLOs), so that a
+/// panel or variable can show what a journey or a product's own SLO is made of. Members are
+/// written `product/slo`, with `*weight` unless the weight is 1.
+fn composite(labels: &BTreeMap<String, String>) -> Value {
+    let Some(method) = labels.get(LABEL_COMPOSITE_METHOD) else {
+        return Value::Null;
+    };
+    let members: Vec<Value> = labels
+        .get(LABEL_COMPOSITE_MEMBERS)
+        .map(String::as_str)
+        .unwrap_or_default()
+        .split(',')
+        .filter(|m| !m.is_empty())
+        .map(|member| {
+            let (name, weight) = match member.rsplit_once('*') {
+                Some((name, w)) => (name, w.parse::<f64>().unwrap_or(1.0)),
+                None => (member, 1.0),
+            };
+            let (product, slo) = name.split_once('/').unwrap_or(("", name));
+            json!({"product": product, "slo": slo, "weight": weight})
+        })
+        .collect();
+    json!({
+        "method": method,
+        "members": members,
+        "productSlo": labels.get(LABEL_PRODUCT_SLO).is_some_and(|v| v == "true"),
     })
 }
 
@@ -330,4 +361,44 @@ async fn slo(
         object.insert("alertTiers".into(), Value::Array(tiers));
     }
     Ok(Answer::ok(json!({ "slo": details })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_composite_lists_its_members_with_their_weights() {
+        let info = labels(&[
+            (LABEL_SLO, "checkout-journey"),
+            (LABEL_COMPOSITE_METHOD, "events"),
+            (
+                LABEL_COMPOSITE_MEMBERS,
+                "storefront/catalog-availability,payments/pay-availability*2",
+            ),
+        ]);
+        let entry = describe(&info);
+        assert_eq!(entry["composite"]["method"], "events");
+        assert_eq!(entry["composite"]["productSlo"], false);
+        assert_eq!(
+            entry["composite"]["members"],
+            json!([
+                {"product": "storefront", "slo": "catalog-availability", "weight": 1.0},
+                {"product": "payments", "slo": "pay-availability", "weight": 2.0},
+            ])
+        );
+    }
+
+    #[test]
+    fn other_slos_have_no_composite_entry() {
+        let entry = describe(&labels(&[(LABEL_SLO, "checkout-availability")]));
+        assert_eq!(entry["composite"], Value::Null);
+    }
 }
