@@ -132,9 +132,12 @@ fn template_free_text() -> impl Strategy<Value = String> {
     text().prop_map(|t| t.replace('{', "{ "))
 }
 
-/// Label names: valid, and not one of slokit's own (`slokit_*` are reserved).
+/// Label names: valid, and not one the generator owns (`slokit_*`, and the names of
+/// `conventions::RESERVED_LABELS` such as `le` and `severity`).
 fn label_name() -> impl Strategy<Value = String> {
-    "[a-z][a-z0-9_]{0,7}".prop_filter("reserved", |n| !n.starts_with("slokit"))
+    "[a-z][a-z0-9_]{0,7}".prop_filter("reserved", |n| {
+        !n.starts_with("slokit") && !slokit::conventions::RESERVED_LABELS.contains(&n.as_str())
+    })
 }
 
 fn labels() -> impl Strategy<Value = Vec<(String, String)>> {
