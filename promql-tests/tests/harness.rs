@@ -50,8 +50,13 @@ fn helper_process_for_the_orphan_tests() {
     let prometheus = HELD.get_or_init(|| Prometheus::start(StartOptions::default()));
     println!("prometheus pid {}", prometheus.pid());
     match mode.as_str() {
-        // Held in a static, which is never dropped: only the parent-death signal ends it.
-        "static" => {}
+        // Held in a static, which is never dropped: only the parent-death signal ends it. The
+        // helper waits for its parent to close stdin first, so the parent sees the Prometheus
+        // running before the helper exits (otherwise it could be gone before anyone looked).
+        "static" => {
+            let mut rest = String::new();
+            let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut rest);
+        }
         // Wait to be killed.
         "hold" => loop {
             std::thread::sleep(Duration::from_secs(60));
@@ -71,7 +76,7 @@ fn start_helper(mode: &str) -> (ChildGuard, u32) {
             "--test-threads=1",
         ])
         .env(HELPER, mode)
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped());
     let mut helper = ChildGuard::spawn(command).expect("start the helper");
     let stdout = BufReader::new(helper.stdout.take().expect("the helper's stdout"));
@@ -92,6 +97,8 @@ fn start_helper(mode: &str) -> (ChildGuard, u32) {
         is_running(pid),
         "the helper's Prometheus {pid} is not running"
     );
+    // Closing stdin lets a `static` helper exit now that its Prometheus has been seen running.
+    drop(helper.stdin.take());
     (helper, pid)
 }
 
