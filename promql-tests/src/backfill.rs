@@ -222,6 +222,7 @@ pub struct AlertingRule {
     /// The `for:` duration as written, if any.
     pub for_: Option<String>,
     pub labels: Vec<(String, String)>,
+    pub annotations: Vec<(String, String)>,
 }
 
 /// The alerting rules of a rule file, in order.
@@ -238,6 +239,7 @@ pub fn read_alerts(path: &Path) -> Vec<AlertingRule> {
                     expr: get(rule, "expr").and_then(text_of)?,
                     for_: get(rule, "for").and_then(text_of),
                     labels: labels_of(rule),
+                    annotations: map_of(rule, "annotations"),
                 })
             }));
         }
@@ -275,7 +277,12 @@ fn groups_of(document: &Document) -> Vec<(String, &[Node])> {
 
 /// A rule's `labels`, in order.
 fn labels_of(rule: &Node) -> Vec<(String, String)> {
-    match get(rule, "labels").map(|l| &l.kind) {
+    map_of(rule, "labels")
+}
+
+/// The text entries of the map under `key` (labels, annotations).
+fn map_of(rule: &Node, key: &str) -> Vec<(String, String)> {
+    match get(rule, key).map(|l| &l.kind) {
         Some(NodeKind::Map(entries)) => entries
             .iter()
             .filter_map(|(k, v)| text_of(v).map(|v| (k.name.clone(), v)))

@@ -676,6 +676,112 @@ fn alert_times(scenario: &Scenario) -> Vec<i64> {
         .collect()
 }
 
+/// The template query of every alert's `burn_rates` annotation (the text between
+/// backticks), with its `{%s}` placeholders filled as the template fills them from the alert's
+/// labels, run as PromQL: it must parse and give one finite burn rate per window of the tier.
+/// The live check below sees only the page alert's expansion; this one covers every tier, the
+/// hourly-read windows of the ticket tier too.
+fn check_annotation_queries(
+    alerts: &[AlertingRule],
+    query: &dyn Fn(&str) -> serde_json::Value,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    for alert in alerts {
+        for name in ["burn_rates"] {
+            let Some((_, template)) = alert.annotations.iter().find(|(k, _)| k == name) else {
+                continue;
+            };
+            let promql = template.split('`').nth(1).unwrap_or_else(|| {
+                panic!("{} `{name}` has no template query: {template}", alert.alert)
+            });
+            let matchers: Vec<String> = alert
+                .labels
+                .iter()
+                .filter(|(k, _)| k.starts_with("slokit_"))
+                .map(|(k, v)| format!("{k}={v:?}"))
+                .collect();
+            let expr = promql.replace("{%s}", &format!("{{{}}}", matchers.join(",")));
+            assert!(!expr.contains('%'), "unfilled placeholder in {expr}");
+            let result = query(&expr);
+            let windows: Vec<&str> = result
+                .as_array()
+                .expect("a vector")
+                .iter()
+                .map(|s| {
+                    assert!(sample_value(&s["value"]).is_finite(), "{expr}: {s}");
+                    s["metric"]["slokit_window"]
+                        .as_str()
+                        .expect("slokit_window")
+                })
+                .collect();
+            assert_eq!(
+                windows.len(),
+                4,
+                "{} `{name}`: one burn rate per window expected from {expr}, got {result}",
+                alert.alert
+            );
+            if name == "burn_rates" {
+                lines.push(format!(
+                    "prometheus: {} {} `burn_rates` query answers for {}",
+                    alert.alert,
+                    alert
+                        .labels
+                        .iter()
+                        .find(|(k, _)| k == "severity")
+                        .map_or("", |(_, v)| v),
+                    windows.join(", ")
+                ));
+            }
+        }
+    }
+    lines
+}
+
+/// The firing page alert's `burn_rates` annotation as Prometheus expanded it: a number for each of
+/// its four windows, then a pair above its factor. Its template query is only ever run here, by a
+/// real Prometheus; a malformed query shows up as an `<error expanding template ...>` text or as
+/// `n/a` for every window.
+fn check_live_annotations(live: &promql_tests::prometheus::Prometheus) -> String {
+    let body: serde_json::Value = ureq::get(&format!("{}/api/v1/alerts", live.url))
+        .call()
+        .expect("GET /api/v1/alerts")
+        .body_mut()
+        .read_json()
+        .expect("alerts JSON");
+    let alerts = body["data"]["alerts"].as_array().expect("data.alerts");
+    let page = alerts
+        .iter()
+        .find(|a| {
+            a["labels"]["alertname"] == "CheckoutAvailabilityBurnRate"
+                && a["labels"]["severity"] == "page"
+                && a["state"] == "firing"
+        })
+        .unwrap_or_else(|| panic!("no firing page alert in {body}"));
+    let annotation = |name: &str| {
+        page["annotations"][name]
+            .as_str()
+            .unwrap_or_else(|| panic!("annotation `{name}` missing: {page}"))
+            .to_string()
+    };
+    let text = annotation("burn_rates");
+    let (rates, pairs) = text.split_once("; ").unwrap_or((text.as_str(), ""));
+    for window in ["5m", "30m", "1h", "6h"] {
+        let value = rates
+            .split(", ")
+            .find_map(|part| part.strip_prefix(&format!("{window} ")))
+            .unwrap_or_else(|| panic!("`burn_rates` has no {window}: {text}"));
+        assert!(
+            value.parse::<f64>().is_ok_and(|v| v > 0.0),
+            "`burn_rates` for {window} is `{value}`, not a burn rate: {text}"
+        );
+    }
+    assert!(
+        pairs.contains("1h/5m above 14.4x") || pairs.contains("6h/30m above 6x"),
+        "`burn_rates` names no pair above its factor although the page alert fires: `{text}`"
+    );
+    format!("prometheus: the firing page alert says `{text}`")
+}
+
 #[test]
 fn prometheus_end_to_end() {
     let began = Instant::now();
@@ -711,6 +817,9 @@ fn prometheus_end_to_end() {
         &|objective, severity| alert_of(&alerts, objective, severity).expr.clone(),
         &|expr, a, b, s| prometheus.query_range(expr, a, b, s),
     ));
+    lines.extend(check_annotation_queries(&alerts, &|expr| {
+        prometheus.query(expr, Some(scenario.live_incident as f64))
+    }));
     drop(prometheus);
 
     // Live: the generated files loaded as they are; the page alert fires for the incident that is
@@ -731,6 +840,7 @@ fn prometheus_end_to_end() {
         );
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
+    lines.push(check_live_annotations(&live));
     let quiet = live.query(r#"ALERTS{alertname="UnevenAvailabilityBurnRate"}"#, None);
     assert_eq!(
         quiet.as_array().map(Vec::len),

@@ -495,7 +495,7 @@ fn measure(
             })
             .collect()
     };
-    let wait_for = |at_least: f64| loop {
+    let wait_for = |at_least: f64, poll: Duration| loop {
         let it = iterations(&prometheus);
         if !it.is_empty() && it.values().all(|v| *v >= at_least) {
             return it;
@@ -504,31 +504,30 @@ fn measure(
             began.elapsed() < Duration::from_secs(3600),
             "rule groups did not finish {at_least} evaluations within an hour"
         );
-        std::thread::sleep(Duration::from_millis(500));
+        std::thread::sleep(poll);
     };
-    // The first evaluation warms caches and the head; measure the cycles after it.
-    let first = wait_for(1.0);
-    let cpu = |p: &Prometheus| {
-        own_metrics(p, "process_cpu_seconds_total")
-            .first()
-            .map(|(_, v)| *v)
-            .expect("process_cpu_seconds_total")
-    };
-    let cpu_before = cpu(&prometheus);
+    // The first evaluation warms caches and the head; measure the cycles after it. `/metrics` is
+    // read as little as possible while CPU is measured: each read costs Prometheus CPU that grows
+    // with the number of groups (it lists every group's metrics), which is this benchmark's cost,
+    // not rule evaluation. So the process's CPU comes from `/proc`, the run sleeps for the time
+    // its cycles should take, and only a class whose evaluations take longer than the interval is
+    // then polled, every 5 s, until its cycles are done.
+    let first = wait_for(1.0, Duration::from_millis(500));
+    let cpu_before = process_cpu_seconds(prometheus.pid());
     let measured_from = Instant::now();
-    let mut durations = Vec::new();
-    for cycle in 0..options.cycles {
-        wait_for(2.0 + cycle as f64);
-        durations.push(
-            own_metrics(&prometheus, "prometheus_rule_group_last_duration_seconds")
-                .iter()
-                .map(|(_, v)| v)
-                .sum::<f64>(),
-        );
-    }
-    let last = iterations(&prometheus);
-    let cpu_after = cpu(&prometheus);
+    let interval = slokit::duration::Duration::parse(&options.eval_interval)
+        .expect("--interval-eval")
+        .millis() as f64
+        / 1000.0;
+    std::thread::sleep(Duration::from_secs_f64(interval * options.cycles as f64));
+    wait_for(1.0 + options.cycles as f64, Duration::from_secs(5));
+    let cpu_after = process_cpu_seconds(prometheus.pid());
     let seconds = measured_from.elapsed().as_secs_f64();
+    let last = iterations(&prometheus);
+    let durations: f64 = own_metrics(&prometheus, "prometheus_rule_group_last_duration_seconds")
+        .iter()
+        .map(|(_, v)| v)
+        .sum();
     let cycles: f64 = last.iter().map(|(k, v)| v - first[k]).sum::<f64>() / last.len() as f64;
     // What Prometheus burns without rules over the same time (head upkeep, GC, its own HTTP
     // handlers) is not evaluation cost; without subtracting it, small rule sets and sets split into
@@ -537,9 +536,23 @@ fn measure(
     Measured {
         groups: last.len(),
         cpu_per_cycle: rules_cpu / cycles,
-        group_seconds_per_cycle: durations.iter().sum::<f64>() / durations.len().max(1) as f64,
+        group_seconds_per_cycle: durations,
         wall: began.elapsed(),
     }
+}
+
+/// User and system CPU seconds of process `pid` so far, from `/proc/<pid>/stat`.
+fn process_cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/<pid>/stat");
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
+    let after = stat.rsplit_once(')').expect("a stat line").1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
+    let ticks: f64 =
+        fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
+    // SAFETY: sysconf only reads a system constant.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    ticks / per_second
 }
 
 /// Prometheus's CPU seconds per wall-clock second on the benchmark's TSDB with no rules loaded,
@@ -549,12 +562,7 @@ fn idle_cpu_per_second(tsdb: &Path) -> f64 {
         tsdb: Some(tsdb.to_path_buf()),
         ..StartOptions::default()
     });
-    let cpu = || {
-        own_metrics(&prometheus, "process_cpu_seconds_total")
-            .first()
-            .map(|(_, v)| *v)
-            .expect("process_cpu_seconds_total")
-    };
+    let cpu = || process_cpu_seconds(prometheus.pid());
     std::thread::sleep(Duration::from_secs(10));
     let before = cpu();
     let from = Instant::now();

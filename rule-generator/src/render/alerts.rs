@@ -12,8 +12,9 @@
 //!
 //! A tier's expression ORs its window pairs. `or` keeps a right-hand series only when no left-hand
 //! series has the same labels (ignoring the metric name), so when several pairs fire the alert
-//! still has one label set and never flaps between pairs; which pair fired and the current burn
-//! rates are in the description, computed by template queries when the alert is rendered.
+//! still has one label set and never flaps between pairs; the current burn rates and the pairs
+//! above their factor are in the `burn_rates` annotation, computed by one template query when the
+//! alert is rendered.
 
 use super::common::{
     alert_name, budget, camel_case, hourly, hourly_window, identity_labels, number, series, Split,
@@ -149,7 +150,7 @@ fn tier_alert(slo: &Slo, tier: &AlertTier) -> Value {
         slo.period
     );
     let description = format!(
-        "Fires when the burn rate is above {}. At {}x the whole {} budget would last {}. Objective {}, error budget {}.{} See `windows` for the window pair that fired and `burn_rates` for the current burn rates.",
+        "Fires when the burn rate is above {}. At {}x the whole {} budget would last {}. Objective {}, error budget {}.{} See `burn_rates` for the current burn rates and the window pairs above their factor.",
         pairs.join(", or "),
         number(fastest),
         slo.period,
@@ -159,9 +160,6 @@ fn tier_alert(slo: &Slo, tier: &AlertTier) -> Value {
         group_text(slo),
     );
     let mut extra = tier.annotations.clone();
-    extra
-        .entry("windows".into())
-        .or_insert_with(|| fired_pairs(slo, &tier.windows));
     extra
         .entry("burn_rates".into())
         .or_insert_with(|| current_burn_rates(slo, &tier.windows));
@@ -268,10 +266,22 @@ fn budget_lasts(period: Duration, factor: f64) -> String {
     Duration::from_mins(minutes).to_string()
 }
 
-/// The Go-template variable `$s`, defined at the start of an annotation: the matchers of this
-/// alert's own series, the identity and grouping labels taken from `$labels`, so that the
-/// annotation's queries work for every group and spell the matchers once.
-fn selector_variable(slo: &Slo) -> String {
+/// The label that tells the windows apart in the `burn_rates` annotation's template query. It never reaches a
+/// recorded series or an alert's labels.
+const WINDOW_LABEL: &str = "slokit_window";
+
+/// The start of the `burn_rates` annotation: one template query for the burn
+/// rates over all `windows` of this alert's own series (each result tagged with its window in
+/// [`WINDOW_LABEL`]), whose values it leaves in `$b0`, `$b1`, ... in the order of `windows`, -1
+/// where a window has no value.
+///
+/// One query for all windows, in one annotation, rather than one per window or pair: Prometheus
+/// expands annotations at every evaluation of every pending or firing alert, so during an
+/// incident each template query costs about what the alert's own expression costs, on every
+/// evaluation, for every SLO that burns.
+fn burn_rate_variables(slo: &Slo, windows: &[Duration]) -> String {
+    // The matchers of this alert's own series, taken from `$labels`, so that the query works for
+    // every group of a grouped SLO.
     let mut labels = vec![
         LABEL_PRODUCT.to_string(),
         LABEL_SERVICE.to_string(),
@@ -280,60 +290,91 @@ fn selector_variable(slo: &Slo) -> String {
     labels.extend(slo.group_by.iter().cloned());
     let matchers: Vec<String> = labels.iter().map(|l| format!("{l}=%q")).collect();
     let args: Vec<String> = labels.iter().map(|l| format!("$labels.{l}")).collect();
-    format!(
-        "{{{{ $s := printf \"{}\" {} }}}}",
-        matchers.join(","),
-        args.join(" ")
-    )
-}
-
-/// A Go-template `printf` call that writes the PromQL `build` returns, every selector matching
-/// `$s` ([`selector_variable`]).
-fn query_printf(build: impl Fn(&dyn Fn(&str) -> String) -> String) -> String {
-    let selectors = std::cell::Cell::new(0);
-    let format = build(&|name| {
-        selectors.set(selectors.get() + 1);
-        format!("{name}{{%s}}")
-    });
-    let args = vec!["$s"; selectors.get()].join(" ");
-    format!("printf \"{format}\" {args}")
-}
-
-fn fired_pairs(slo: &Slo, windows: &[BurnWindow]) -> String {
-    let pairs: Vec<String> = windows
+    let query = windows
         .iter()
         .map(|w| {
-            let factor = number(w.factor);
-            let query = query_printf(|select| {
-                format!(
-                    "{} > {factor} and {} > {factor}",
-                    burn_rate(slo, w.long, select),
-                    burn_rate(slo, w.short, select)
-                )
-            });
             format!(
-                "{{{{ with {query} | query }}}}[{}/{} above {factor}x]{{{{ end }}}}",
-                w.long, w.short
+                "label_replace({}, \"{WINDOW_LABEL}\", \"{w}\", \"\", \"\")",
+                burn_rate(slo, *w, &|name| format!("{name}{{%s}}"))
             )
         })
-        .collect();
-    format!("{}{}", selector_variable(slo), pairs.join(" "))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    // Every selector of the query reads `{%s}`, filled with the matchers `$s`; a window read
+    // hourly names each series twice (see `window_ratio`), so count the placeholders themselves.
+    let selectors = vec!["$s"; query.matches("{%s}").count()].join(" ");
+    let mut text = format!(
+        "{{{{ $s := printf \"{}\" {} }}}}{{{{ $r := printf `{query}` {selectors} | query }}}}",
+        matchers.join(","),
+        args.join(" ")
+    );
+    let mut fill = String::new();
+    for (i, w) in windows.iter().enumerate() {
+        text.push_str(&format!("{{{{ $b{i} := -1.0 }}}}"));
+        let keyword = if i == 0 { "if" } else { "else if" };
+        fill.push_str(&format!(
+            "{{{{ {keyword} eq .Labels.{WINDOW_LABEL} \"{w}\" }}}}{{{{ $b{i} = .Value }}}}"
+        ));
+    }
+    text.push_str(&format!(
+        "{{{{ range $r }}}}{fill}{{{{ end }}}}{{{{ end }}}}"
+    ));
+    text
 }
 
-fn current_burn_rates(slo: &Slo, windows: &[BurnWindow]) -> String {
+/// The tier's windows, shortest first, each once.
+fn tier_windows(windows: &[BurnWindow]) -> Vec<Duration> {
     let mut all: Vec<Duration> = windows.iter().flat_map(|w| [w.short, w.long]).collect();
     all.sort();
     all.dedup();
+    all
+}
+
+/// A factor as a Go template float constant: text/template's `gt` refuses to compare a float
+/// with an integer constant.
+fn go_float(value: f64) -> String {
+    let text = number(value);
+    if text.contains(['.', 'e', 'E']) {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+/// The `burn_rates` annotation: the current burn rate over each of the tier's windows (`n/a`
+/// where a window has no traffic or no data), then the window pairs above their factor, e.g.
+/// `5m 100.12, 30m 100.01, 1h 100.00, 6h 17.97; 1h/5m above 14.4x; 6h/30m above 6x`.
+fn current_burn_rates(slo: &Slo, windows: &[BurnWindow]) -> String {
+    let all = tier_windows(windows);
+    let index = |w: Duration| all.iter().position(|x| *x == w).unwrap_or_default();
     let rates: Vec<String> = all
         .iter()
-        .map(|w| {
-            let query = query_printf(|select| burn_rate(slo, *w, select));
+        .enumerate()
+        .map(|(i, w)| {
             format!(
-                "{w} {{{{ with {query} | query }}}}{{{{ . | first | value | printf \"%.2f\" }}}}{{{{ else }}}}n/a{{{{ end }}}}"
+                "{w} {{{{ if ge $b{i} 0.0 }}}}{{{{ printf \"%.2f\" $b{i} }}}}{{{{ else }}}}n/a{{{{ end }}}}"
             )
         })
         .collect();
-    format!("{}{}", selector_variable(slo), rates.join(", "))
+    let pairs: String = windows
+        .iter()
+        .map(|w| {
+            let factor = go_float(w.factor);
+            format!(
+                "{{{{ if and (gt $b{} {factor}) (gt $b{} {factor}) }}}}; {}/{} above {}x{{{{ end }}}}",
+                index(w.long),
+                index(w.short),
+                w.long,
+                w.short,
+                number(w.factor)
+            )
+        })
+        .collect();
+    format!(
+        "{}{}{pairs}",
+        burn_rate_variables(slo, &all),
+        rates.join(", ")
+    )
 }
 
 /// Absent for `after`: the whole SLO (`absent_over_time` only sees equality matchers, so it cannot
