@@ -164,21 +164,25 @@ pub fn rate_series(base: &str, window: Option<Duration>) -> String {
     }
 }
 
-/// The fast rule group of one SLO, `slokit:<product>:<slo>`: base rates, windows that change at
-/// every evaluation, their burn rates, the burn-rate and no-data alerts. It has no `interval` and
-/// follows the server's global evaluation interval.
-pub fn rule_group_name(product: &str, slo: &str) -> String {
-    format!("slokit:{product}:{slo}")
+/// The fast rule group of one product, `slokit:<product>`: for each of its SLOs, base rates,
+/// windows that change at every evaluation, the burn-rate and no-data alerts. It has no
+/// `interval` and follows the server's global evaluation interval.
+///
+/// One group per product rather than per SLO: Prometheus's cost is per rule and per group (each
+/// group is scheduled, evaluated and tracked on its own), and the rules of a group run in order,
+/// so a composite placed after its members reads their values from the same evaluation.
+pub fn rule_group_name(product: &str) -> String {
+    format!("slokit:{product}")
 }
 
-/// The slow rule group of one SLO, `slokit:<product>:<slo>:slow`, evaluated every
+/// The slow rule group of one product, `slokit:<product>:slow`, evaluated every
 /// [`SLOW_GROUP_INTERVAL`]: everything that reads only the hour-aligned long windows (1d, 3d, the
 /// period), the constants, the info series and the series for the plugin.
-pub fn slow_rule_group_name(product: &str, slo: &str) -> String {
-    format!("{}:{SLOW_GROUP_SUFFIX}", rule_group_name(product, slo))
+pub fn slow_rule_group_name(product: &str) -> String {
+    format!("{}:{SLOW_GROUP_SUFFIX}", rule_group_name(product))
 }
 
-/// The suffix that tells an SLO's slow rule group from its fast one.
+/// The suffix that tells a product's slow rule group from its fast one.
 pub const SLOW_GROUP_SUFFIX: &str = "slow";
 
 /// The `interval` of every slow rule group ([`slow_rule_group_name`]).
@@ -301,8 +305,8 @@ mod tests {
 
     #[test]
     fn rule_groups() {
-        assert_eq!(rule_group_name("shop", "api"), "slokit:shop:api");
-        assert_eq!(slow_rule_group_name("shop", "api"), "slokit:shop:api:slow");
+        assert_eq!(rule_group_name("shop"), "slokit:shop");
+        assert_eq!(slow_rule_group_name("shop"), "slokit:shop:slow");
         assert_eq!(SLOW_GROUP_INTERVAL.to_string(), "2m30s");
         // At most half of Prometheus's 5m lookback, so a late evaluation leaves no gap.
         assert!(SLOW_GROUP_INTERVAL.millis() * 2 <= Duration::from_mins(5).millis());

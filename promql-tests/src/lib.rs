@@ -203,34 +203,47 @@ fn run(args: &[&str], files: &[PathBuf]) -> Result<String, String> {
 }
 
 /// Removes the rules of a rule file for which `remove(group, rule)` holds, each with its lines up
-/// to the next rule or group. `rule` is the rule's first line after its `- `, e.g. `alert: X` or
-/// `record: slokit:slo:info`; `group` is the name of the group it is in. Indentation-agnostic, so
-/// it also works inside a PrometheusRule's `spec`.
+/// to the next rule or group. `rule` is the rule's text from its first line after its `- ` (e.g.
+/// `alert: X` or `record: slokit:slo:info`) to its last line, so a test can pick one SLO's rules
+/// by their labels (`slokit_slo: x`); `group` is the name of the group it is in.
+/// Indentation-agnostic, so it also works inside a PrometheusRule's `spec`.
 pub fn remove_rules(text: &str, remove: impl Fn(&str, &str) -> bool) -> String {
     let mut out = String::new();
     let mut group = String::new();
-    // The indentation of the `- ` of the rule being removed: deeper lines belong to it.
-    let mut removing: Option<usize> = None;
+    // The rule being read: the indentation of its `- ` and its text so far.
+    let mut pending: Option<(usize, String)> = None;
+    let finish = |pending: &mut Option<(usize, String)>, out: &mut String, group: &str| {
+        if let Some((indent, rule)) = pending.take() {
+            if !remove(group, &rule[indent + 2..]) {
+                out.push_str(&rule);
+            }
+        }
+    };
     for line in text.lines() {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
-        if removing.is_some_and(|at| indent > at) {
-            continue;
+        if let Some((at, rule)) = pending.as_mut() {
+            if indent > *at || trimmed.is_empty() {
+                rule.push_str(line);
+                rule.push('\n');
+                continue;
+            }
         }
-        removing = None;
+        finish(&mut pending, &mut out, &group);
         if let Some(name) = trimmed.strip_prefix("- name: ") {
             group = name.trim().to_string();
         }
-        let rule = trimmed
+        let is_rule = trimmed
             .strip_prefix("- ")
-            .filter(|r| r.starts_with("alert:") || r.starts_with("record:"));
-        if rule.is_some_and(|r| remove(&group, r)) {
-            removing = Some(indent);
+            .is_some_and(|r| r.starts_with("alert:") || r.starts_with("record:"));
+        if is_rule {
+            pending = Some((indent, format!("{line}\n")));
             continue;
         }
         out.push_str(line);
         out.push('\n');
     }
+    finish(&mut pending, &mut out, &group);
     out
 }
 

@@ -28,8 +28,9 @@ const MEMBERS: [(&str, &str, f64, f64); 3] = [
     ("pay-availability", "pay-api", 1.0, 3.0),
 ];
 
-fn is_composite_group(group: &str) -> bool {
-    group.contains(":journey-")
+/// Whether a rule (its text, as `remove_rules` gives it) belongs to one of the journeys.
+fn is_composite_rule(rule: &str) -> bool {
+    rule.contains("slokit_slo: journey-")
 }
 
 fn selector(slo: &str) -> String {
@@ -70,16 +71,20 @@ fn composite_period_error_ratios_match_ground_truth() {
     assert_eq!(rules.len(), 1, "one product, one rule file");
     let text = std::fs::read_to_string(&rules[0]).expect("the rule file");
     assert!(
-        text.contains("- name: slokit:shop:journey-events\n"),
-        "the composites have their own groups"
+        text.contains("slokit_slo: journey-events\n"),
+        "the composites are in the product's rules"
     );
     let stages = tempfile::tempdir().expect("temporary directory");
     let members = stages.path().join("members.yml");
     let composites = stages.path().join("composites.yml");
-    std::fs::write(&members, remove_rules(&text, |g, _| is_composite_group(g))).unwrap();
+    std::fs::write(
+        &members,
+        remove_rules(&text, |_, rule| is_composite_rule(rule)),
+    )
+    .unwrap();
     std::fs::write(
         &composites,
-        remove_rules(&text, |g, _| !is_composite_group(g)),
+        remove_rules(&text, |_, rule| !is_composite_rule(rule)),
     )
     .unwrap();
 

@@ -139,7 +139,9 @@ fn folded_checks_of_slos_alike_still_catch_one_broken_slo() {
     test_rules(&tree.tests()).unwrap_or_else(|e| panic!("the folded tests fail:\n{e}"));
     tree.mutate_rules(|text| {
         promql_tests::remove_rules(text, |group, rule| {
-            group == "slokit:queue:jobs-b" && rule.starts_with("alert:")
+            group == "slokit:queue"
+                && rule.starts_with("alert:")
+                && rule.contains("slokit_slo: jobs-b\n")
         })
     });
     let report = test_rules(&tree.tests()).expect_err("a broken SLO fails the folded tests");

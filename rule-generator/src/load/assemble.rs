@@ -146,22 +146,26 @@ pub fn assemble(drafts: Drafts, options: Options, diags: &mut Diagnostics) -> Ca
 
     super::composites::link(drafts.composites, &mut products, &mut seen, diags);
 
-    // Each SLO writes two rule groups, `slokit:<product>:<slo>` and the same with `:slow`; an SLO
+    // Each product writes two rule groups, `slokit:<product>` and the same with `:slow`; a product
     // named after another's slow group would share its group name, which Prometheus rejects.
-    for ((product, name), span) in &seen {
-        let Some(base) = name.strip_suffix(&format!(":{SLOW_GROUP_SUFFIX}")) else {
+    let mut first_slo: BTreeMap<&str, crate::load::source::Span> = BTreeMap::new();
+    for ((product, _), span) in &seen {
+        first_slo.entry(product.as_str()).or_insert(*span);
+    }
+    for (product, span) in &first_slo {
+        let Some(base) = product.strip_suffix(&format!(":{SLOW_GROUP_SUFFIX}")) else {
             continue;
         };
-        if let Some(other) = seen.get(&(product.clone(), base.to_string())) {
+        if let Some(other) = first_slo.get(base) {
             diags.push(
                 Diagnostic::error(format!(
-                    "SLO `{name}` would share the rule group `{}` with SLO `{base}` in product `{product}`",
-                    rule_group_name(product, name)
+                    "product `{product}` would share the rule group `{}` with product `{base}`",
+                    rule_group_name(product)
                 ))
                 .at(*span)
-                .note_at("the other SLO", *other)
+                .note_at("an SLO of the other product", *other)
                 .help(format!(
-                    "rename it: every SLO's slow rule group ends in `:{SLOW_GROUP_SUFFIX}`"
+                    "rename the product: every product's slow rule group ends in `:{SLOW_GROUP_SUFFIX}`"
                 )),
             );
         }

@@ -1,19 +1,22 @@
 //! Turns the checked catalog into the files `slo generate` writes: per product, one rule file (two
-//! rule groups per SLO) and, for the Prometheus target, one promtool test file. Pure: no disk, no
+//! rule groups) and, for the Prometheus target, one promtool test file. Pure: no disk, no
 //! network; the same catalog always yields byte-identical files, sorted by path.
 //!
-//! Each SLO gets two groups, split by how often their rules need evaluating, because evaluation
-//! cost is per rule. The fast group `slokit:<product>:<slo>` has no `interval` and follows the
-//! server's global evaluation interval (30s or 1m is typical): base rates, windows up to 6h, their
-//! burn rates, the burn-rate and no-data alerts. The slow group `slokit:<product>:<slo>:slow` runs
-//! every [`SLOW_GROUP_INTERVAL`] (2m30s): the 1d, 3d and period windows, which are hour-aligned
-//! subqueries and change once an hour, everything read only from them (their burn rates, SLI,
-//! budget, budget-exhausted alert), the constants and the info series. Within a group, Prometheus
-//! evaluates rules one after another and each rule sees the samples written by the rules before
-//! it; different groups and SLOs evaluate concurrently. The slow group reads the fast group's 1h
-//! series only at whole hours, and the fast group's alerts read the slow burn rates through the 5m
-//! lookback, so neither depends on the order in which the two groups run. The `interval` key is
-//! the same for every target: Prometheus, Thanos, Mimir and Cortex rulers, the Prometheus
+//! Each product gets two groups, split by how often their rules need evaluating, because
+//! evaluation cost is per rule and per group. The fast group `slokit:<product>` has no `interval`
+//! and follows the server's global evaluation interval (30s or 1m is typical): for every SLO, base
+//! rates, the 1h rates, the burn-rate and no-data alerts. The slow group `slokit:<product>:slow`
+//! runs every [`SLOW_GROUP_INTERVAL`] (2m30s): the period windows, which are hour-aligned
+//! subqueries and change once an hour, everything read only from them (SLI, budget,
+//! budget-exhausted alert, the ticket tier), the constants and the info series. Within a group,
+//! Prometheus evaluates rules one after another and each rule sees the samples written by the
+//! rules before it, so a composite placed after its members ([`evaluation_order`]) reads their
+//! values of the same evaluation; different groups and products evaluate concurrently. The slow
+//! group reads the fast group's 1h series only at whole hours, and the fast group's alerts read
+//! slow series through the 5m lookback, so neither depends on the order in which the two groups
+//! run. One group per product, not per SLO: at 1,000 SLOs, 2,000 groups cost Prometheus about
+//! 38% more CPU than the same rules in two groups per product (`BENCHMARKS.md`). The `interval`
+//! key is the same for every target: Prometheus, Thanos, Mimir and Cortex rulers, the Prometheus
 //! Operator's `PrometheusRule` and vmalert all read it on a group.
 //!
 //! [`generate_with_dashboards`] adds, for the Prometheus target, the Grafana dashboards and their
@@ -191,11 +194,7 @@ pub fn product_files(
     if product.slos.is_empty() {
         return files;
     }
-    let groups: Vec<Value> = product
-        .slos
-        .iter()
-        .flat_map(|slo| rule_groups(catalog, slo))
-        .collect();
+    let groups = rule_groups(catalog, product);
     let header = header(product);
     let name = &product.name;
     match options.target {
@@ -215,7 +214,7 @@ pub fn product_files(
                 test_header.push_str(&format!("# No tests for SLO `{slo}`: {reason}.\n"));
             }
             let rules_path = format!("../{DIR_RULES}/{name}.yml");
-            let order = promtool_tests::group_eval_order(&product.slos);
+            let order = promtool_tests::group_eval_order(name);
             files.push(file(
                 [DIR_PROMETHEUS, DIR_TESTS, &format!("{name}.test.yml")],
                 &test_header,
@@ -260,22 +259,65 @@ pub fn dashboard_input<'a>(
     }
 }
 
-/// The two rule groups of one SLO of `catalog` (see the module docs): the fast group, then the
-/// slow one. In each, recording rules come first so that alerts read values from this evaluation.
-pub fn rule_groups(catalog: &Catalog, slo: &Slo) -> Vec<Value> {
+/// The two rule groups of one product of `catalog` (see the module docs): the fast group, then
+/// the slow one, each holding the rules of every SLO of the product in [`evaluation_order`].
+pub fn rule_groups(catalog: &Catalog, product: &Product) -> Vec<Value> {
+    let mut fast = Vec::new();
+    let mut slow = Vec::new();
+    for slo in evaluation_order(&product.slos) {
+        let split = slo_rules(catalog, slo);
+        fast.extend(split.fast);
+        slow.extend(split.slow);
+    }
+    vec![
+        Value::map()
+            .with("name", rule_group_name(&product.name))
+            .with("rules", fast),
+        Value::map()
+            .with("name", slow_rule_group_name(&product.name))
+            .with("interval", SLOW_GROUP_INTERVAL.to_string())
+            .with("rules", slow),
+    ]
+}
+
+/// The rules of one SLO, split between its product's fast and slow group. In each, recording
+/// rules come first so that alerts read values from this evaluation.
+pub fn slo_rules(catalog: &Catalog, slo: &Slo) -> common::Split {
     let context = Context::of(catalog, slo);
     let mut split = rules::recording_rules(slo, &context);
     let alerts = alerts::alerting_rules(slo);
     split.fast.extend(alerts.fast);
     split.slow.extend(alerts.slow);
-    let fast = Value::map()
-        .with("name", rule_group_name(&slo.product, &slo.name))
-        .with("rules", split.fast);
-    let slow = Value::map()
-        .with("name", slow_rule_group_name(&slo.product, &slo.name))
-        .with("interval", SLOW_GROUP_INTERVAL.to_string())
-        .with("rules", split.slow);
-    vec![fast, slow]
+    split
+}
+
+/// The product's SLOs in the order their rules run in a group: composites after their members
+/// (rules of a group run one after another, each seeing what the rules before it wrote), and
+/// otherwise in the catalog's order.
+pub fn evaluation_order(slos: &[Slo]) -> Vec<&Slo> {
+    let mut ordered: Vec<&Slo> = slos.iter().collect();
+    ordered.sort_by_key(|slo| composite_depth(slo, slos, 0));
+    ordered
+}
+
+/// 0 for an SLO, 1 + its deepest member's depth for a composite (members outside `slos` count 0;
+/// cycles are refused when loading, and the depth is capped all the same).
+fn composite_depth(slo: &Slo, slos: &[Slo], seen: usize) -> usize {
+    match &slo.indicator {
+        crate::model::Indicator::Composite(composite) if seen < slos.len() => {
+            1 + composite
+                .members
+                .iter()
+                .filter_map(|m| {
+                    slos.iter()
+                        .find(|s| s.product == m.product && s.name == m.slo)
+                })
+                .map(|member| composite_depth(member, slos, seen + 1))
+                .max()
+                .unwrap_or(0)
+        }
+        _ => 0,
+    }
 }
 
 /// The generator and the source spec files; no timestamps, so output is reproducible.

@@ -11,7 +11,7 @@ use slokit::render::{generate, rule_groups, GenerateOptions, OutputFile, Target}
 use std::path::Path;
 use std::time::Duration as StdDuration;
 
-/// Every `expr` in the rule groups of every SLO of the catalog.
+/// Every `expr` in the rule groups of every product of the catalog.
 fn expressions(catalog: &slokit::model::Catalog) -> Vec<(String, String)> {
     fn walk(value: &Value, context: &str, out: &mut Vec<(String, String)>) {
         match value {
@@ -36,9 +36,9 @@ fn expressions(catalog: &slokit::model::Catalog) -> Vec<(String, String)> {
         }
     }
     let mut out = Vec::new();
-    for slo in catalog.slos() {
-        for group in rule_groups(catalog, slo) {
-            walk(&group, &slo.name, &mut out);
+    for product in catalog.products.iter() {
+        for group in rule_groups(catalog, product) {
+            walk(&group, &product.name, &mut out);
         }
     }
     out
@@ -167,10 +167,14 @@ fn slow_groups_read_only_hourly_points_and_fast_recordings_never_read_slow_ones(
     let catalog = fixtures::catalog(&[], true);
     let hour = StdDuration::from_secs(3600);
     let mut problems = Vec::new();
-    for slo in catalog.slos() {
-        let groups = rule_groups(&catalog, slo);
+    for product in catalog.products.iter() {
+        let groups = rule_groups(&catalog, product);
         let [fast, slow] = groups.as_slice() else {
-            panic!("{}: expected two groups, got {}", slo.name, groups.len());
+            panic!(
+                "{}: expected two groups, got {}",
+                product.name,
+                groups.len()
+            );
         };
         let interval = |group: &Value| match group {
             Value::Map(entries) => entries
@@ -179,12 +183,12 @@ fn slow_groups_read_only_hourly_points_and_fast_recordings_never_read_slow_ones(
                 .map(|(_, v)| format!("{v:?}")),
             _ => None,
         };
-        assert_eq!(interval(fast), None, "{}", slo.name);
+        assert_eq!(interval(fast), None, "{}", product.name);
         assert_eq!(
             interval(slow).as_deref(),
             Some("Str(\"2m30s\")"),
             "{}",
-            slo.name
+            product.name
         );
         let slow_records: Vec<String> = group_rules(slow)
             .into_iter()
@@ -203,7 +207,7 @@ fn slow_groups_read_only_hourly_points_and_fast_recordings_never_read_slow_ones(
                 // windows: nothing reads an alert, so a late fast sample cannot spread.
                 let short_window = !record && series.ends_with(":rate5m");
                 if !hourly && !short_window && !slow_records.contains(&series) {
-                    problems.push(format!("{}: slow rule {name} reads {series}", slo.name));
+                    problems.push(format!("{}: slow rule {name} reads {series}", product.name));
                 }
             }
         }
@@ -212,7 +216,7 @@ fn slow_groups_read_only_hourly_points_and_fast_recordings_never_read_slow_ones(
             reads(&parser::parse(&expr).unwrap(), None, &mut read);
             for (series, _) in read {
                 if record && slow_records.contains(&series) {
-                    problems.push(format!("{}: fast rule {name} reads {series}", slo.name));
+                    problems.push(format!("{}: fast rule {name} reads {series}", product.name));
                 }
             }
         }
@@ -228,7 +232,7 @@ fn slow_groups_read_only_hourly_points_and_fast_recordings_never_read_slow_ones(
             assert!(
                 slow_names.iter().any(|n| n == expected),
                 "{}: {expected}",
-                slo.name
+                product.name
             );
         }
     }

@@ -369,52 +369,21 @@ pub fn test_file(
         .with("tests", groups)
 }
 
-/// The order in which promtool evaluates the rule groups of `slos` at each test step: each SLO's
-/// slow group, then its fast group.
+/// The order in which promtool evaluates the rule groups of `product` at each test step: the
+/// slow group, then the fast group.
 ///
 /// promtool ignores a group's `interval`: it evaluates every group at every
 /// `evaluation_interval` step, one group after another, in `group_eval_order` (in no set order
-/// otherwise). The fast group's alerts read the slow group's burn rates, and at a 1h test step a
+/// otherwise). The fast group's alerts read the slow group's series, and at a 1h test step a
 /// sample written at the previous step is older than the 5m lookback: were the fast group first,
-/// the ticket alerts would read no long-window burn rate at all. With the slow group first they
-/// read this step's. The price is that the slow group's subqueries miss this step's point of the
-/// fast group's 1h series, which is written after them, so in tests the long windows cover the
-/// hours up to one step ago (the slack of the firing checks allows two steps). A live server has no
-/// such lag: the fast group has long written the value at the hour by the time the slow group
-/// reads it.
-pub fn group_eval_order(slos: &[Slo]) -> Vec<String> {
-    // A composite's groups read its members' series written in the same step: members first.
-    let mut ordered: Vec<&Slo> = slos.iter().collect();
-    ordered.sort_by_key(|slo| composite_depth(slo, slos, 0));
-    ordered
-        .into_iter()
-        .flat_map(|slo| {
-            [
-                slow_rule_group_name(&slo.product, &slo.name),
-                rule_group_name(&slo.product, &slo.name),
-            ]
-        })
-        .collect()
-}
-
-/// 0 for an SLO, 1 + its deepest member's depth for a composite (members outside `slos` count 0;
-/// cycles are refused when loading, and the depth is capped all the same).
-fn composite_depth(slo: &Slo, slos: &[Slo], seen: usize) -> usize {
-    match &slo.indicator {
-        Indicator::Composite(composite) if seen < slos.len() => {
-            1 + composite
-                .members
-                .iter()
-                .filter_map(|m| {
-                    slos.iter()
-                        .find(|s| s.product == m.product && s.name == m.slo)
-                })
-                .map(|member| composite_depth(member, slos, seen + 1))
-                .max()
-                .unwrap_or(0)
-        }
-        _ => 0,
-    }
+/// they would read nothing. With the slow group first they read this step's. The price is that the
+/// slow group's subqueries miss this step's point of the fast group's 1h series, which is written
+/// after them, so in tests the long windows cover the hours up to one step ago (the slack of the
+/// firing checks allows two steps). A live server has no such lag: the fast group has long
+/// written the value at the hour by the time the slow group reads it. Within each group,
+/// composites follow their members ([`crate::render::evaluation_order`]).
+pub fn group_eval_order(product: &str) -> Vec<String> {
+    vec![slow_rule_group_name(product), rule_group_name(product)]
 }
 
 /// A check that `expr` is within `tolerance` of `expected` at `at`, for the group the scenario
