@@ -687,52 +687,48 @@ fn check_annotation_queries(
 ) -> Vec<String> {
     let mut lines = Vec::new();
     for alert in alerts {
-        for name in ["burn_rates"] {
-            let Some((_, template)) = alert.annotations.iter().find(|(k, _)| k == name) else {
-                continue;
-            };
-            let promql = template.split('`').nth(1).unwrap_or_else(|| {
-                panic!("{} `{name}` has no template query: {template}", alert.alert)
-            });
-            let matchers: Vec<String> = alert
-                .labels
-                .iter()
-                .filter(|(k, _)| k.starts_with("slokit_"))
-                .map(|(k, v)| format!("{k}={v:?}"))
-                .collect();
-            let expr = promql.replace("{%s}", &format!("{{{}}}", matchers.join(",")));
-            assert!(!expr.contains('%'), "unfilled placeholder in {expr}");
-            let result = query(&expr);
-            let windows: Vec<&str> = result
-                .as_array()
-                .expect("a vector")
-                .iter()
-                .map(|s| {
-                    assert!(sample_value(&s["value"]).is_finite(), "{expr}: {s}");
-                    s["metric"]["slokit_window"]
-                        .as_str()
-                        .expect("slokit_window")
-                })
-                .collect();
-            assert_eq!(
-                windows.len(),
-                4,
-                "{} `{name}`: one burn rate per window expected from {expr}, got {result}",
+        let Some((_, template)) = alert.annotations.iter().find(|(k, _)| k == "burn_rates") else {
+            continue;
+        };
+        let promql = template.split('`').nth(1).unwrap_or_else(|| {
+            panic!(
+                "{} `burn_rates` has no template query: {template}",
                 alert.alert
-            );
-            if name == "burn_rates" {
-                lines.push(format!(
-                    "prometheus: {} {} `burn_rates` query answers for {}",
-                    alert.alert,
-                    alert
-                        .labels
-                        .iter()
-                        .find(|(k, _)| k == "severity")
-                        .map_or("", |(_, v)| v),
-                    windows.join(", ")
-                ));
-            }
-        }
+            )
+        });
+        let matchers: Vec<String> = alert
+            .labels
+            .iter()
+            .filter(|(k, _)| k.starts_with("slokit_"))
+            .map(|(k, v)| format!("{k}={v:?}"))
+            .collect();
+        let expr = promql.replace("{%s}", &format!("{{{}}}", matchers.join(",")));
+        assert!(!expr.contains('%'), "unfilled placeholder in {expr}");
+        let result = query(&expr);
+        let windows: Vec<&str> = result
+            .as_array()
+            .expect("a vector")
+            .iter()
+            .map(|s| {
+                assert!(sample_value(&s["value"]).is_finite(), "{expr}: {s}");
+                s["metric"]["slokit_window"]
+                    .as_str()
+                    .expect("slokit_window")
+            })
+            .collect();
+        assert_eq!(
+            windows.len(),
+            4,
+            "{} `burn_rates`: one burn rate per window expected from {expr}, got {result}",
+            alert.alert
+        );
+        let severity = alert.labels.iter().find(|(k, _)| k == "severity");
+        lines.push(format!(
+            "prometheus: {} {} `burn_rates` query answers for {}",
+            alert.alert,
+            severity.map_or("", |(_, v)| v),
+            windows.join(", ")
+        ));
     }
     lines
 }
@@ -757,14 +753,10 @@ fn check_live_annotations(live: &promql_tests::prometheus::Prometheus) -> String
                 && a["state"] == "firing"
         })
         .unwrap_or_else(|| panic!("no firing page alert in {body}"));
-    let annotation = |name: &str| {
-        page["annotations"][name]
-            .as_str()
-            .unwrap_or_else(|| panic!("annotation `{name}` missing: {page}"))
-            .to_string()
-    };
-    let text = annotation("burn_rates");
-    let (rates, pairs) = text.split_once("; ").unwrap_or((text.as_str(), ""));
+    let text = page["annotations"]["burn_rates"]
+        .as_str()
+        .unwrap_or_else(|| panic!("annotation `burn_rates` missing: {page}"));
+    let (rates, pairs) = text.split_once("; ").unwrap_or((text, ""));
     for window in ["5m", "30m", "1h", "6h"] {
         let value = rates
             .split(", ")

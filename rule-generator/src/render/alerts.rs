@@ -266,12 +266,12 @@ fn budget_lasts(period: Duration, factor: f64) -> String {
     Duration::from_mins(minutes).to_string()
 }
 
-/// The label that tells the windows apart in the `burn_rates` annotation's template query. It never reaches a
-/// recorded series or an alert's labels.
+/// The label that tells the windows apart in the `burn_rates` annotation's template query. It
+/// never reaches a recorded series or an alert's labels.
 const WINDOW_LABEL: &str = "slokit_window";
 
-/// The start of the `burn_rates` annotation: one template query for the burn
-/// rates over all `windows` of this alert's own series (each result tagged with its window in
+/// The start of the `burn_rates` annotation: one template query for the burn rates over all
+/// `windows` of this alert's own series (each result tagged with its window in
 /// [`WINDOW_LABEL`]), whose values it leaves in `$b0`, `$b1`, ... in the order of `windows`, -1
 /// where a window has no value.
 ///
